@@ -1,0 +1,33 @@
+"""POST /accounts (sign-up, from the storefront) and POST /auth/login (bearer token)."""
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from supportdesk import runtime
+from supportdesk.api import create_app, json_body, json_response, source_ip
+from supportdesk.identity.service import parse_sign_up, public_account
+from supportdesk.observability import logger, metrics
+
+app = create_app()
+
+
+@app.post("/accounts", summary="Create a customer account", tags=["identity"])
+def sign_up() -> Response:
+    request = parse_sign_up(json_body(app))
+    account = runtime.identity_service().sign_up(request, source_ip(app))
+    metrics.add_metric(name="AccountsCreated", unit="Count", value=1)
+    return json_response(201, {"account": public_account(account)})
+
+
+@app.post("/auth/login", summary="Log in with e-mail or phone and password", tags=["identity"])
+def login() -> dict:
+    body = json_body(app)
+    return runtime.identity_service().login(body.get("login"), body.get("password"), source_ip(app))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,149 @@
+"""The HTTP edge shared by every API function: one resolver factory, one mapping of errors to responses, and small
+helpers to read validated input. Handlers stay thin: parse, call one service function, return."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from supportdesk import i18n
+from supportdesk.errors import DomainError, Forbidden, InvalidInput, RateLimited, Unauthorized
+from supportdesk.observability import logger, metrics
+from supportdesk.settings import get_settings
+
+JSON = "application/json"
+
+
+def request_language(app: APIGatewayRestResolver | Router) -> str:
+    """The caller's language: Accept-Language first, then the language on the caller's account, then default."""
+    event = app.current_event
+    header = event.headers.get("accept-language") or event.headers.get("Accept-Language")
+    default = get_settings().default_language
+    if header:
+        return i18n.negotiate(header, default)
+    authorizer = event.request_context.authorizer or {}
+    return i18n.normalize_language(authorizer.get("lang"), default)
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None, language: str | None = None) -> Response:
+    all_headers = dict(headers or {})
+    if language:
+        all_headers["Content-Language"] = language
+    return Response(status_code=status, content_type=JSON, body=json.dumps(body, ensure_ascii=False), headers=all_headers)
+
+
+def error_response(app: APIGatewayRestResolver, error: DomainError) -> Response:
+    language = request_language(app)
+    message_params = {**error.params}
+    headers: dict[str, str] = {}
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+        message_params["retry_after"] = error.retry_after
+    if isinstance(error, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    body: dict[str, Any] = {"code": error.code, "message": i18n.message(error.code, language, **message_params)}
+    if error.details:
+        body["details"] = error.details
+    return json_response(error.status, {"error": body}, headers, language)
+
+
+def create_app() -> APIGatewayRestResolver:
+    """A REST (API Gateway v1) resolver with the project's error mapping installed."""
+    app = APIGatewayRestResolver()
+
+    @app.exception_handler(DomainError)
+    def _domain_error(error: DomainError) -> Response:
+        if error.status >= 500:
+            logger.exception("domain error", extra={"error_code": error.code})
+        else:
+            logger.info("request rejected", extra={"error_code": error.code, "status": error.status})
+        metrics.add_metric(name=f"Http{error.status // 100}xx", unit="Count", value=1)
+        return error_response(app, error)
+
+    @app.exception_handler(json.JSONDecodeError)
+    def _bad_json(_: json.JSONDecodeError) -> Response:
+        return error_response(app, InvalidInput("invalid_json"))
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response:
+        return error_response(app, _RouteNotFound())
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:  # the only path to a 5xx: a bug or an outage, never bad input
+        logger.exception("unhandled error")
+        metrics.add_metric(name="Http5xx", unit="Count", value=1)
+        language = request_language(app)
+        return json_response(
+            500, {"error": {"code": "internal_error", "message": i18n.message("internal_error", language)}}, language=language
+        )
+
+    return app
+
+
+class _RouteNotFound(DomainError):
+    status = 404
+    code = "route_not_found"
+
+
+# ---- reading input ------------------------------------------------------------------------------------------
+
+
+def json_body(app: APIGatewayRestResolver | Router) -> dict[str, Any]:
+    """The request body as a JSON object; anything else is a 400 with a stable code."""
+    raw = app.current_event.body
+    if raw in (None, ""):
+        raise InvalidInput("invalid_json")
+    body = json.loads(app.current_event.decoded_body)
+    if not isinstance(body, dict):
+        raise InvalidInput("invalid_json")
+    return body
+
+
+def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bool = True, strip: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput("missing_field", field=name, details={"field": name})
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput("invalid_field", field=name, details={"field": name})
+    if len(value) > max_length:
+        raise InvalidInput("field_too_long", field=name, max=max_length, details={"field": name, "max": max_length})
+    return value.strip() if strip else value
+
+
+def source_ip(app: APIGatewayRestResolver | Router) -> str:
+    return app.current_event.request_context.identity.source_ip or "unknown"
+
+
+# ---- the caller ---------------------------------------------------------------------------------------------
+
+STAFF_ROLES = frozenset({"agent", "supervisor"})
+
+
+class Principal:
+    """Who calls, as the API Gateway authorizer established it (never taken from the request body)."""
+
+    __slots__ = ("account_id", "role", "language")
+
+    def __init__(self, account_id: str, role: str, language: str) -> None:
+        self.account_id = account_id
+        self.role = role
+        self.language = language
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+def principal(app: APIGatewayRestResolver | Router, *, roles: frozenset[str] | set[str] | None = None) -> Principal:
+    context = app.current_event.request_context.authorizer or {}
+    account_id = context.get("principalId") or context.get("account_id")
+    if not account_id:
+        raise Unauthorized()
+    who = Principal(str(account_id), str(context.get("role", "")), i18n.normalize_language(context.get("lang")))
+    if roles is not None and who.role not in roles:
+        raise Forbidden()
+    return who

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.models import Model
+
+from supportdesk.dal.base import TableName
+
+
+class AccountModel(Model):
+    """A customer or a staff member. Keyed by an opaque id; logins point here through AccountLoginModel."""
+
+    class Meta:
+        table_name = TableName("accounts_table")
+
+    account_id = UnicodeAttribute(hash_key=True)
+    role = UnicodeAttribute()  # customer | agent | supervisor
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)  # E.164
+    display_name = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(default="zh-CN")
+    password_hash = UnicodeAttribute()
+    # Tokens carry the version they were issued under; bumping it on a password change ends every older session.
+    password_version = NumberAttribute(default=1)
+    password_changed_at = UTCDateTimeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class AccountLoginModel(Model):
+    """Uniqueness and lookup of a login (normalized e-mail or E.164 phone): one GetItem, no Scan, no GSI race."""
+
+    class Meta:
+        table_name = TableName("account_logins_table")
+
+    login = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()

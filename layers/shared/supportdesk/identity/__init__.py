@@ -1,0 +1,1 @@
+"""Accounts, logins, passwords and bearer tokens."""

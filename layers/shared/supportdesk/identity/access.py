@@ -1,0 +1,26 @@
+"""Which roles may call which routes: the authorizer enforces it at the gateway (403 before any handler runs) and
+handlers check it again with api.principal(roles=...)."""
+from __future__ import annotations
+
+STAFF = frozenset({"agent", "supervisor"})
+SUPERVISOR = frozenset({"supervisor"})
+
+# First matching prefix wins; a path matching none is open to every authenticated role.
+ROUTE_ROLES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("/supervisor/", SUPERVISOR),
+    ("/agent/", STAFF),
+)
+
+
+def roles_for(path: str) -> frozenset[str] | None:
+    for prefix, roles in ROUTE_ROLES:
+        if path.startswith(prefix) or path == prefix.rstrip("/"):
+            return roles
+    return None
+
+
+def path_from_method_arn(method_arn: str) -> str:
+    """arn:aws:execute-api:region:account:api-id/stage/METHOD/resource/path -> /resource/path"""
+    resource = method_arn.split(":", 5)[-1]
+    parts = resource.split("/", 3)
+    return "/" + parts[3] if len(parts) > 3 else "/"

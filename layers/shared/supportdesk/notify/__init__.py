@@ -1,0 +1,1 @@
+"""Messages to people: Jinja2 templates rendered here, then sent by e-mail (SES) or SMS (SNS)."""

@@ -1,0 +1,57 @@
+"""Notifier: what domain code calls to reach a person. SesSnsNotifier is the AWS adapter; tests use a fake that
+records what would have been sent (tests/fakes.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from supportdesk.notify.render import render_email, render_sms
+from supportdesk.observability import logger, mask_login
+
+
+@dataclass(frozen=True)
+class Recipient:
+    channel: str  # "email" | "sms"
+    address: str  # e-mail address or E.164 phone
+    language: str = "zh-CN"
+
+
+class Notifier(Protocol):
+    def send(self, recipient: Recipient, template: str, context: dict) -> None: ...
+
+
+@dataclass
+class SesSnsNotifier:
+    sender: str
+    configuration_set: str | None = None
+
+    def send(self, recipient: Recipient, template: str, context: dict) -> None:
+        from supportdesk.aws import client
+
+        if recipient.channel == "email":
+            mail = render_email(template, recipient.language, context)
+            request = {
+                "FromEmailAddress": self.sender,
+                "Destination": {"ToAddresses": [recipient.address]},
+                "Content": {
+                    "Simple": {
+                        "Subject": {"Data": mail.subject, "Charset": "UTF-8"},
+                        "Body": {
+                            "Text": {"Data": mail.text, "Charset": "UTF-8"},
+                            "Html": {"Data": mail.html, "Charset": "UTF-8"},
+                        },
+                    }
+                },
+            }
+            if self.configuration_set:
+                request["ConfigurationSetName"] = self.configuration_set
+            client("sesv2").send_email(**request)
+        elif recipient.channel == "sms":
+            client("sns").publish(
+                PhoneNumber=recipient.address,
+                Message=render_sms(template, recipient.language, context),
+                MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
+            )
+        else:
+            raise ValueError(f"unknown channel {recipient.channel!r}")
+        logger.info("notification sent", extra={"template": template, "channel": recipient.channel, "to": mask_login(recipient.address)})

@@ -1,0 +1,96 @@
+"""Typed settings read from environment variables once per cold start.
+
+Every function gets only the variables it needs (see template.yaml); a setting that a function uses but was not
+given fails loudly with the variable's name instead of a KeyError deep in a request.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from functools import lru_cache
+
+
+class ConfigurationError(RuntimeError):
+    """A required environment variable is missing or malformed (a deployment bug, never the caller's fault)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str = "us-east-1"
+    stage: str = "local"
+    default_language: str = "zh-CN"
+    # Tables (names come from template.yaml through !Ref; empty when the function was not given the table)
+    accounts_table: str = ""
+    account_logins_table: str = ""
+    orders_table: str = ""
+    rate_limits_table: str = ""
+    # Secrets and identity
+    token_secret_id: str = ""
+    token_ttl_seconds: int = 3600
+    token_issuer: str = "support-desk"
+    # Argon2id cost; defaults are OWASP's recommended m=19 MiB, t=2, p=1 (cheap enough for 512 MB Lambdas)
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19456
+    argon2_parallelism: int = 1
+    # Mail
+    mail_from: str = ""
+    support_contact: str = ""
+
+    def require(self, name: str) -> str:
+        value = getattr(self, name)
+        if not value:
+            raise ConfigurationError(f"setting {name} ({name.upper()}) is not configured for this function")
+        return value
+
+
+_ENV = {
+    "region": "AWS_REGION",
+    "stage": "STAGE",
+    "default_language": "DEFAULT_LANGUAGE",
+    "accounts_table": "ACCOUNTS_TABLE",
+    "account_logins_table": "ACCOUNT_LOGINS_TABLE",
+    "orders_table": "ORDERS_TABLE",
+    "rate_limits_table": "RATE_LIMITS_TABLE",
+    "token_secret_id": "TOKEN_SECRET_ID",
+    "token_ttl_seconds": "TOKEN_TTL_SECONDS",
+    "token_issuer": "TOKEN_ISSUER",
+    "argon2_time_cost": "ARGON2_TIME_COST",
+    "argon2_memory_kib": "ARGON2_MEMORY_KIB",
+    "argon2_parallelism": "ARGON2_PARALLELISM",
+    "mail_from": "MAIL_FROM",
+    "support_contact": "SUPPORT_CONTACT",
+}
+
+
+def load_settings(environ: dict | None = None) -> Settings:
+    """Build Settings from an environment mapping; validates types and allowed values."""
+    env = os.environ if environ is None else environ
+    defaults = Settings()
+    values: dict[str, object] = {}
+    for f in fields(Settings):
+        var = _ENV[f.name]
+        default = getattr(defaults, f.name)
+        if isinstance(default, int):
+            raw = env.get(var)
+            try:
+                values[f.name] = default if raw in (None, "") else int(raw)
+            except ValueError as exc:
+                raise ConfigurationError(f"{var} must be an integer, got {raw!r}") from exc
+        else:
+            values[f.name] = env.get(var) or default
+    if values["default_language"] not in ("zh-CN", "en"):
+        raise ConfigurationError("DEFAULT_LANGUAGE must be zh-CN or en")
+    return Settings(**values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local stack change the environment)."""
+    get_settings.cache_clear()
+
+
+__all__ = ["ConfigurationError", "Settings", "get_settings", "load_settings", "reset_settings"]

@@ -1,0 +1,137 @@
+"""Sign-up, login and the authorizer against moto, with tables created from template.yaml."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import api_event, call
+
+PASSWORD = "blue-lantern-river-42"
+
+
+@pytest.fixture
+def identity(aws):
+    from functions.identity import app
+
+    return app.lambda_handler
+
+
+@pytest.fixture
+def authorizer(aws):
+    from functions.authorizer import app
+
+    return app.lambda_handler
+
+
+def sign_up(identity, **body):
+    return call(identity, api_event("POST", "/accounts", body={"password": PASSWORD, **body}))
+
+
+def login(identity, login_value, password=PASSWORD, ip="198.51.100.7"):
+    return call(identity, api_event("POST", "/auth/login", body={"login": login_value, "password": password}, source_ip=ip))
+
+
+def method_arn(method: str, path: str) -> str:
+    return f"arn:aws:execute-api:us-east-1:123456789012:abcdef1234/v1/{method}{path}"
+
+
+def test_sign_up_then_login_returns_a_bearer_token(identity):
+    # Given a customer who signs up with an e-mail address
+    status, body, _ = sign_up(identity, email="New.Customer@Example.com", language="en")
+    assert status == 201
+    assert body["account"]["email"] == "new.customer@example.com"
+    assert body["account"]["role"] == "customer"
+    assert "password_hash" not in body["account"]
+    # When they log in with the address in another case
+    status, body, _ = login(identity, "new.customer@EXAMPLE.com")
+    # Then they get a bearer token
+    assert status == 200
+    assert body["token_type"] == "Bearer" and body["access_token"].count(".") == 2
+
+
+def test_duplicate_login_is_a_conflict(identity):
+    assert sign_up(identity, phone="13800138000")[0] == 201
+    status, body, _ = sign_up(identity, phone="+86 138 0013 8000")
+    assert status == 409 and body["error"]["code"] == "login_taken"
+
+
+def test_weak_password_is_rejected_with_a_reason(identity):
+    status, body, _ = call(identity, api_event("POST", "/accounts", body={"email": "a@example.com", "password": "password1"},
+                                               headers={"Accept-Language": "en"}))
+    assert status == 400
+    assert body["error"]["code"] == "password_too_common"
+    assert "guess" in body["error"]["message"]
+
+
+def test_unknown_login_and_wrong_password_answer_the_same(identity):
+    sign_up(identity, email="known@example.com")
+    unknown = login(identity, "nobody@example.com", "whatever-password-1")
+    wrong = login(identity, "known@example.com", "whatever-password-1")
+    assert unknown[0] == wrong[0] == 401
+    assert unknown[1] == wrong[1]
+
+
+@pytest.mark.parametrize("body", ["not json", "[1,2]", '{"login": 5, "password": "x"}', '{"password": "x"}', ""])
+def test_malformed_login_body_is_a_400_with_a_code(identity, body):
+    status, payload, _ = call(identity, api_event("POST", "/auth/login", body=body))
+    assert status == 400
+    assert payload["error"]["code"] in {"invalid_json", "invalid_login", "missing_field"}
+
+
+def test_login_is_rate_limited_per_login_with_retry_after(identity):
+    sign_up(identity, email="target@example.com")
+    statuses = [login(identity, "target@example.com", "wrong-guess-000", ip=f"203.0.113.{i}")[0] for i in range(10)]
+    assert set(statuses) == {401}
+    status, body, headers = login(identity, "target@example.com", ip="203.0.113.99")  # even the right password
+    assert status == 429 and body["error"]["code"] == "rate_limited"
+    assert int(headers["Retry-After"]) > 0
+
+
+def test_authorizer_allows_a_valid_token_and_passes_the_caller(identity, authorizer, lambda_context):
+    sign_up(identity, email="c@example.com", language="en")
+    token = login(identity, "c@example.com")[1]["access_token"]
+    policy = authorizer({"type": "TOKEN", "authorizationToken": f"Bearer {token}",
+                         "methodArn": method_arn("GET", "/tickets")}, lambda_context)
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert policy["context"]["role"] == "customer" and policy["context"]["lang"] == "en"
+
+
+@pytest.mark.parametrize("header", ["", "Bearer", "Bearer not.a.jwt", "Basic dXNlcjpwYXNz"])
+def test_authorizer_rejects_missing_or_forged_tokens(authorizer, lambda_context, header):
+    with pytest.raises(Exception, match="^Unauthorized$"):
+        authorizer({"type": "TOKEN", "authorizationToken": header, "methodArn": method_arn("GET", "/tickets")}, lambda_context)
+
+
+def test_authorizer_rejects_a_token_signed_with_another_key(identity, authorizer, lambda_context):
+    import jwt
+
+    sign_up(identity, email="f@example.com")
+    real = jwt.decode(login(identity, "f@example.com")[1]["access_token"], options={"verify_signature": False})
+    forged = jwt.encode({**real, "role": "supervisor"}, "a-guessed-key", algorithm="HS256")
+    with pytest.raises(Exception, match="^Unauthorized$"):
+        authorizer({"type": "TOKEN", "authorizationToken": f"Bearer {forged}", "methodArn": method_arn("GET", "/agent/queue")}, lambda_context)
+
+
+def test_customer_token_on_a_staff_route_is_denied(identity, authorizer, lambda_context):
+    sign_up(identity, email="d@example.com")
+    token = login(identity, "d@example.com")[1]["access_token"]
+    policy = authorizer({"type": "TOKEN", "authorizationToken": f"Bearer {token}",
+                         "methodArn": method_arn("GET", "/agent/queue")}, lambda_context)
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+
+
+def test_token_issued_before_a_password_change_is_rejected(identity, authorizer, lambda_context):
+    from datetime import datetime, timezone
+
+    from supportdesk import runtime
+    from supportdesk.identity.passwords import hash_password
+
+    sign_up(identity, email="e@example.com")
+    token = login(identity, "e@example.com")[1]["access_token"]
+    repo = runtime.account_repository()
+    account = repo.find_by_login("e@example.com")
+    repo.change_password(account, hash_password("another-long-passphrase-9"), datetime.now(timezone.utc))
+    with pytest.raises(Exception, match="^Unauthorized$"):
+        authorizer({"type": "TOKEN", "authorizationToken": f"Bearer {token}", "methodArn": method_arn("GET", "/tickets")}, lambda_context)
+    fresh = login(identity, "e@example.com", "another-long-passphrase-9")[1]["access_token"]
+    policy = authorizer({"type": "TOKEN", "authorizationToken": f"Bearer {fresh}", "methodArn": method_arn("GET", "/tickets")}, lambda_context)
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
