@@ -1,7 +1,7 @@
 """Customer-facing texts in zh-CN and en, and language negotiation.
 
-Messages live in messages/<lang>.json so that translators edit data, not code; every key must exist in both
-languages (a unit test checks it).
+Messages live in messages/<domain>.<lang>.json (common, reset, tickets, ...) so that translators edit data, not
+code, and each operation owns its texts; every key must exist in both languages (a unit test checks it).
 """
 from __future__ import annotations
 
@@ -15,7 +15,13 @@ _MESSAGES_DIR = Path(__file__).parent / "messages"
 
 @lru_cache(maxsize=None)
 def catalog(language: str) -> dict[str, str]:
-    return json.loads((_MESSAGES_DIR / f"{language}.json").read_text(encoding="utf-8"))
+    merged: dict[str, str] = {}
+    for path in sorted(_MESSAGES_DIR.glob(f"*.{language}.json")):
+        for key, text in json.loads(path.read_text(encoding="utf-8")).items():
+            if key in merged:
+                raise ValueError(f"message key {key!r} is defined twice ({path.name})")
+            merged[key] = text
+    return merged
 
 
 def normalize_language(value: str | None, default: str = "zh-CN") -> str:

@@ -3,31 +3,44 @@ Settings, once per container and only when first asked. Handlers call these; tes
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Callable, TypeVar
 
 from supportdesk.clock import SystemClock
 from supportdesk.settings import get_settings
 
+T = TypeVar("T")
+_components: list = []
 
-@lru_cache(maxsize=1)
+
+def component(factory: Callable[[], T]) -> Callable[[], T]:
+    """Make `factory` a once-per-container singleton that reset_runtime() forgets. Each operation's package declares
+    its own adapters this way (e.g. supportdesk/tickets/wiring.py), so no module needs to know them all."""
+    cached = lru_cache(maxsize=1)(factory)
+    _components.append(cached)
+    return cached
+
+
+
+@component
 def clock() -> SystemClock:
     return SystemClock()
 
 
-@lru_cache(maxsize=1)
+@component
 def rate_limiter():
     from supportdesk.ratelimit import DynamoCounterStore, RateLimiter
 
     return RateLimiter(DynamoCounterStore(), clock())
 
 
-@lru_cache(maxsize=1)
+@component
 def account_repository():
     from supportdesk.identity.repository import DynamoAccountRepository
 
     return DynamoAccountRepository()
 
 
-@lru_cache(maxsize=1)
+@component
 def token_service():
     from supportdesk.identity.tokens import TokenService, secrets_manager_key
 
@@ -35,14 +48,14 @@ def token_service():
     return TokenService(secrets_manager_key(s.require("token_secret_id")), clock(), s.token_issuer, s.token_ttl_seconds)
 
 
-@lru_cache(maxsize=1)
+@component
 def identity_service():
     from supportdesk.identity.service import IdentityService
 
     return IdentityService(account_repository(), token_service(), rate_limiter(), clock())
 
 
-@lru_cache(maxsize=1)
+@component
 def notifier():
     from supportdesk.notify.notifier import SesSnsNotifier
 
@@ -51,5 +64,5 @@ def notifier():
 
 def reset_runtime() -> None:
     """Forget every cached adapter (tests and the local stack change settings between runs)."""
-    for factory in (clock, rate_limiter, account_repository, token_service, identity_service, notifier):
+    for factory in _components:
         factory.cache_clear()

@@ -1,0 +1,42 @@
+# Two commands matter: `make run` (the whole system on one machine over moto) and `make test`.
+# Both set themselves up: the virtualenv is created and the pinned dependencies installed on first use.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/shared/requirements.txt | cksum | cut -d' ' -f1)
+export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup run test unit lint bench openapi clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements-dev.txt layers/shared/requirements.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (the Lambda runtime is python3.11)"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: $(STAMP)
+	$(PY) -m local
+
+test: $(STAMP) lint
+	$(PY) -m pytest
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+lint: $(STAMP)
+	$(VENV)/bin/cfn-lint template.yaml
+
+bench: $(STAMP)
+	$(PY) -m tests.bench
+
+openapi: $(STAMP)
+	$(PY) -m local.openapi --write docs/openapi.json
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache
