@@ -6,22 +6,43 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportdesk import runtime
-from supportdesk.api import create_app, json_body, json_response, source_ip
+from supportdesk.api import create_app, json_body, json_response, request_body, source_ip
 from supportdesk.identity.service import parse_sign_up, public_account
 from supportdesk.observability import logger, metrics
 
 app = create_app()
 
 
-@app.post("/accounts", summary="Create a customer account", tags=["identity"])
-def sign_up() -> Response:
+@app.post(
+    "/accounts",
+    summary="Create a customer account",
+    tags=["identity"],
+    openapi_extensions=request_body(
+        ["password"],
+        email={"type": "string", "format": "email", "description": "E-mail address (this and/or phone)"},
+        phone={"type": "string", "description": "Mobile number, E.164 or mainland format"},
+        password={"type": "string", "minLength": 8, "maxLength": 128},
+        language={"type": "string", "enum": ["zh-CN", "en"], "default": "zh-CN"},
+        name={"type": "string", "maxLength": 100},
+    ),
+)
+def sign_up() -> Response[dict]:
     request = parse_sign_up(json_body(app))
     account = runtime.identity_service().sign_up(request, source_ip(app))
     metrics.add_metric(name="AccountsCreated", unit="Count", value=1)
     return json_response(201, {"account": public_account(account)})
 
 
-@app.post("/auth/login", summary="Log in with e-mail or phone and password", tags=["identity"])
+@app.post(
+    "/auth/login",
+    summary="Log in with e-mail or phone and password",
+    tags=["identity"],
+    openapi_extensions=request_body(
+        ["login", "password"],
+        login={"type": "string", "description": "E-mail address or mobile number"},
+        password={"type": "string"},
+    ),
+)
 def login() -> dict:
     body = json_body(app)
     return runtime.identity_service().login(body.get("login"), body.get("password"), source_ip(app))

@@ -90,6 +90,13 @@ class _RouteNotFound(DomainError):
 # ---- reading input ------------------------------------------------------------------------------------------
 
 
+def request_body(required: list[str], **properties: dict) -> dict[str, dict]:
+    """Describe a route's JSON body for the OpenAPI document (pass as `openapi_extensions=`); local/openapi.py turns
+    it into the operation's requestBody. Validation itself stays in the handler's parsing (no pydantic at run time)."""
+    return {"x-request-body": {"type": "object", "required": required, "properties": properties}}
+
+
+
 def json_body(app: APIGatewayRestResolver | Router) -> dict[str, Any]:
     """The request body as a JSON object; anything else is a 400 with a stable code."""
     raw = app.current_event.body
