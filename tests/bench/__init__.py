@@ -1,0 +1,1 @@
+"""`make bench`: the performance budgets of the brief, measured (not asserted in timed tests)."""

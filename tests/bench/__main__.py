@@ -1,0 +1,104 @@
+"""`make bench`: measure the brief's performance budgets and write them into docs/performance.md.
+
+Budgets: each function's cold import <= 1.5x a bare `import boto3`; the layer excludes boto3/botocore; no DynamoDB
+Scan on any request path; a request makes as few DynamoDB round trips as the data allows (usually 1-3)."""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs/performance.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def _requests_table() -> tuple[list[str], bool]:
+    from moto import mock_aws
+
+    from local.provision import provision
+    from local.template import Template
+    from tests.bench.scenarios import SCENARIOS, Client
+    from tests.conftest import reset_caches
+
+    lines = ["| request | DynamoDB calls | operations | status | Python peak (KiB) |", "|---|---:|---|---:|---:|"]
+    ok = True
+    with mock_aws():
+        template = Template()
+        os.environ.update(provision(template))
+        os.environ["MAIL_FROM"] = str(template.parameters["MailFrom"])
+        os.environ["SUPPORT_CONTACT"] = str(template.parameters["SupportContact"])
+        for cheap_for_tests in ("ARGON2_MEMORY_KIB", "ARGON2_TIME_COST"):  # measure production hashing cost
+            os.environ.pop(cheap_for_tests, None)
+        reset_caches()
+        client = Client()
+        for scenario in SCENARIOS:
+            for m in scenario(client):
+                ops = ", ".join(f"{k}×{v}" for k, v in sorted(m.calls.items()))
+                scan = "Scan" in m.calls
+                ok = ok and not scan
+                lines.append(f"| {m.name} | {m.total}{' **SCAN**' if scan else ''} | {ops} | {m.status} | {m.peak_kib:,.0f} |")
+    return lines, ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--skip-layer", action="store_true", help="skip building the layer (needs PyPI)")
+    args = parser.parse_args()
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        os.environ.setdefault(key, "bench")
+
+    from local.template import Template
+    from tests.bench import cold_import, layer_size
+
+    functions = {f.logical_id: f.module for f in Template().functions().values()}
+    baseline, rows = cold_import.run(functions, args.runs)
+    out = [f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+           f"{os.cpu_count()} cores, Python {platform.python_version()} (`make bench`, median of {args.runs} runs).", ""]
+    out += ["### Cold import per function", "",
+            f"Baseline: bare `import boto3` = {baseline * 1000:.0f} ms. Budget: ratio ≤ 1.5.", "",
+            "| function | module | import (ms) | ratio | max RSS (MiB) | boto3 imported | within budget |",
+            "|---|---|---:|---:|---:|---|---|"]
+    budget_ok = True
+    for r in rows:
+        within = r["ratio"] <= 1.5
+        budget_ok = budget_ok and within
+        out.append(f"| {r['function']} | `{r['module']}` | {r['seconds'] * 1000:.0f} | {r['ratio']:.2f} | "
+                   f"{r['rss_mib']:.1f} | {'yes' if r['imports_boto3'] else 'no'} | {'yes' if within else '**no**'} |")
+    out.append("")
+    if not args.skip_layer:
+        layer = layer_size.run()
+        layer_ok = not layer["has_boto3"] and not layer["has_botocore"]
+        budget_ok = budget_ok and layer_ok
+        out += ["### Shared layer", "",
+                f"Unzipped size {layer['bytes'] / 2**20:.1f} MiB (Lambda limit 250 MiB for function + layers); "
+                f"boto3 included: {'yes' if layer['has_boto3'] else 'no'}, botocore included: "
+                f"{'yes' if layer['has_botocore'] else 'no'}. Largest packages: "
+                + ", ".join(f"{name} {size / 2**20:.1f} MiB" for name, size in layer["largest"]) + ".", ""]
+    table, requests_ok = _requests_table()
+    budget_ok = budget_ok and requests_ok
+    out += ["### DynamoDB round trips and memory per request", "",
+            "One request through the real handler on moto (authorizer measured separately: it runs before every "
+            "protected request, API Gateway caching is off so revocation is immediate). Python peak is tracemalloc's "
+            "peak during the request (allocations of our code and libraries, not the interpreter's RSS).", ""] + table
+    out += ["", f"All budgets met: {'yes' if budget_ok else '**no**'}."]
+    report = "\n".join(out)
+    print(report)
+    if not args.no_write:
+        text = DOC.read_text(encoding="utf-8") if DOC.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"
+        if BEGIN not in text:
+            text += f"\n{BEGIN}\n{END}\n"
+        text = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda _: f"{BEGIN}\n{report}\n{END}", text, flags=re.S)
+        DOC.write_text(text, encoding="utf-8")
+        print(f"\nwritten to {DOC.relative_to(ROOT)}")
+    return 0 if budget_ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
