@@ -1,11 +1,12 @@
-"""Create every table, bucket, queue and secret of template.yaml in the AWS that boto3 currently points at (moto,
+"""Create every table, bucket, queue, secret and state machine of template.yaml in the AWS that boto3 currently points at (moto,
 in-process or as a server). Tests and the local stack both call this, so what is tested is what deploys."""
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any, Callable
 
-from local.template import REGION, Template
+from local.template import ACCOUNT_ID, REGION, Template
 
 ClientFactory = Callable[[str], Any]
 
@@ -66,6 +67,15 @@ def provision(template: Template, clients: ClientFactory | None = None) -> dict[
         # Generated here as CloudFormation's GenerateSecretString does in AWS: never written to disk or code.
         response = get("secretsmanager").create_secret(Name=logical_id, SecretString=secrets.token_urlsafe(48))
         template.arns[logical_id] = response["ARN"]
+    for machine in template.state_machines():
+        # The role is not enforced locally; the function policies in template.yaml are what AWS enforces.
+        response = get("stepfunctions").create_state_machine(
+            name=machine.name,
+            definition=json.dumps(machine.definition),
+            roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{machine.logical_id}Role",
+            type=machine.type,
+        )
+        template.arns[machine.logical_id] = response["stateMachineArn"]
     sender = template.parameters.get("MailFrom")
     if sender:
         get("ses").verify_email_identity(EmailAddress=sender)

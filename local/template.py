@@ -71,6 +71,28 @@ class Function:
         return self.handler.rsplit(".", 1)[1]
 
 
+@dataclass(frozen=True)
+class StateMachine:
+    logical_id: str
+    name: str
+    definition: dict  # DefinitionSubstitutions already applied
+    type: str = "STANDARD"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A Schedule (EventBridge rule) or ScheduleV2 (EventBridge Scheduler) event of a function."""
+
+    function: str  # logical ID
+    event: str  # the event's key under Events
+    kind: str  # "Schedule" | "ScheduleV2"
+    expression: str  # rate(...) | cron(...) | at(...)
+    timezone: str = "UTC"
+    input: str | None = None  # the JSON text the target receives instead of the scheduled event
+    enabled: bool = True
+    name: str | None = None  # the rule/schedule name when the template gives one
+
+
 class Template:
     def __init__(self, document: dict | None = None, path: Path = TEMPLATE_PATH) -> None:
         self.path = path
@@ -174,9 +196,12 @@ class Template:
         for logical_id, resource in self.of_type("AWS::Serverless::Function").items():
             props = resource.get("Properties", {})
             env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
+            # CodeUri is relative to the template (as in SAM); kept relative to the repository root for importing.
+            code_dir = (self.path.parent / props["CodeUri"]).resolve()
+            code_uri = code_dir.relative_to(ROOT).as_posix() + "/" if code_dir.is_relative_to(ROOT) else props["CodeUri"]
             result[logical_id] = Function(
                 logical_id=logical_id,
-                code_uri=props["CodeUri"],
+                code_uri=code_uri,
                 handler=props["Handler"],
                 environment={k: str(self.resolve(v)) for k, v in env.items()},
                 events=props.get("Events", {}),
@@ -205,6 +230,82 @@ class Template:
                 routes.append(Route(props["Method"].upper(), props["Path"], fn.logical_id,
                                     None if authorizer == "NONE" else authorizer))
         return routes
+
+    # ---- the API ---------------------------------------------------------------------------------------------
+    def api_logical_id(self) -> str:
+        apis = self.of_type("AWS::Serverless::Api")
+        if not apis:
+            raise KeyError("template.yaml declares no AWS::Serverless::Api")
+        return next(iter(apis))
+
+    def api_properties(self, api_logical_id: str | None = None) -> dict:
+        return self.resolve(self.resources[api_logical_id or self.api_logical_id()].get("Properties", {}))
+
+    def stage(self, api_logical_id: str | None = None) -> str:
+        return str(self.api_properties(api_logical_id).get("StageName", "Prod"))
+
+    # ---- asynchronous entry points ------------------------------------------------------------------------------
+    def dead_letter_target(self, function_logical_id: str) -> str | None:
+        """The ARN of a function's DeadLetterQueue (SQS), where Lambda puts async events it failed to process."""
+        dlq = self.resources[function_logical_id].get("Properties", {}).get("DeadLetterQueue")
+        if not dlq:
+            dlq = self.globals_function().get("DeadLetterQueue")
+        return str(self.resolve(dlq["TargetArn"])) if dlq else None
+
+    def function_for_arn(self, arn_or_name: str) -> str | None:
+        """Logical ID of the function an ARN (optionally qualified) or a function name refers to."""
+        functions = self.of_type("AWS::Serverless::Function")
+        if arn_or_name in functions:
+            return arn_or_name
+        for logical_id in functions:
+            arn = self.arn(logical_id)
+            if arn_or_name == arn or arn_or_name.startswith(arn + ":"):
+                return logical_id
+            if arn_or_name == self.physical_name(logical_id):
+                return logical_id
+        return None
+
+    def receipt_rules(self) -> list[dict]:
+        """The Rule of every AWS::SES::ReceiptRule, resolved (ARNs and bucket names filled in), in template order."""
+        return [self.resolve(r["Properties"]["Rule"]) for r in self.of_type("AWS::SES::ReceiptRule").values()]
+
+    def schedules(self) -> list[Schedule]:
+        result = []
+        for fn in self.functions().values():
+            for event_name, event in fn.events.items():
+                kind = event.get("Type")
+                if kind not in ("Schedule", "ScheduleV2"):
+                    continue
+                props = self.resolve(event.get("Properties", {}))
+                expression = props.get("Schedule") if kind == "Schedule" else props.get("ScheduleExpression")
+                enabled = props.get("Enabled", True) is not False and props.get("State", "ENABLED") != "DISABLED"
+                result.append(Schedule(
+                    function=fn.logical_id, event=event_name, kind=kind, expression=str(expression),
+                    timezone=str(props.get("ScheduleExpressionTimezone", "UTC")),
+                    input=props.get("Input"), enabled=enabled, name=props.get("Name"),
+                ))
+        return result
+
+    def state_machines(self) -> list[StateMachine]:
+        import json
+
+        result = []
+        for kind in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
+            for logical_id, resource in self.of_type(kind).items():
+                props = resource.get("Properties", {})
+                substitutions = {k: str(self.resolve(v)) for k, v in props.get("DefinitionSubstitutions", {}).items()}
+                if "DefinitionUri" in props:
+                    text = (self.path.parent / props["DefinitionUri"]).read_text(encoding="utf-8")
+                elif "DefinitionString" in props:
+                    text = str(self.resolve(props["DefinitionString"]))
+                else:
+                    text = json.dumps(self.resolve(props["Definition"]))
+                # Substitution works on the definition text, as SAM/CloudFormation do (values are names and ARNs).
+                text = re.sub(r"\$\{([A-Za-z0-9_.]+)\}",
+                              lambda m: substitutions.get(m.group(1), m.group(0)), text)
+                result.append(StateMachine(logical_id, self.physical_name(logical_id), json.loads(text),
+                                           str(props.get("Type", props.get("StateMachineType", "STANDARD")))))
+        return result
 
     def environment(self) -> dict[str, str]:
         """The union of every function's environment. The template keeps each variable's value the same in every
