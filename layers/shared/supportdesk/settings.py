@@ -24,6 +24,10 @@ class Settings:
     account_logins_table: str = ""
     orders_table: str = ""
     rate_limits_table: str = ""
+    tickets_table: str = ""
+    ticket_messages_table: str = ""
+    ticket_queue_table: str = ""
+    ticket_audit_table: str = ""
     # Secrets and identity
     token_secret_id: str = ""
     token_ttl_seconds: int = 3600
@@ -35,6 +39,13 @@ class Settings:
     # Mail
     mail_from: str = ""
     support_contact: str = ""
+    # Inbound mail (tickets by e-mail): the bucket SES stores raw messages in
+    mail_bucket: str = ""
+    support_inbox: str = ""  # where customers write to open or answer a ticket by e-mail (the SES receipt rule's recipient)
+    # Password reset: the codes table, the HMAC key for codes, and the constant response time of a code request
+    reset_codes_table: str = ""
+    reset_code_secret_id: str = ""
+    reset_response_floor_ms: int = 1500
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -51,6 +62,10 @@ _ENV = {
     "account_logins_table": "ACCOUNT_LOGINS_TABLE",
     "orders_table": "ORDERS_TABLE",
     "rate_limits_table": "RATE_LIMITS_TABLE",
+    "tickets_table": "TICKETS_TABLE",
+    "ticket_messages_table": "TICKET_MESSAGES_TABLE",
+    "ticket_queue_table": "TICKET_QUEUE_TABLE",
+    "ticket_audit_table": "TICKET_AUDIT_TABLE",
     "token_secret_id": "TOKEN_SECRET_ID",
     "token_ttl_seconds": "TOKEN_TTL_SECONDS",
     "token_issuer": "TOKEN_ISSUER",
@@ -59,6 +74,11 @@ _ENV = {
     "argon2_parallelism": "ARGON2_PARALLELISM",
     "mail_from": "MAIL_FROM",
     "support_contact": "SUPPORT_CONTACT",
+    "mail_bucket": "MAIL_BUCKET",
+    "support_inbox": "SUPPORT_INBOX",
+    "reset_codes_table": "RESET_CODES_TABLE",
+    "reset_code_secret_id": "RESET_CODE_SECRET_ID",
+    "reset_response_floor_ms": "RESET_RESPONSE_FLOOR_MS",
 }
 
 
