@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/shared/requi
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test unit lint bench openapi clean
+.PHONY: setup run test unit lint validate build bench openapi clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,19 @@ unit: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
 
+# `sam validate --lint` and `sam build` exactly as a deploy runs them (SAM CLI lives in .venv-sam).
+SAM := .venv-sam/bin/sam
+$(SAM): requirements-sam.txt
+	test -x .venv-sam/bin/python || $(PYTHON) -m venv .venv-sam
+	.venv-sam/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	touch $@
+
+validate: $(SAM)
+	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint
+
+build: $(SAM)
+	SAM_CLI_TELEMETRY=0 $(SAM) build
+
 bench: $(STAMP)
 	$(PY) -m tests.bench
 
@@ -39,4 +52,4 @@ openapi: $(STAMP)
 	$(PY) -m local.openapi --write docs/openapi.json
 
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache
+	rm -rf $(VENV) .venv-sam .aws-sam .pytest_cache
