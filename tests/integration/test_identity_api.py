@@ -135,3 +135,22 @@ def test_token_issued_before_a_password_change_is_rejected(identity, authorizer,
     fresh = login(identity, "e@example.com", "another-long-passphrase-9")[1]["access_token"]
     policy = authorizer({"type": "TOKEN", "authorizationToken": f"Bearer {fresh}", "methodArn": method_arn("GET", "/tickets")}, lambda_context)
     assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+
+
+def test_unknown_login_does_the_same_work_as_a_wrong_password(identity, monkeypatch):
+    """Same DynamoDB calls and one argon2 verification each, so timing does not reveal whether an account exists."""
+    from supportdesk.identity import passwords
+    from tests.bench.requests import counting
+
+    sign_up(identity, email="timing@example.com")
+    verifications = []
+    real_verify = passwords.verify_password
+    monkeypatch.setattr(passwords, "verify_password", lambda h, p: verifications.append(1) or real_verify(h, p))
+    with counting() as calls:
+        login(identity, "timing@example.com", "wrong-password-123", ip="192.0.2.1")
+        wrong = dict(calls)
+    with counting() as calls:
+        login(identity, "nobody-here@example.com", "wrong-password-123", ip="192.0.2.2")
+        unknown = dict(calls)
+    assert wrong == unknown == {"UpdateItem": 2, "GetItem": 2}
+    assert len(verifications) == 2
