@@ -106,7 +106,7 @@ def test_authorizer_rejects_a_token_signed_with_another_key(identity, authorizer
 
     sign_up(identity, email="f@example.com")
     real = jwt.decode(login(identity, "f@example.com")[1]["access_token"], options={"verify_signature": False})
-    forged = jwt.encode({**real, "role": "supervisor"}, "a-guessed-key", algorithm="HS256")
+    forged = jwt.encode({**real, "role": "supervisor"}, "a-guessed-key-of-the-right-length-0123456789", algorithm="HS256")
     with pytest.raises(Exception, match="^Unauthorized$"):
         authorizer({"type": "TOKEN", "authorizationToken": f"Bearer {forged}", "methodArn": method_arn("GET", "/agent/queue")}, lambda_context)
 
