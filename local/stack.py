@@ -1,0 +1,187 @@
+"""The whole support desk on one machine: moto as a server, every resource of template.yaml provisioned in it, the
+functions running in this process behind a small API Gateway, Step Functions executing on moto with our handlers,
+inbound mail and schedules delivered as AWS would. `python -m local` (make run) and the e2e tests start this."""
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import threading
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from local.template import REGION, TEMPLATE_PATH, Template
+
+log = logging.getLogger("local")
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+    "AWS_SECURITY_TOKEN": "local",
+}
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+
+
+def reset_caches() -> None:
+    """Forget everything the shared layer caches per container (settings, adapters, clients, secrets)."""
+    from supportdesk.aws import reset_clients
+    from supportdesk.identity.passwords import reset_hasher
+    from supportdesk.runtime import reset_runtime
+    from supportdesk.settings import reset_settings
+
+    reset_settings()
+    reset_runtime()
+    reset_clients()
+    reset_hasher()
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()
+
+
+class Stack:
+    def __init__(self, template_path: Path = TEMPLATE_PATH, *, host: str = "127.0.0.1", moto_port: int = 5000,
+                 api_port: int = 3000, seed: bool = True, run_schedules: bool = True) -> None:
+        self.template_path = template_path
+        self.bind = host
+        self.requested_moto_port = moto_port
+        self.requested_api_port = api_port
+        self.seed_data = seed
+        self.run_schedules = run_schedules
+        self.template: Template | None = None
+        self.accounts: dict[str, str] = {}
+        self.notes: list[str] = []
+        self._moto: Any = None
+        self._api: Any = None
+        self._api_thread: threading.Thread | None = None
+        self._scheduler: Any = None
+        self._host: Any = None
+        self._saved_environ: dict[str, str] | None = None
+        self._saved_moto_config: dict | None = None
+
+    # ---- addresses ---------------------------------------------------------------------------------------------
+    @property
+    def moto_port(self) -> int:
+        return self._moto.get_host_and_port()[1]
+
+    @property
+    def moto_url(self) -> str:
+        return f"http://{self.bind}:{self.moto_port}"
+
+    @property
+    def api_port(self) -> int:
+        return self._api.server_port
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.bind}:{self.api_port}"
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.session.Session(region_name=REGION).client(service, endpoint_url=self.moto_url)
+
+    # ---- lifecycle ---------------------------------------------------------------------------------------------
+    def start(self) -> "Stack":
+        from moto.core.config import default_user_config
+        from moto.server import ThreadedMotoServer
+        from werkzeug.serving import make_server
+
+        from local.devroutes import DevRoutes
+        from local.gateway import Gateway, match_route
+        from local.inbound import InboundMail
+        from local.lambdas import FunctionHost, install_step_functions_seam
+        from local.outbox import Outbox
+        from local.provision import provision
+        from local.schedules import Scheduler
+
+        self._saved_environ = dict(os.environ)
+        self._saved_moto_config = copy.deepcopy(dict(default_user_config))
+        try:
+            self._moto = ThreadedMotoServer(ip_address=self.bind, port=self.requested_moto_port, verbose=False)
+            self._moto.start()
+            # Before any client exists: every boto3/pynamodb client of this process talks to moto.
+            for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL_DYNAMODB"):
+                os.environ.pop(name, None)
+            os.environ.update({
+                **FAKE_CREDENTIALS,
+                "MOTO_PORT": str(self.moto_port),  # Step Functions tasks call moto at localhost:$MOTO_PORT
+                "AWS_ENDPOINT_URL": self.moto_url,
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+            })
+            request = urllib.request.Request(f"{self.moto_url}/moto-api/config", data=json.dumps(MOTO_CONFIG).encode(),
+                                             headers={"Content-Type": "application/json"}, method="POST")
+            urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - our own loopback server
+
+            template = self.template = Template(path=self.template_path)
+            environment = provision(template, self.client)
+            # Functions that send mail get MailFrom/SupportContact from the template parameters.
+            for variable, parameter in (("MAIL_FROM", "MailFrom"), ("SUPPORT_CONTACT", "SupportContact")):
+                if variable not in environment and template.parameters.get(parameter) is not None:
+                    environment[variable] = str(template.parameters[parameter])
+            if "OrdersTable" in template.resources and "ORDERS_TABLE" not in environment:
+                # The demo orders are written before any function that reads them may exist in the template.
+                environment["ORDERS_TABLE"] = template.physical_name("OrdersTable")
+            os.environ.update(environment)
+            reset_caches()
+
+            outbox = Outbox()
+            outbox.watch()
+            self._host = FunctionHost(template, self.client)
+            install_step_functions_seam(self._host)
+            if self.seed_data:
+                from local.seed import seed
+
+                self.accounts = seed()
+            self._scheduler = Scheduler(template, self._host)
+            if self.run_schedules:
+                self.notes = self._scheduler.start()
+            gateway = Gateway(template, self._host)
+            gateway.dev_routes = DevRoutes(
+                outbox, InboundMail(template, self._host, self.client("s3")), self._scheduler,
+                has_route=lambda method, path: match_route(gateway.routes, method, path) is not None)
+            self._api = make_server(self.bind, self.requested_api_port, gateway, threaded=True)
+            self._api_thread = threading.Thread(target=self._api.serve_forever, name="local-api", daemon=True)
+            self._api_thread.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop what start() started, in reverse order, and give the process its environment back."""
+        from moto.core.config import default_user_config
+
+        from local.lambdas import uninstall_step_functions_seam
+
+        if self._api is not None:
+            self._api.shutdown()
+            self._api.server_close()
+            self._api = None
+        if self._scheduler is not None:
+            self._scheduler.stop()
+            self._scheduler = None
+        if self._host is not None:
+            uninstall_step_functions_seam(self._host)
+            self._host = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        if self._saved_moto_config is not None:
+            default_user_config.clear()
+            default_user_config.update(self._saved_moto_config)  # type: ignore[typeddict-item]
+            self._saved_moto_config = None
+        if self._saved_environ is not None:
+            os.environ.clear()
+            os.environ.update(self._saved_environ)
+            self._saved_environ = None
+            reset_caches()
+
+    def __enter__(self) -> "Stack":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
