@@ -22,7 +22,7 @@ from local.template import ACCOUNT_ID, REGION, STACK_NAME, Schedule, Template
 
 log = logging.getLogger("local.schedules")
 
-MONTHS = {name: i for i, name in enumerate(calendar.month_abbr) if name}
+MONTHS = {name.upper(): i for i, name in enumerate(calendar.month_abbr) if name}
 DAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}  # AWS numbers Sunday 1
 
 

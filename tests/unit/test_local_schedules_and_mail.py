@@ -1,0 +1,113 @@
+"""Schedules (expressions, next fire time, event shape) and the SES event of the local stack, without sockets."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from local.inbound import NotAnEmail, parse_message, rule_recipients, ses_event
+from local.schedules import Cron, UnsupportedExpression, next_fire, scheduled_event
+from local.template import ROOT, Schedule, Template
+from tests.conftest import load_event
+
+UTC = timezone.utc
+MAIL = (ROOT / "tests" / "fixtures" / "mail" / "customer_question.eml").read_bytes()
+
+
+def shape(value):
+    """Nested key sets of a JSON document (lists by their first item), to compare with a real event."""
+    if isinstance(value, dict):
+        return {k: shape(v) for k, v in value.items()}
+    if isinstance(value, list) and value:
+        return [shape(value[0])]
+    return type(value).__name__ if value is not None else None
+
+
+# ---- schedules --------------------------------------------------------------------------------------------------
+
+def test_the_fixture_template_declares_both_kinds_of_schedule():
+    schedules = Template(path=ROOT / "tests" / "fixtures" / "template.yaml").schedules()
+    assert {(s.kind, s.expression, s.timezone) for s in schedules} == {
+        ("Schedule", "rate(5 minutes)", "UTC"), ("ScheduleV2", "cron(0 9 ? * MON-FRI *)", "Asia/Shanghai")}
+
+
+@pytest.mark.parametrize("expression,after,expected", [
+    ("rate(5 minutes)", datetime(2026, 11, 23, 12, 2, tzinfo=UTC), datetime(2026, 11, 23, 12, 7, tzinfo=UTC)),
+    ("rate(1 hour)", datetime(2026, 11, 23, 12, 2, tzinfo=UTC), datetime(2026, 11, 23, 13, 2, tzinfo=UTC)),
+    ("cron(0/15 * * * ? *)", datetime(2026, 11, 23, 12, 2, tzinfo=UTC), datetime(2026, 11, 23, 12, 15, tzinfo=UTC)),
+    ("cron(0 2 L * ? *)", datetime(2026, 11, 23, 12, 2, tzinfo=UTC), datetime(2026, 11, 30, 2, 0, tzinfo=UTC)),
+    ("cron(30 1 ? * SUN *)", datetime(2026, 11, 23, 12, 2, tzinfo=UTC), datetime(2026, 11, 29, 1, 30, tzinfo=UTC)),
+    ("cron(0 0 1 JAN ? *)", datetime(2026, 11, 23, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)),
+    ("cron(0 12 * * ? 2025)", datetime(2026, 11, 23, tzinfo=UTC), None),
+])
+def test_next_fire_time(expression, after, expected):
+    assert next_fire(expression, after) == expected
+
+
+def test_cron_in_a_time_zone():
+    # 09:00 on weekdays in Shanghai is 01:00 UTC; Monday 23 Nov 2026 01:00 UTC has passed at 12:00 UTC.
+    after = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    assert next_fire("cron(0 9 ? * MON-FRI *)", after, "Asia/Shanghai") == datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+    friday_evening = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    assert next_fire("cron(0 9 ? * MON-FRI *)", friday_evening, "Asia/Shanghai") == datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+
+def test_a_rate_keeps_its_phase_from_the_start():
+    started = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    assert next_fire("rate(10 minutes)", datetime(2026, 11, 23, 12, 10, tzinfo=UTC), started=started) == \
+        datetime(2026, 11, 23, 12, 20, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("expression", ["0 9 ? * MON#2 *", "0 9 ? * 6L *", "0 9 15W * ? *", "0 9 * *"])
+def test_cron_features_not_computed_locally_are_refused(expression):
+    with pytest.raises(UnsupportedExpression):
+        Cron(expression)
+
+
+def test_the_scheduled_event_has_eventbridges_shape():
+    schedule = Schedule("TickFunction", "Every5Minutes", "Schedule", "rate(5 minutes)")
+    event = scheduled_event(schedule, datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    assert shape(event) == shape(load_event("schedule_eventbridge_rule.json"))
+    assert event["time"] == "2026-11-23T09:00:00Z" and event["detail-type"] == "Scheduled Event"
+    assert event["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/support-desk-local-TickFunctionEvery5Minutes"]
+
+
+def test_a_schedule_with_input_delivers_the_input_with_scheduler_keywords():
+    schedule = Schedule("TickFunction", "Daily", "ScheduleV2", "rate(1 day)",
+                        input='{"report": "daily", "at": "<aws.scheduler.scheduled-time>"}')
+    assert scheduled_event(schedule, datetime(2026, 11, 23, 1, 0, tzinfo=UTC)) == {"report": "daily", "at": "2026-11-23T01:00:00Z"}
+
+
+# ---- inbound mail -------------------------------------------------------------------------------------------------
+
+def test_the_ses_event_has_the_shape_ses_gives_lambda():
+    message = parse_message(MAIL)
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:InboundMailFunction"
+    event = ses_event(message, "a" * 40, ["support@example.com"], arn, datetime(2026, 11, 23, 9, 15, 2, tzinfo=UTC))
+    sample = load_event("ses_inbound_email.json")
+    assert shape(event) == shape(sample)
+    record = event["Records"][0]
+    assert record["eventSource"] == "aws:ses" and record["eventVersion"] == "1.0"
+    mail = record["ses"]["mail"]
+    assert mail["source"] == "li.wei@example.net" and mail["destination"] == ["support@example.com"]
+    assert mail["commonHeaders"]["subject"] == "Where is my order ord_demo1_1002?"
+    assert mail["commonHeaders"]["messageId"] == "<CAE7kd2x9f@mail.example.net>"
+    assert mail["timestamp"] == "2026-11-23T09:15:02.000Z"
+    assert record["ses"]["receipt"]["action"] == {"type": "Lambda", "functionArn": arn, "invocationType": "Event"}
+
+
+@pytest.mark.parametrize("raw", [b"", b"   ", b"just some text", b'{"subject": "json is not mail"}',
+                                 b"To: support@example.com\n\nno sender", b"From: someone@example.net\n\nno recipient"])
+def test_bodies_that_are_not_messages_are_refused(raw):
+    with pytest.raises(NotAnEmail):
+        parse_message(raw)
+
+
+@pytest.mark.parametrize("recipients,destinations,expected", [
+    ([], ["a@example.com"], ["a@example.com"]),
+    (["support@example.com"], ["Support@Example.com", "x@example.com"], ["Support@Example.com"]),
+    (["example.com"], ["a@example.com", "b@other.com"], ["a@example.com"]),
+    ([".example.com"], ["a@mail.example.com"], ["a@mail.example.com"]),
+])
+def test_receipt_rule_recipients(recipients, destinations, expected):
+    assert rule_recipients({"Recipients": recipients}, destinations) == expected
