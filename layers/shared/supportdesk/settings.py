@@ -46,6 +46,13 @@ class Settings:
     reset_codes_table: str = ""
     reset_code_secret_id: str = ""
     reset_response_floor_ms: int = 1500
+    # Business hours of the human desk (tickets): daily hours, their time zone, the holiday calendar
+    # (ISO country code of the `holidays` library; empty or "none" = no public holidays) and extra dates
+    business_hours: str = "09:00-21:00"
+    business_timezone: str = "Asia/Shanghai"
+    holiday_country: str = "CN"
+    extra_holidays: str = ""  # comma-separated ISO dates on which the desk stays closed
+    extra_workdays: str = ""  # comma-separated ISO dates on which the desk opens even on a holiday
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -79,6 +86,11 @@ _ENV = {
     "reset_codes_table": "RESET_CODES_TABLE",
     "reset_code_secret_id": "RESET_CODE_SECRET_ID",
     "reset_response_floor_ms": "RESET_RESPONSE_FLOOR_MS",
+    "business_hours": "BUSINESS_HOURS",
+    "business_timezone": "BUSINESS_TIMEZONE",
+    "holiday_country": "HOLIDAY_COUNTRY",
+    "extra_holidays": "EXTRA_HOLIDAYS",
+    "extra_workdays": "EXTRA_WORKDAYS",
 }
 
 
@@ -100,7 +112,13 @@ def load_settings(environ: dict | None = None) -> Settings:
             values[f.name] = env.get(var) or default
     if values["default_language"] not in ("zh-CN", "en"):
         raise ConfigurationError("DEFAULT_LANGUAGE must be zh-CN or en")
-    return Settings(**values)
+    if (env.get("HOLIDAY_COUNTRY") or "none").strip().lower() == "none" and "HOLIDAY_COUNTRY" in env:
+        values["holiday_country"] = ""  # set but empty (or "none"): no public holidays
+    settings = Settings(**values)
+    from supportdesk.tickets.hours import BusinessHours  # parsing lives with what it configures; stdlib-only import
+
+    BusinessHours.from_settings(settings)  # raises ConfigurationError naming the malformed variable
+    return settings
 
 
 @lru_cache(maxsize=1)
