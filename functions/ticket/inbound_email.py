@@ -1,0 +1,99 @@
+"""SES receipt rule -> tickets. SES has stored the raw message at inbound/<messageId> in the MailBucket (the rule's
+S3Action) and then invokes this function asynchronously (retries, then the dead-letter queue).
+
+- a known customer (From address, authenticated by SPF/DKIM and not failing DMARC): a reply to their ticket when
+  the subject carries its reference ([T-8K3Q2]), else a new ticket (category other), acknowledged by e-mail;
+- an unknown sender: nothing is stored; a polite auto-reply (zh-CN or en, guessed from the mail) asks them to
+  sign up, unless the mail is itself automated (auto-reply, bounce, list) or failed spam/virus/authentication
+  checks, which are dropped with a log line (no backscatter to forged addresses, no mail loops).
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+
+from aws_lambda_powertools.utilities.data_classes import SESEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from supportdesk import i18n, runtime
+from supportdesk.aws import client
+from supportdesk.errors import DomainError
+from supportdesk.notify.notifier import Recipient
+from supportdesk.observability import audit, logger, mask_email, metrics
+from supportdesk.settings import get_settings
+from supportdesk.tickets.mail import read_mail, sender_is_authenticated
+from supportdesk.tickets.service import MAX_MESSAGE, MAX_SUBJECT, Caller
+from supportdesk.tickets.wiring import ticket_service
+
+INBOUND_PREFIX = "inbound/"
+
+
+def _raw_message(message_id: str) -> bytes:
+    obj = client("s3").get_object(Bucket=get_settings().require("mail_bucket"), Key=f"{INBOUND_PREFIX}{message_id}")
+    return obj["Body"].read()
+
+
+def _find_customer(address: str):
+    from supportdesk.identity.logins import normalize_email
+
+    try:
+        login = normalize_email(address)
+    except DomainError:
+        return None
+    account = runtime.account_repository().find_by_login(login)
+    return account if account is not None and account.role == "customer" else None
+
+
+def handle_record(record) -> str:
+    mail_info, receipt = record.ses.mail, record.ses.receipt
+    message_id = mail_info.message_id
+    if receipt.spam_verdict.status == "FAIL" or receipt.virus_verdict.status == "FAIL":
+        logger.info("inbound mail dropped", extra={"ses_message_id": message_id, "reason": "spam_or_virus"})
+        return "dropped"
+    parsed = email.message_from_bytes(_raw_message(message_id), policy=email.policy.default)
+    mail = read_mail(parsed)
+    authenticated = sender_is_authenticated(
+        receipt.spf_verdict.status, receipt.dkim_verdict.status, receipt.dmarc_verdict.status
+    )
+    if not mail.sender or not authenticated:
+        logger.info("inbound mail dropped", extra={"ses_message_id": message_id, "reason": "unauthenticated_sender"})
+        return "dropped"
+    account = _find_customer(mail.sender)
+    if account is None:
+        return _unknown_sender(mail, message_id)
+
+    language = i18n.normalize_language(account.language)
+    subject = (mail.subject or i18n.message("ticket_email_no_subject", language))[:MAX_SUBJECT]
+    body = (mail.body or mail.subject or i18n.message("ticket_email_no_subject", language))[:MAX_MESSAGE]
+    result = ticket_service().from_email(Caller(account.account_id, "customer", language), mail.reference, subject, body)
+    metrics.add_metric(name="InboundEmails", unit="Count", value=1)
+    audit("ticket_email_received", account_id=account.account_id, ticket_id=result["ticket_id"], action=result["action"])
+    return result["action"]
+
+
+def _unknown_sender(mail, message_id: str) -> str:
+    if mail.automated:
+        logger.info("inbound mail dropped", extra={"ses_message_id": message_id, "reason": "automated_unknown_sender"})
+        return "dropped"
+    settings = get_settings()
+    own = {a.lower() for a in (settings.mail_from, settings.support_inbox) if a}
+    if mail.sender.lower() in own:
+        return "dropped"
+    runtime.notifier().send(
+        Recipient("email", mail.sender, mail.language),
+        "ticket_email_unknown_sender",
+        {"subject": mail.subject or i18n.message("ticket_email_no_subject", mail.language),
+         "support_inbox": settings.support_inbox},
+    )
+    logger.info("inbound mail from unknown sender answered", extra={"ses_message_id": message_id,
+                                                                    "sender": mask_email(mail.sender)})
+    metrics.add_metric(name="InboundEmailsUnknownSender", unit="Count", value=1)
+    return "unknown_sender"
+
+
+@event_source(data_class=SESEvent)
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: SESEvent, context: LambdaContext) -> dict:
+    outcomes = [handle_record(record) for record in event.records]
+    return {"outcomes": outcomes}

@@ -1,0 +1,120 @@
+"""PynamoDB models of the ticket operation. Four tables (template.yaml, section "tickets"):
+
+- TicketsTable: one item per ticket, keyed by its short reference (T-8K3Q2). Two sparse/secondary indexes:
+  CustomerTickets (a customer's tickets, newest first) and WaitingTickets (a queue's waiting tickets by sequence
+  number; only waiting tickets carry `waiting_queue`, so the index holds exactly the queue).
+- TicketMessagesTable: the conversation, keyed by ticket and a time-ordered message id.
+- TicketQueueTable: per queue a stats item (sequence counter, waiting count, agents online, handling time), the
+  Fenwick tree nodes that count waiting tickets, and one presence item per agent.
+- TicketAuditTable: who on the staff read which ticket when, keyed by ticket.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from supportdesk.dal.base import TableName
+
+
+class CustomerTicketsIndex(GlobalSecondaryIndex):
+    """A customer's tickets, newest first (Query with scan_index_forward=False)."""
+
+    class Meta:
+        index_name = "CustomerTickets"
+        projection = AllProjection()
+
+    customer_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class WaitingTicketsIndex(GlobalSecondaryIndex):
+    """A queue's waiting tickets, oldest first. Sparse: claiming a ticket removes `waiting_queue`."""
+
+    class Meta:
+        index_name = "WaitingTickets"
+        projection = AllProjection()
+
+    waiting_queue = UnicodeAttribute(hash_key=True)
+    queue_seq = NumberAttribute(range_key=True)
+
+
+class TicketModel(Model):
+    class Meta:
+        table_name = TableName("tickets_table")
+
+    ticket_id = UnicodeAttribute(hash_key=True)  # the short reference, e.g. T-8K3Q2
+    customer_id = UnicodeAttribute()
+    category = UnicodeAttribute()
+    subject = UnicodeAttribute()  # masked
+    status = UnicodeAttribute()  # open | waiting | assigned | resolved
+    language = UnicodeAttribute(default="zh-CN")  # the customer's, for system notes and e-mail
+    channel = UnicodeAttribute(default="web")  # web | email
+    queue = UnicodeAttribute(default="general")
+    order_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()  # ISO 8601 UTC with microseconds: sorts as text
+    updated_at = UnicodeAttribute()
+    # Human queue
+    queue_seq = NumberAttribute(null=True)
+    waiting_queue = UnicodeAttribute(null=True)
+    queued_at = UnicodeAttribute(null=True)
+    assigned_agent = UnicodeAttribute(null=True)
+    claimed_at = UnicodeAttribute(null=True)
+    # Resolution and rating: a rating is allowed once per resolution (rated_resolution < resolution_count)
+    resolved_at = UnicodeAttribute(null=True)
+    resolution_count = NumberAttribute(default=0)
+    rated_resolution = NumberAttribute(default=0)
+    rating_score = NumberAttribute(null=True)
+    rating_comment = UnicodeAttribute(null=True)
+    rated_at = UnicodeAttribute(null=True)
+
+    customer_tickets = CustomerTicketsIndex()
+    waiting_tickets = WaitingTicketsIndex()
+
+
+class TicketMessageModel(Model):
+    class Meta:
+        table_name = TableName("ticket_messages_table")
+
+    ticket_id = UnicodeAttribute(hash_key=True)
+    message_id = UnicodeAttribute(range_key=True)  # "<ISO time with microseconds>#<random>": time-ordered
+    author = UnicodeAttribute()  # customer | agent | system
+    author_id = UnicodeAttribute(null=True)
+    text = UnicodeAttribute()  # masked; system notes in the customer's language
+    created_at = UnicodeAttribute()
+    masked_kinds = UnicodeSetAttribute(null=True)
+    note = UnicodeAttribute(null=True)  # system notes: which note (masked_notice, after_hours, ...)
+    params = MapAttribute(null=True)
+
+
+class TicketQueueModel(Model):
+    """Generic item of the queue table. pk is "<queue>#stats", "<queue>#node#<index>" or "<queue>#agent#<id>"."""
+
+    class Meta:
+        table_name = TableName("ticket_queue_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    # Fenwick node
+    count = NumberAttribute(null=True)
+    # Stats item
+    next_seq = NumberAttribute(null=True)
+    waiting = NumberAttribute(null=True)
+    agents_online = NumberAttribute(null=True)
+    avg_handle_seconds = NumberAttribute(null=True)
+    resolved = NumberAttribute(null=True)
+    version = NumberAttribute(null=True)
+    # Agent presence
+    online = NumberAttribute(null=True)  # 1 online, 0 offline
+    changed_at = UnicodeAttribute(null=True)
+
+
+class TicketAuditModel(Model):
+    class Meta:
+        table_name = TableName("ticket_audit_table")
+
+    ticket_id = UnicodeAttribute(hash_key=True)
+    entry_id = UnicodeAttribute(range_key=True)  # "<ISO time>#<random>"
+    actor_id = UnicodeAttribute()
+    actor_role = UnicodeAttribute()
+    action = UnicodeAttribute()  # read | claim | reply | resolve
+    at = UnicodeAttribute()

@@ -1,0 +1,26 @@
+"""What the SLA schedule reports per queue, read with a constant number of key-based calls."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from supportdesk.tickets import queue as q
+from supportdesk.tickets.repository import parse_stamp
+
+QUEUES = (q.DEFAULT_QUEUE,)
+
+
+def queue_report(store, queue: str, now: datetime) -> dict:
+    """Waiting count, agents online and handling time from the stats item (one GetItem); the oldest waiting
+    ticket from the WaitingTickets index (one Query, Limit 1)."""
+    stats = store.stats(queue)
+    oldest = store.oldest_waiting(queue)
+    queued_at = parse_stamp(oldest.queued_at) if oldest is not None else None
+    oldest_wait = max(0, int((now - queued_at).total_seconds())) if queued_at else 0
+    return {
+        "queue": queue,
+        "waiting": stats.waiting,
+        "agents_online": stats.agents_online,
+        "avg_handle_seconds": round(stats.handle_seconds, 1),
+        "oldest_wait_seconds": oldest_wait,
+        "oldest_ticket_id": oldest.ticket_id if oldest is not None else None,
+    }
