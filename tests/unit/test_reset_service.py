@@ -227,6 +227,19 @@ def test_five_requests_per_login_per_hour_then_429_known_or_not(world, login):
     world.request(login)  # a new window
 
 
+def test_ten_requests_per_login_per_day_bound_the_guesses(world):
+    # Given a login asked for 5 codes in each of two hours (the hourly limit allows it)
+    for _ in range(2):
+        for i in range(5):
+            world.request("anna@example.com", ip=f"203.0.113.{i}")
+        world.clock.advance(hours=1)
+    # Then the 11th request of the (UTC) day is refused until the day ends
+    with pytest.raises(RateLimited) as limited:
+        world.request("anna@example.com")
+    assert limited.value.retry_after == 18 * 3600  # 06:00 UTC now
+    assert world.events("password_reset_rate_limited")[-1]["scope"] == "reset-login-day"
+
+
 def test_requests_are_limited_per_source_ip(world):
     for i in range(reset.REQUEST_PER_IP.max_hits):
         world.request(f"user{i}@example.com", ip="192.0.2.1")

@@ -53,6 +53,8 @@ CODE_VALIDITY = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 
 REQUEST_PER_LOGIN = Limit("reset-login", max_hits=5, window_seconds=3600)
+# Bounds guessing over time: at most 10 codes x MAX_ATTEMPTS = 50 guesses per login per day (odds 1 in 20,000).
+REQUEST_PER_LOGIN_DAILY = Limit("reset-login-day", max_hits=10, window_seconds=86400)
 # Generous: many customers share one carrier-grade NAT address; the per-login limit is the tight one.
 REQUEST_PER_IP = Limit("reset-ip", max_hits=30, window_seconds=3600)
 # Slows guessing spread over many logins from one address (each code allows only MAX_ATTEMPTS anyway).
@@ -141,6 +143,7 @@ class PasswordResetService:
         self._hit(REQUEST_PER_IP, source_ip)
         login = parse_login(raw_login)
         self._hit(REQUEST_PER_LOGIN, login.value, login=mask_login(login.value))
+        self._hit(REQUEST_PER_LOGIN_DAILY, login.value, login=mask_login(login.value))
         with self._pacer.at_least():
             account = self._accounts.find_by_login(login.value)
             code = new_code()
