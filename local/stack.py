@@ -39,6 +39,14 @@ def reset_caches() -> None:
     from aws_lambda_powertools.utilities import parameters
 
     parameters.clear_caches()
+    # PynamoDB keeps one connection (with its endpoint) per model class.
+    from pynamodb.models import Model
+
+    pending = list(Model.__subclasses__())
+    while pending:
+        model = pending.pop()
+        model._connection = None
+        pending.extend(model.__subclasses__())
 
 
 class Stack:
@@ -60,6 +68,9 @@ class Stack:
         self._host: Any = None
         self._saved_environ: dict[str, str] | None = None
         self._saved_moto_config: dict | None = None
+        self._session: Any = None
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
 
     # ---- addresses ---------------------------------------------------------------------------------------------
     @property
@@ -79,9 +90,15 @@ class Stack:
         return f"http://{self.bind}:{self.api_port}"
 
     def client(self, service: str) -> Any:
+        """A boto3 client on this stack's moto (one per service: building a client costs ~0.1 s)."""
         import boto3
 
-        return boto3.session.Session(region_name=REGION).client(service, endpoint_url=self.moto_url)
+        with self._clients_lock:
+            if service not in self._clients:
+                if self._session is None:
+                    self._session = boto3.session.Session(region_name=REGION)
+                self._clients[service] = self._session.client(service, endpoint_url=self.moto_url)
+            return self._clients[service]
 
     # ---- lifecycle ---------------------------------------------------------------------------------------------
     def start(self) -> "Stack":
@@ -112,9 +129,9 @@ class Stack:
                 "AWS_DEFAULT_REGION": REGION,
                 "AWS_REGION": REGION,
             })
-            request = urllib.request.Request(f"{self.moto_url}/moto-api/config", data=json.dumps(MOTO_CONFIG).encode(),
-                                             headers={"Content-Type": "application/json"}, method="POST")
-            urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - our own loopback server
+            # moto's state lives in this process: start from an empty world even if a stack ran here before.
+            self._moto_api("reset", None)
+            self._moto_api("config", MOTO_CONFIG)
 
             template = self.template = Template(path=self.template_path)
             environment = provision(template, self.client)
@@ -151,6 +168,11 @@ class Stack:
             raise
         return self
 
+    def _moto_api(self, action: str, body: dict | None) -> None:
+        request = urllib.request.Request(f"{self.moto_url}/moto-api/{action}", data=json.dumps(body or {}).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - our own loopback server
+
     def stop(self) -> None:
         """Stop what start() started, in reverse order, and give the process its environment back."""
         from moto.core.config import default_user_config
@@ -170,6 +192,7 @@ class Stack:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+        self._clients.clear()
         if self._saved_moto_config is not None:
             default_user_config.clear()
             default_user_config.update(self._saved_moto_config)  # type: ignore[typeddict-item]

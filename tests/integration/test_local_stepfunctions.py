@@ -105,3 +105,21 @@ def test_a_handler_error_fails_the_task(sfn, monkeypatch):
     history = client.get_execution_history(executionArn=execution)["events"]
     failure = next(e for e in history if e["type"] == "TaskFailed")["taskFailedEventDetails"]
     assert "assessment service down" in failure["cause"]
+
+
+def test_through_the_local_stacks_moto_server():
+    """The same flow as `make run` runs it: moto as a server configured through /moto-api/config, the engine's
+    Lambda calls going over HTTP to localhost:$MOTO_PORT and back into our handlers."""
+    from local.stack import Stack
+    from tests.fixtures.handlers import refund
+
+    refund.received.clear()
+    refund.parked_tokens.clear()
+    with Stack(FIXTURE, moto_port=0, api_port=0, seed=False, run_schedules=False) as stack:
+        client = stack.client("stepfunctions")
+        execution = run(client, stack.template, {"order_id": "ord_4", "amount_cents": 50_000})
+        token = wait_until(lambda: refund.parked_tokens[0] if refund.parked_tokens else None)
+        client.send_task_success(taskToken=token, output=json.dumps({"approved_by": "agent@example.com"}))
+        description = wait_until(lambda: finished(client, execution))
+    assert description["status"] == "SUCCEEDED", description
+    assert json.loads(description["output"]) == {"order_id": "ord_4", "approved_by": "agent@example.com"}

@@ -1,0 +1,149 @@
+"""The support desk over HTTP, as the storefront and a developer see it with `make run`."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from local.template import Template
+
+pytestmark = pytest.mark.e2e
+
+
+def test_health(api):
+    reply = api.request("GET", "/health")
+    assert reply.status == 200 and reply.json() == {"status": "ok"}
+
+
+def test_the_stack_starts_quickly(stack):
+    assert stack.startup_seconds < 30  # measured ~2-5 s on the 2-core CI box; a regression shows here first
+
+
+def test_a_seeded_customer_logs_in(api, demo):
+    login, password = demo["customer"]
+    reply = api.request("POST", "/auth/login", {"login": login, "password": password})
+    assert reply.status == 200
+    body = reply.json()
+    assert body["token_type"] == "Bearer" and body["account"]["role"] == "customer"
+
+
+def test_every_demo_account_can_log_in_with_its_role(api, demo):
+    for role, (login, password) in demo.items():
+        reply = api.request("POST", "/auth/login", {"login": login, "password": password})
+        assert reply.status == 200, login
+        assert reply.json()["account"]["role"] == role.replace("customer2", "customer")
+
+
+@pytest.mark.parametrize("body", ["not json", '{"password": "x"}', '{"login": 5, "password": "x"}'])
+def test_a_malformed_login_body_is_a_400_with_an_error_code(api, body):
+    reply = api.request("POST", "/auth/login", body, {"Content-Type": "application/json"})
+    assert reply.status == 400
+    assert reply.json()["error"]["code"] in {"invalid_json", "invalid_login", "missing_field"}
+
+
+# ---- the authorizer at the gateway -------------------------------------------------------------------------------
+
+def a_customer_route() -> str:
+    """A route behind the authorizer that every role may call (from template.yaml)."""
+    route = next(r for r in Template().routes() if r.authorizer and r.method == "GET" and "{" not in r.path
+                 and not r.path.startswith(("/agent", "/supervisor")))
+    return route.path
+
+
+def test_no_token_is_401_with_the_templates_body(api):
+    reply = api.request("GET", a_customer_route())
+    assert reply.status == 401
+    assert reply.json()["error"]["code"] == "unauthorized"
+    assert reply.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_forged_token_is_401(api, demo):
+    import jwt
+
+    real = jwt.decode(api.login(*demo["customer"]), options={"verify_signature": False})
+    forged = jwt.encode({**real, "role": "supervisor"}, "a-guessed-key-that-is-long-enough-for-hs256", algorithm="HS256")
+    assert api.request("GET", a_customer_route(), token=forged).status == 401
+    assert api.request("GET", a_customer_route(), token="not.a.token").status == 401
+
+
+def test_an_expired_token_is_401(api, stack, demo):
+    import os
+
+    import jwt
+
+    # A token signed with the stack's own key, whose exp has passed.
+    key = stack.client("secretsmanager").get_secret_value(SecretId=os.environ["TOKEN_SECRET_ID"])["SecretString"]
+    claims = jwt.decode(api.login(*demo["customer"]), options={"verify_signature": False})
+    now = int(time.time())
+    expired = jwt.encode({**claims, "iat": now - 7200, "exp": now - 3600}, key, algorithm="HS256")
+    still_valid = jwt.encode({**claims, "iat": now - 60, "exp": now + 3600}, key, algorithm="HS256")
+    assert api.request("GET", a_customer_route(), token=still_valid).status != 401  # the key is the right one
+    assert api.request("GET", a_customer_route(), token=expired).status == 401
+
+
+def test_a_customer_token_on_a_staff_route_is_403(api, demo):
+    staff_route = next(r for r in Template().routes() if r.path.startswith("/agent/") and "{" not in r.path)
+    reply = api.request(staff_route.method, staff_route.path, {} if staff_route.method != "GET" else None,
+                        token=api.login(*demo["customer"]))
+    assert reply.status == 403 and reply.json()["error"]["code"] == "forbidden"
+
+
+def test_unknown_route_is_a_404_json(api):
+    reply = api.request("GET", "/no/such/endpoint")
+    assert reply.status == 404 and reply.json()["error"]["code"] == "route_not_found"
+    assert reply.headers["content-type"].startswith("application/json")
+
+
+def test_cors_preflight(api):
+    reply = api.request("OPTIONS", "/auth/login", headers={"Origin": "https://shop.example.com",
+                                                           "Access-Control-Request-Method": "POST"})
+    assert reply.status == 200
+    assert reply.headers["access-control-allow-origin"] == "https://shop.example.com"
+    assert "POST" in reply.headers["access-control-allow-methods"]
+
+
+# ---- developer routes ---------------------------------------------------------------------------------------------
+
+def test_the_outbox_shows_an_email_the_product_sent(api, demo):
+    login, _ = demo["customer2"]
+    assert api.request("POST", "/password-reset", {"login": login}).status == 202
+    messages = api.request("GET", "/_local/outbox").json()["messages"]
+    newest = next(m for m in messages if m["channel"] == "email")
+    assert newest["to"] == [login] and newest["from"] and newest["subject"] and newest["sent_at"]
+    assert newest["html"] or newest["text"]
+
+
+def test_inbound_email_with_an_invalid_body_is_a_400(api):
+    reply = api.request("POST", "/_local/inbound-email", "this is not an e-mail", {"Content-Type": "message/rfc822"})
+    assert reply.status == 400 and reply.json()["error"]["code"] == "invalid_email"
+
+
+def test_inbound_email_is_stored_and_delivered(api, stack, demo):
+    rule = Template().receipt_rules()[0]
+    raw = (f"From: Demo Customer <{demo['customer'][0]}>\r\nTo: {rule['Recipients'][0]}\r\n"
+           "Subject: Parcel not arrived\r\nMessage-ID: <e2e-1@example.com>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n"
+           "\r\nMy parcel has not arrived.\r\n")
+    reply = api.request("POST", "/_local/inbound-email", raw, {"Content-Type": "message/rfc822"})
+    assert reply.status == 202
+    body = reply.json()
+    stored = next(a for a in body["actions"] if a["type"] == "S3")
+    assert stack.client("s3").get_object(Bucket=stored["bucket"], Key=stored["key"])["Body"].read() == raw.encode()
+    assert next(a for a in body["actions"] if a["type"] == "Lambda")["attempts"] >= 1
+
+
+def test_schedules_fire_on_demand_and_unknown_names_are_404(api):
+    listed = api.request("GET", "/_local/schedules").json()["schedules"]
+    assert [s["function"] for s in listed] == [s.function for s in Template().schedules()]
+    reply = api.request("POST", "/_local/schedules/NoSuchSchedule")
+    assert reply.status == 404 and reply.json()["error"]["code"] == "schedule_not_found"
+    first = listed[0]
+    fired = api.request("POST", f"/_local/schedules/{first['function']}")
+    assert fired.status == 202 and fired.json()["fired"][0]["function"] == first["function"]
+
+
+def test_openapi_and_docs(api):
+    document = api.request("GET", "/openapi.json")
+    assert document.status == 200 and "/health" in document.json()["paths"]
+    page = api.request("GET", "/docs")
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    assert b"swagger-ui" in page.body and b"/auth/login" in page.body
