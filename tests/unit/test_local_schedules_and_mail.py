@@ -111,3 +111,49 @@ def test_bodies_that_are_not_messages_are_refused(raw):
 ])
 def test_receipt_rule_recipients(recipients, destinations, expected):
     assert rule_recipients({"Recipients": recipients}, destinations) == expected
+
+
+# ---- the scheduler loop -------------------------------------------------------------------------------------------
+
+class SteppingClock:
+    """Moves ten minutes every time it is read, so the scheduler never has to wait."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        from datetime import timedelta
+
+        self.now += timedelta(minutes=10)
+        return self.now
+
+
+class RecordingHost:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.scheduler = None
+
+    def invoke_async(self, function: str, event: dict):
+        from local.lambdas import AsyncOutcome
+
+        self.calls.append((function, event))
+        if len(self.calls) == 3:
+            self.scheduler._stop.set()
+        return AsyncOutcome(function, "req", 1, True)
+
+
+def test_the_scheduler_fires_due_schedules_and_reports_those_it_cannot_compute():
+    from local.schedules import Scheduler
+
+    template = Template(path=ROOT / "tests" / "fixtures" / "template.yaml")
+    host = RecordingHost()
+    scheduler = Scheduler(template, host, clock=SteppingClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC)))
+    host.scheduler = scheduler
+    scheduler.schedules.append(Schedule("TickFunction", "SecondMonday", "Schedule", "cron(0 9 ? * MON#2 *)"))
+    notes = scheduler.start()
+    scheduler._thread.join(timeout=10)
+    assert notes == ["TickFunction.SecondMonday cron(0 9 ? * MON#2 *): day-of-week 'MON#2' / day-of-month '?' "
+                     "is not computed locally; fired only on demand"]
+    assert [f for f, _ in host.calls] == ["TickFunction"] * 3
+    assert all(e["detail-type"] == "Scheduled Event" for _, e in host.calls)  # the rate(5 minutes) one
+    assert len(scheduler.fired) == 3
