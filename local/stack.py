@@ -49,6 +49,20 @@ def reset_caches() -> None:
         pending.extend(model.__subclasses__())
 
 
+def _check_free(host: str, port: int, variable: str) -> None:
+    """Fail with a clear message instead of a server thread dying on a port in use (moto would then hang)."""
+    import socket
+
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SystemExit(f"{host}:{port} is in use ({exc.strerror}); choose another port with {variable}=...") from exc
+
+
 class Stack:
     def __init__(self, template_path: Path = TEMPLATE_PATH, *, host: str = "127.0.0.1", moto_port: int = 5000,
                  api_port: int = 3000, seed: bool = True, run_schedules: bool = True) -> None:
@@ -114,6 +128,8 @@ class Stack:
         from local.provision import provision
         from local.schedules import Scheduler
 
+        for variable, port in (("MOTO_PORT", self.requested_moto_port), ("PORT", self.requested_api_port)):
+            _check_free(self.bind, port, variable)
         self._saved_environ = dict(os.environ)
         self._saved_moto_config = copy.deepcopy(dict(default_user_config))
         try:
