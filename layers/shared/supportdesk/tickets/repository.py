@@ -40,8 +40,11 @@ def parse_stamp(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def message_id(moment: datetime) -> str:
-    return f"{stamp(moment)}#{secrets.token_hex(4)}"
+def message_id(moment: datetime, index: int = 0) -> str:
+    """Time-ordered id. Ties at the same clock reading (two writes in the same microsecond, or a fixed clock in
+    tests) keep the order they were written in: the process's wall clock in nanoseconds, then the position in the
+    batch, then randomness so that ids never collide."""
+    return f"{stamp(moment)}#{time.time_ns():020d}{index:02d}{secrets.token_hex(3)}"
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,12 @@ class NewMessage:
     note: str | None = None
     params: dict | None = None
 
-    def model(self, ticket_id: str):
+    def model(self, ticket_id: str, index: int = 0):
         from supportdesk.dal.tickets import TicketMessageModel
 
         return TicketMessageModel(
             ticket_id,
-            message_id(self.created_at),
+            message_id(self.created_at, index),
             author=self.author,
             author_id=self.author_id,
             text=self.text,
@@ -127,8 +130,8 @@ class DynamoTicketStore:
 
             def build(transaction, ticket=ticket):
                 transaction.save(ticket, condition=TicketModel.ticket_id.does_not_exist())
-                for message in messages:
-                    transaction.save(message.model(ticket.ticket_id))
+                for index, message in enumerate(messages):
+                    transaction.save(message.model(ticket.ticket_id, index))
 
             try:
                 _transact(build)
@@ -179,8 +182,8 @@ class DynamoTicketStore:
                 actions=[TicketModel.updated_at.set(stamp(now))],
                 condition=TicketModel.status == expected_status,
             )
-            for message in messages:
-                transaction.save(message.model(ticket.ticket_id))
+            for index, message in enumerate(messages):
+                transaction.save(message.model(ticket.ticket_id, index))
 
         _transact(build)
 
@@ -217,8 +220,8 @@ class DynamoTicketStore:
             for index in q.update_path(seq):
                 transaction.update(TicketQueueModel(q.node_key(queue, index)), actions=[TicketQueueModel.count.add(1)])
             transaction.update(TicketQueueModel(q.stats_key(queue)), actions=[TicketQueueModel.waiting.add(1)])
-            for message in messages:
-                transaction.save(message.model(ticket.ticket_id))
+            for index, message in enumerate(messages):
+                transaction.save(message.model(ticket.ticket_id, index))
 
         _transact(build)
 
@@ -281,7 +284,7 @@ class DynamoTicketStore:
         """Waiting tickets, oldest first: a Query on the sparse WaitingTickets index."""
         from supportdesk.dal.tickets import TicketModel
 
-        condition = TicketModel.waiting_tickets.queue_seq > after_seq if after_seq is not None else None
+        condition = TicketModel.queue_seq > after_seq if after_seq is not None else None
         return list(TicketModel.waiting_tickets.query(queue, condition, limit=limit, page_size=limit))
 
     def oldest_waiting(self, queue: str):
@@ -324,8 +327,8 @@ class DynamoTicketStore:
                     ],
                     condition=version.does_not_exist() if stats.version is None else version == stats.version,
                 )
-            for message in messages:
-                transaction.save(message.model(ticket.ticket_id))
+            for index, message in enumerate(messages):
+                transaction.save(message.model(ticket.ticket_id, index))
 
         _transact(build)
 
