@@ -393,7 +393,12 @@ def request_from_wsgi(environ: dict) -> HttpRequest:
     if environ.get("CONTENT_TYPE"):
         headers.append(("Content-Type", environ["CONTENT_TYPE"]))
     length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
+    if length:
+        body = environ["wsgi.input"].read(length)
+    elif environ.get("wsgi.input_terminated"):  # chunked request body: the server ends the stream for us
+        body = environ["wsgi.input"].read()
+    else:
+        body = b""
     path = environ.get("PATH_INFO") or "/"
     # WSGI decodes PATH_INFO as latin-1; undo that to get the UTF-8 path API Gateway would see.
     path = path.encode("latin-1").decode("utf-8", errors="replace")

@@ -257,3 +257,39 @@ def test_the_authorizer_context_is_passed_as_strings():
 
 def test_dev_routes_never_appear_in_the_template():
     assert not [r for r in Template().routes() if r.path.startswith("/_local")]
+
+
+# ---- documentation routes ------------------------------------------------------------------------------------------
+
+def test_openapi_is_a_404_json_until_it_is_generated(tmp_path):
+    from local.devroutes import DevRoutes
+
+    routes = DevRoutes(None, None, None, openapi_path=tmp_path / "missing.json")
+    response = routes(HttpRequest("GET", "/openapi.json"))
+    assert response.status == 404 and response.json()["error"]["code"] == "openapi_missing"
+    assert routes(HttpRequest("GET", "/docs")).status == 200  # still lists the developer routes
+
+
+def test_docs_list_every_operation_in_plain_html(tmp_path):
+    import json
+
+    from local.devroutes import DevRoutes
+
+    document = {"openapi": "3.1.0", "info": {"title": "Support desk API", "version": "1.0.0"},
+                "paths": {"/health": {"get": {"summary": "Liveness <probe>", "security": []}},
+                          "/tickets": {"post": {"summary": "Open a ticket", "responses": {"201": {}, "400": {}}}}}}
+    (tmp_path / "openapi.json").write_text(json.dumps(document))
+    routes = DevRoutes(None, None, None, openapi_path=tmp_path / "openapi.json")
+    page = routes(HttpRequest("GET", "/docs")).body.decode()
+    assert "Liveness &lt;probe&gt;" in page  # escaped
+    assert "<code>/tickets</code>" in page and "(public)" in page and "201, 400" in page
+    assert "swagger-ui-bundle.js" in page
+    assert routes(HttpRequest("GET", "/openapi.json")).json() == document
+
+
+def test_the_templates_own_routes_win_over_the_docs_routes(tmp_path):
+    from local.devroutes import DevRoutes
+
+    routes = DevRoutes(None, None, None, openapi_path=tmp_path / "x.json", has_route=lambda method, path: path == "/docs")
+    assert routes(HttpRequest("GET", "/docs")) is None
+    assert routes(HttpRequest("GET", "/_local/nothing-here")).status == 404
