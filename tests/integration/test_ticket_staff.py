@@ -115,8 +115,17 @@ def test_only_the_assigned_agent_or_a_supervisor_may_reply_or_resolve(desk):
 
 def test_claiming_a_ticket_that_is_not_in_the_queue_is_a_conflict(desk):
     ticket_id = desk.open(desk.alice, "x")["ticket"]["id"]
-    status, body = desk.claim(desk.supervisor, ticket_id)
-    assert (status, body["error"]["code"]) == (409, "ticket_not_waiting")
+    for staff in (desk.supervisor, desk.agent):
+        status, body = desk.claim(staff, ticket_id)
+        assert (status, body["error"]["code"]) == (409, "ticket_not_waiting")
+        assert "ticket" not in body
+
+
+def test_an_agent_who_comes_second_is_told_the_ticket_was_already_claimed(desk):
+    ticket_id = _claimed_ticket(desk, agent=desk.agent)
+    status, body = desk.claim(desk.agent2, ticket_id)
+    assert (status, body["error"]["code"]) == (409, "ticket_already_claimed")
+    assert "ticket" not in body
 
 
 def test_rating_only_on_a_resolved_ticket_once_per_resolution_within_7_days(desk):

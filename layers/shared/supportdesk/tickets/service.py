@@ -382,14 +382,20 @@ class TicketService:
         return {"ticket": ticket_view(ticket, now), "masked": bool(kinds), "masked_kinds": sorted(kinds)}
 
     # ---- staff -------------------------------------------------------------------------------------------
-    def _staff_ticket(self, staff: Caller, ticket_id: str, action: str):
-        """The ticket if this staff member may see it (agents: the queue and their own claims; supervisors: all).
-        Every look, allowed or not, goes into the ticket's audit trail in the same request."""
+    def _staff_ticket(self, staff: Caller, ticket_id: str, action: str, *, any_staff: bool = False):
+        """The ticket if this staff member may see it (agents: the queue and their own claims; supervisors: all;
+        `any_staff` for a claim, whose outcome the queue state decides). Every look, allowed or not, goes into the
+        ticket's audit trail in the same request."""
         reference = normalize_reference(ticket_id)
         ticket = self.store.get(reference) if reference else None
         if ticket is None:
             raise NotFound("ticket_not_found")
-        allowed = staff.role == SUPERVISOR or ticket.status == "waiting" or ticket.assigned_agent == staff.account_id
+        allowed = (
+            any_staff
+            or staff.role == SUPERVISOR
+            or ticket.status == "waiting"
+            or ticket.assigned_agent == staff.account_id
+        )
         self.store.record_access(ticket.ticket_id, staff.account_id, staff.role,
                                  action if allowed else f"{action}_denied", self.clock.now())
         if not allowed:
@@ -441,7 +447,9 @@ class TicketService:
 
     def claim(self, staff: Caller, ticket_id: str) -> dict:
         now = self.clock.now()
-        ticket = self._staff_ticket(staff, ticket_id, "claim")
+        # A claim that lost a race must say so (409), not that the ticket now belongs to someone else (403); the
+        # ticket's content is returned only to the winner.
+        ticket = self._staff_ticket(staff, ticket_id, "claim", any_staff=True)
         if ticket.status != "waiting":
             raise Conflict("ticket_already_claimed" if ticket.status == "assigned" else "ticket_not_waiting")
         try:
