@@ -175,3 +175,19 @@ def test_a_resolved_ticket_shows_a_note_and_can_be_rated_at_the_edge_of_the_wind
     assert detail["messages"][-1]["note"] == "resolved" and detail["ticket"]["can_rate"] is True
     desk.clock.advance(days=7)
     assert desk.call(desk.alice, "POST", f"/tickets/{ticket_id}/rating", {"score": 5})[0] == 201
+
+
+def test_a_failed_e_mail_does_not_lose_the_reply(desk, monkeypatch):
+    from supportdesk.tickets import wiring
+
+    class BrokenNotifier:
+        def send(self, recipient, template, context):
+            raise ConnectionError("SES is unreachable")
+
+    service = wiring.ticket_service()
+    monkeypatch.setattr(service, "notifier", BrokenNotifier())
+    ticket_id = _claimed_ticket(desk)
+    status, body = desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/messages", {"message": "On its way"})
+    assert status == 201 and body["customer_notified"] is False
+    _, detail = desk.call(desk.alice, "GET", f"/tickets/{ticket_id}")
+    assert detail["messages"][-1]["text"] == "On its way"
