@@ -116,6 +116,16 @@ def waiting_queue() -> dict:
     return ticket_service().waiting_queue(_staff(), tickets.parse_limit(_query("limit")), _query("cursor"))
 
 
+@app.get(
+    "/agent/tickets",
+    summary="Tickets an agent claimed, most recently active first (supervisors: ?agent_id= for any agent)",
+    tags=["agent"],
+)
+def agent_tickets() -> dict:
+    staff = _staff()
+    return ticket_service().agent_tickets(staff, _query("agent_id"), tickets.parse_limit(_query("limit")), _query("cursor"))
+
+
 @app.get("/agent/tickets/<ticket_id>", summary="A ticket for staff (audited)", tags=["agent"])
 def staff_ticket(ticket_id: str) -> dict:
     return ticket_service().staff_ticket(_staff(), ticket_id)

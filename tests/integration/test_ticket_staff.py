@@ -191,3 +191,25 @@ def test_a_failed_e_mail_does_not_lose_the_reply(desk, monkeypatch):
     assert status == 201 and body["customer_notified"] is False
     _, detail = desk.call(desk.alice, "GET", f"/tickets/{ticket_id}")
     assert detail["messages"][-1]["text"] == "On its way"
+
+
+def test_agents_list_the_tickets_they_claimed_most_recently_active_first(desk):
+    first = _claimed_ticket(desk, agent=desk.agent)
+    desk.clock.advance(minutes=1)
+    second = _claimed_ticket(desk, customer=desk.bob, agent=desk.agent)
+    desk.clock.advance(minutes=1)
+    desk.resolve(desk.agent, first)  # most recent activity
+    _claimed_ticket(desk, agent=desk.agent2)
+
+    status, body = desk.call(desk.agent, "GET", "/agent/tickets")
+    assert status == 200
+    assert [(t["id"], t["status"]) for t in body["tickets"]] == [(first, "resolved"), (second, "assigned")]
+    status, body = desk.call(desk.agent2, "GET", "/agent/tickets", query={"agent_id": desk.agent.account_id})
+    assert (status, body["error"]["code"]) == (403, "supervisor_only")
+    status, body = desk.call(desk.supervisor, "GET", "/agent/tickets", query={"agent_id": desk.agent.account_id,
+                                                                            "limit": "1"})
+    assert [t["id"] for t in body["tickets"]] == [first] and body["next_cursor"]
+    # A reopened ticket goes back to the queue and leaves the agent's list until someone claims it again
+    desk.call(desk.alice, "POST", f"/tickets/{first}/messages", {"message": "not fixed"})
+    _, body = desk.call(desk.agent, "GET", "/agent/tickets")
+    assert [t["id"] for t in body["tickets"]] == [second]

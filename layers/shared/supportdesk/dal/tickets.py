@@ -1,8 +1,9 @@
 """PynamoDB models of the ticket operation. Four tables (template.yaml, section "tickets"):
 
-- TicketsTable: one item per ticket, keyed by its short reference (T-8K3Q2). Two sparse/secondary indexes:
-  CustomerTickets (a customer's tickets, newest first) and WaitingTickets (a queue's waiting tickets by sequence
-  number; only waiting tickets carry `waiting_queue`, so the index holds exactly the queue).
+- TicketsTable: one item per ticket, keyed by its short reference (T-8K3Q2). Three secondary indexes:
+  CustomerTickets (a customer's tickets, newest first), WaitingTickets (a queue's waiting tickets by sequence
+  number; only waiting tickets carry `waiting_queue`, so the index holds exactly the queue) and AgentTickets (an
+  agent's claimed tickets, most recently active first).
 - TicketMessagesTable: the conversation, keyed by ticket and a time-ordered message id.
 - TicketQueueTable: per queue a stats item (sequence counter, waiting count, agents online, handling time), the
   Fenwick tree nodes that count waiting tickets, and one presence item per agent.
@@ -39,6 +40,18 @@ class WaitingTicketsIndex(GlobalSecondaryIndex):
     queue_seq = NumberAttribute(range_key=True)
 
 
+class AgentTicketsIndex(GlobalSecondaryIndex):
+    """The tickets an agent has claimed (and resolved), most recently active first. A reopened ticket leaves it
+    (rejoining the queue clears the agent) until someone claims it again."""
+
+    class Meta:
+        index_name = "AgentTickets"
+        projection = AllProjection()
+
+    assigned_agent = UnicodeAttribute(hash_key=True)
+    updated_at = UnicodeAttribute(range_key=True)
+
+
 class TicketModel(Model):
     class Meta:
         table_name = TableName("tickets_table")
@@ -70,6 +83,7 @@ class TicketModel(Model):
 
     customer_tickets = CustomerTicketsIndex()
     waiting_tickets = WaitingTicketsIndex()
+    agent_tickets = AgentTicketsIndex()
 
 
 class TicketMessageModel(Model):

@@ -172,6 +172,25 @@ class DynamoTicketStore:
         next_cursor = encode_cursor({"c": last["created_at"]["S"], "t": last["ticket_id"]["S"]}) if last else None
         return tickets, next_cursor
 
+    def agent_tickets(self, agent_id: str, limit: int, cursor: str | None) -> tuple[list, str | None]:
+        from supportdesk.dal.tickets import TicketModel
+
+        position = decode_cursor(cursor, ("u", "t"))
+        start = None
+        if position:
+            start = {
+                "assigned_agent": {"S": agent_id},
+                "updated_at": {"S": position["u"]},
+                "ticket_id": {"S": position["t"]},
+            }
+        results = TicketModel.agent_tickets.query(
+            agent_id, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
+        )
+        tickets = list(results)
+        last = results.last_evaluated_key if len(tickets) >= limit else None
+        next_cursor = encode_cursor({"u": last["updated_at"]["S"], "t": last["ticket_id"]["S"]}) if last else None
+        return tickets, next_cursor
+
     def append(self, ticket, messages: list[NewMessage], now: datetime, expected_status: str) -> None:
         """Add messages to a ticket whose status is still `expected_status`."""
         from supportdesk.dal.tickets import TicketModel

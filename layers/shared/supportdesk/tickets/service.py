@@ -439,6 +439,19 @@ class TicketService:
             "next_cursor": next_cursor,
         }
 
+    def agent_tickets(self, staff: Caller, agent_id: str | None, limit: int, cursor: str | None) -> dict:
+        """The tickets an agent claimed, most recently active first: their own, or any agent's for a supervisor."""
+        agent_id = agent_id or staff.account_id
+        if agent_id != staff.account_id and staff.role != SUPERVISOR:
+            raise Forbidden("supervisor_only")
+        now = self.clock.now()
+        tickets, next_cursor = self.store.agent_tickets(agent_id, limit, cursor)
+        return {
+            "agent_id": agent_id,
+            "tickets": [ticket_view(t, now, staff=True) for t in tickets],
+            "next_cursor": next_cursor,
+        }
+
     def staff_ticket(self, staff: Caller, ticket_id: str) -> dict:
         now = self.clock.now()
         ticket = self._staff_ticket(staff, ticket_id, "read")
