@@ -32,16 +32,17 @@ class Client:
         return body["access_token"]
 
     def protected(self, handler, method: str, path: str, token: str, *, resource: str | None = None,
-                  path_parameters: dict | None = None, body=None, query=None) -> int:
+                  path_parameters: dict | None = None, body=None, query=None) -> tuple[int, dict]:
+        """The handler's part of a protected request (the authorizer is measured on its own)."""
         policy = self.authorizer({"type": "TOKEN", "authorizationToken": f"Bearer {token}",
                                   "methodArn": f"arn:aws:execute-api:us-east-1:123456789012:local/v1/{method}{path}"},
                                  LambdaContext())
         if policy["policyDocument"]["Statement"][0]["Effect"] != "Allow":
-            return 403
+            return 403, {}
         principal = {**policy["context"]}
-        status, _, _ = call(handler, api_event(method, path, resource=resource, path_parameters=path_parameters,
-                                               body=body, query=query, principal=principal))
-        return status
+        status, payload, _ = call(handler, api_event(method, path, resource=resource, path_parameters=path_parameters,
+                                                     body=body, query=query, principal=principal))
+        return status, payload
 
 
 Scenario = Callable[[Client], list[Measurement]]
@@ -64,4 +65,77 @@ def identity_scenarios(client: Client) -> list[Measurement]:
     return results
 
 
-SCENARIOS: list[Scenario] = [identity_scenarios]
+def reset_scenarios(client: Client) -> list[Measurement]:
+    import re
+
+    from moto.ses.models import ses_backends
+
+    from functions.reset_password import app as reset
+
+    client.sign_up("reset-bench@example.com")
+
+    def request(login: str) -> int:
+        return call(reset.lambda_handler, api_event("POST", "/password-reset", body={"login": login}))[0]
+
+    results = [measure("POST /password-reset", lambda: request("reset-bench@example.com")),
+               measure("POST /password-reset (unknown login)", lambda: request("nobody-reset@example.com"))]
+    mail = [m for m in ses_backends["123456789012"]["us-east-1"].sent_messages
+            if "reset-bench@example.com" in m.destinations.get("ToAddresses", [])][-1]
+    code = re.search(r"\b(\d{6})\b", mail.body).group(1)
+    results.append(measure("POST /password-reset/confirm", lambda: call(reset.lambda_handler, api_event(
+        "POST", "/password-reset/confirm",
+        body={"login": "reset-bench@example.com", "code": code, "new_password": "violet-harbor-thunder-58"}))[0]))
+    return results
+
+
+def ticket_scenarios(client: Client) -> list[Measurement]:
+    from functions.ticket import app as ticket
+
+    handler = ticket.lambda_handler
+    client.sign_up("ticket-bench@example.com")
+    client.sign_up("agent-bench@example.com", role="agent")
+    customer, agent = client.token("ticket-bench@example.com"), client.token("agent-bench@example.com")
+
+    def route(token, method, resource, ticket_id=None, body=None, query=None):
+        path = resource.replace("{ticket_id}", ticket_id or "")
+        return client.protected(handler, method, path, token, resource=resource, body=body, query=query,
+                                path_parameters={"ticket_id": ticket_id} if ticket_id else None)
+
+    def first(status_body):
+        return status_body[0]
+
+    opened = {}
+
+    def open_ticket():
+        status, body = route(customer, "POST", "/tickets", body={
+            "category": "shipping", "subject": "Where is my parcel?", "message": "It has not moved for 3 days."})
+        opened["id"] = body["ticket"]["id"] if "ticket" in body else body["id"]
+        return status
+
+    # Some waiting tickets ahead, so the queue has content.
+    for _ in range(3):
+        open_ticket()
+        route(customer, "POST", "/tickets/{ticket_id}/handoff", opened["id"])
+    results = [measure("POST /tickets", open_ticket)]
+    tid = opened["id"]
+    results += [
+        measure("GET /tickets", lambda: first(route(customer, "GET", "/tickets"))),
+        measure("GET /tickets/{id}", lambda: first(route(customer, "GET", "/tickets/{ticket_id}", tid))),
+        measure("POST /tickets/{id}/messages", lambda: first(route(
+            customer, "POST", "/tickets/{ticket_id}/messages", tid, body={"message": "Any news?"}))),
+        measure("POST /tickets/{id}/handoff", lambda: first(route(customer, "POST", "/tickets/{ticket_id}/handoff", tid))),
+        measure("GET /tickets/{id}/queue", lambda: first(route(customer, "GET", "/tickets/{ticket_id}/queue", tid))),
+        measure("PUT /agent/status", lambda: first(route(agent, "PUT", "/agent/status", body={"online": True}))),
+        measure("GET /agent/queue", lambda: first(route(agent, "GET", "/agent/queue"))),
+        measure("POST /agent/tickets/{id}/claim", lambda: first(route(agent, "POST", "/agent/tickets/{ticket_id}/claim", tid))),
+        measure("GET /agent/tickets/{id}", lambda: first(route(agent, "GET", "/agent/tickets/{ticket_id}", tid))),
+        measure("POST /agent/tickets/{id}/messages", lambda: first(route(
+            agent, "POST", "/agent/tickets/{ticket_id}/messages", tid, body={"message": "It ships today."}))),
+        measure("POST /agent/tickets/{id}/resolve", lambda: first(route(agent, "POST", "/agent/tickets/{ticket_id}/resolve", tid))),
+        measure("POST /tickets/{id}/rating", lambda: first(route(
+            customer, "POST", "/tickets/{ticket_id}/rating", tid, body={"score": 5, "comment": "Quick, thanks"}))),
+    ]
+    return results
+
+
+SCENARIOS: list[Scenario] = [identity_scenarios, reset_scenarios, ticket_scenarios]
