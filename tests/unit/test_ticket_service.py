@@ -44,14 +44,17 @@ class MemoryStore:
                 created_at=stamp(message.created_at), note=message.note, params=message.params,
                 masked_kinds=set(message.masked_kinds)))
 
-    def create(self, fields, messages):
+    def create(self, fields, messages, seq=None):
         ticket_id = f"T-{len(self.tickets) + 22222:05d}"
         defaults = dict(queue_seq=None, queued_at=None, assigned_agent=None, claimed_at=None, resolved_at=None,
                         resolution_count=0, rated_resolution=0, rating_score=None, rating_comment=None, rated_at=None)
+        if seq is not None:
+            fields = {**fields, "status": "waiting", "queue_seq": seq, "queued_at": fields["created_at"]}
+            self.waiting_seqs.add(seq)
         self.tickets[ticket_id] = SimpleNamespace(ticket_id=ticket_id, **{**defaults, **fields})
         self.written.append(fields["subject"])
         self._save(ticket_id, messages)
-        return self.tickets[ticket_id]
+        return self.get(ticket_id)
 
     def get(self, ticket_id):
         ticket = self.tickets.get(ticket_id)
@@ -60,10 +63,11 @@ class MemoryStore:
     def messages(self, ticket_id):
         return list(self.notes.get(ticket_id, []))
 
-    def append(self, ticket, messages, now, expected_status):
+    def append(self, ticket, messages, now, expected_status, access=None):
         if self.tickets[ticket.ticket_id].status != expected_status:
             raise StatusChanged()
         self._save(ticket.ticket_id, messages)
+        return self.get(ticket.ticket_id)
 
     def next_sequence(self, queue):
         self.seq += 1
@@ -76,13 +80,15 @@ class MemoryStore:
         stored.status, stored.queue_seq, stored.queued_at, stored.assigned_agent = "waiting", seq, stamp(now), None
         self.waiting_seqs.add(seq)
         self._save(ticket.ticket_id, messages)
+        return self.get(ticket.ticket_id)
 
-    def claim(self, ticket, agent_id, now):
+    def claim(self, ticket, agent_id, now, access):
         stored = self.tickets[ticket.ticket_id]
         if stored.status != "waiting":
             raise StatusChanged()
         stored.status, stored.assigned_agent, stored.claimed_at = "assigned", agent_id, stamp(now)
         self.waiting_seqs.discard(stored.queue_seq)
+        return self.get(ticket.ticket_id)
 
     def position(self, queue, seq):
         return sum(1 for s in self.waiting_seqs if s <= seq), self.stats(queue)
@@ -90,13 +96,17 @@ class MemoryStore:
     def stats(self, queue):
         return q.QueueStats(queue, waiting=len(self.waiting_seqs), agents_online=1)
 
-    def resolve(self, ticket, agent_id, now, handled, stats, messages):
+    def ticket_with_stats(self, ticket_id, queue):
+        return self.get(ticket_id), self.stats(queue)
+
+    def resolve(self, ticket, agent_id, now, handled, stats, messages, access):
         stored = self.tickets[ticket.ticket_id]
         if stored.status != "assigned":
             raise StatusChanged()
         stored.status, stored.resolved_at = "resolved", stamp(now)
         stored.resolution_count += 1
         self._save(ticket.ticket_id, messages)
+        return self.get(ticket.ticket_id)
 
     def rate(self, ticket, resolution, score, comment, now, message):
         stored = self.tickets[ticket.ticket_id]
@@ -106,6 +116,7 @@ class MemoryStore:
         stored.rated_at = stamp(now)
         self.written.append(comment or "")
         self._save(ticket.ticket_id, [message])
+        return self.get(ticket.ticket_id)
 
     def record_access(self, *args):
         pass

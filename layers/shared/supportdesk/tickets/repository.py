@@ -94,6 +94,95 @@ def decode_cursor(cursor: str | None, required: Iterable[str]) -> dict | None:
     return value
 
 
+@dataclass(frozen=True)
+class Access:
+    """One look of a staff member at a ticket, for the audit trail. Written with the state change it leads to (in
+    the same transaction) or on its own (record_access)."""
+
+    ticket_id: str
+    actor_id: str
+    actor_role: str
+    action: str  # read | claim | reply | resolve, with "_denied" when refused
+    at: datetime
+
+    def model(self):
+        from supportdesk.dal.tickets import TicketAuditModel
+
+        return TicketAuditModel(self.ticket_id, message_id(self.at), actor_id=self.actor_id,
+                                actor_role=self.actor_role, action=self.action, at=stamp(self.at))
+
+
+MAX_BATCH_GET = 100  # DynamoDB's limit of keys per BatchGetItem
+
+
+def batch_get(keys: Iterable[tuple[type, str]]) -> dict[tuple[type, str], object]:
+    """One strongly consistent BatchGetItem for items of several tables (models keyed by a hash key only), e.g. a
+    ticket with its queue's stats. Returns the items found by (model, key); a missing item is simply absent. Keys
+    DynamoDB leaves unprocessed (throttling) are asked for again."""
+    from pynamodb.connection import Connection
+
+    wanted = list(dict.fromkeys(keys))  # DynamoDB rejects a batch that names a key twice
+    if len(wanted) > MAX_BATCH_GET:
+        raise ValueError(f"{len(wanted)} keys: one BatchGetItem reads at most {MAX_BATCH_GET}")
+    models = {model.Meta.table_name: model for model, _ in wanted}
+    request: dict[str, dict] = {}
+    for model, key in wanted:
+        table = request.setdefault(model.Meta.table_name, {"Keys": [], "ConsistentRead": True})
+        table["Keys"].append({model._hash_key_attribute().attr_name: {"S": key}})
+    found: dict[tuple[type, str], object] = {}
+    connection = Connection()
+    while request:
+        response = connection.dispatch("BatchGetItem", {"RequestItems": request})
+        for table_name, items in response.get("Responses", {}).items():
+            model = models[table_name]
+            key_name = model._hash_key_attribute().attr_name
+            for raw in items:
+                found[(model, raw[key_name]["S"])] = model.from_raw_data(raw)
+        request = response.get("UnprocessedKeys") or {}
+    return found
+
+
+def _ticket_actions(changes: dict) -> list:
+    """UpdateItem actions that write `changes` to a ticket (None removes the attribute)."""
+    from supportdesk.dal.tickets import TicketModel
+
+    attributes = TicketModel.get_attributes()
+    return [attributes[name].remove() if value is None else attributes[name].set(value) for name, value in changes.items()]
+
+
+def _changed(ticket, changes: dict):
+    """The ticket as a successful write of `changes` leaves it: built from what was read and what was written, so
+    nothing needs to be read back."""
+    from supportdesk.dal.tickets import TicketModel
+
+    updated = TicketModel.from_raw_data(ticket.serialize())
+    for name, value in changes.items():
+        setattr(updated, name, value)
+    return updated
+
+
+def _waiting_changes(queue: str, seq: int, at: str) -> dict:
+    """A ticket's attributes once it waits in `queue` under number `seq` (since `at`, a stamp)."""
+    return {
+        "status": "waiting",
+        "queue_seq": seq,
+        "waiting_queue": queue,
+        "queued_at": at,
+        "updated_at": at,
+        "assigned_agent": None,
+        "claimed_at": None,
+    }
+
+
+def _enter_queue(transaction, queue: str, seq: int) -> None:
+    """+1 on the tree's update path of `seq` and on the queue's waiting count."""
+    from supportdesk.dal.tickets import TicketQueueModel
+
+    for index in q.update_path(seq):
+        transaction.update(TicketQueueModel(q.node_key(queue, index)), actions=[TicketQueueModel.count.add(1)])
+    transaction.update(TicketQueueModel(q.stats_key(queue)), actions=[TicketQueueModel.waiting.add(1)])
+
+
 def _transact(build: Callable) -> None:
     """Run one TransactWriteItems built by `build(transaction)`; retry on TransactionConflict, raise StatusChanged
     when a condition failed."""
@@ -120,16 +209,21 @@ def _transact(build: Callable) -> None:
 
 class DynamoTicketStore:
     # ---- tickets and messages ------------------------------------------------------------------------------
-    def create(self, fields: dict, messages: list[NewMessage]):
+    def create(self, fields: dict, messages: list[NewMessage], seq: int | None = None):
         """Store a new ticket under a fresh reference (conditional put; a collision draws again) with its first
-        messages, in one transaction. Returns the stored model."""
+        messages, in one transaction. With `seq` (see next_sequence) the ticket starts out waiting in its queue
+        under that number: the tree and the waiting count move in the same transaction. Returns the stored model."""
         from supportdesk.dal.tickets import TicketModel
 
+        if seq is not None:
+            fields = {**fields, **_waiting_changes(fields["queue"], seq, fields["created_at"])}
         for attempt in range(MAX_REFERENCE_ATTEMPTS):
             ticket = TicketModel(new_reference(attempt), **fields)
 
             def build(transaction, ticket=ticket):
                 transaction.save(ticket, condition=TicketModel.ticket_id.does_not_exist())
+                if seq is not None:
+                    _enter_queue(transaction, ticket.queue, seq)
                 for index, message in enumerate(messages):
                     transaction.save(message.model(ticket.ticket_id, index))
 
@@ -191,20 +285,28 @@ class DynamoTicketStore:
         next_cursor = encode_cursor({"u": last["updated_at"]["S"], "t": last["ticket_id"]["S"]}) if last else None
         return tickets, next_cursor
 
-    def append(self, ticket, messages: list[NewMessage], now: datetime, expected_status: str) -> None:
-        """Add messages to a ticket whose status is still `expected_status`."""
+    def append(
+        self, ticket, messages: list[NewMessage], now: datetime, expected_status: str, access: Access | None = None
+    ):
+        """Add messages to a ticket whose status is still `expected_status` (and a staff member's look at it, if
+        given). Returns the ticket as it is now."""
         from supportdesk.dal.tickets import TicketModel
+
+        changes = {"updated_at": stamp(now)}
 
         def build(transaction):
             transaction.update(
                 TicketModel(ticket.ticket_id),
-                actions=[TicketModel.updated_at.set(stamp(now))],
+                actions=_ticket_actions(changes),
                 condition=TicketModel.status == expected_status,
             )
             for index, message in enumerate(messages):
                 transaction.save(message.model(ticket.ticket_id, index))
+            if access is not None:
+                transaction.save(access.model())
 
         _transact(build)
+        return _changed(ticket, changes)
 
     # ---- the human queue --------------------------------------------------------------------------------------
     def next_sequence(self, queue: str) -> int:
@@ -215,67 +317,72 @@ class DynamoTicketStore:
         counter.update(actions=[TicketQueueModel.next_seq.add(1)])
         return int(counter.next_seq)
 
-    def join(self, ticket, from_statuses: tuple[str, ...], seq: int, now: datetime, messages: list[NewMessage]) -> None:
+    def join(self, ticket, from_statuses: tuple[str, ...], seq: int, now: datetime, messages: list[NewMessage]):
         """Put the ticket in its queue: status -> waiting (if it is still in one of `from_statuses`), +1 on the
-        tree's update path and on the waiting count, and the messages, all in one transaction."""
-        from supportdesk.dal.tickets import TicketModel, TicketQueueModel
+        tree's update path and on the waiting count, and the messages, all in one transaction. Returns the ticket
+        as it is now."""
+        from supportdesk.dal.tickets import TicketModel
 
-        queue = ticket.queue
+        changes = _waiting_changes(ticket.queue, seq, stamp(now))
 
         def build(transaction):
             transaction.update(
                 TicketModel(ticket.ticket_id),
-                actions=[
-                    TicketModel.status.set("waiting"),
-                    TicketModel.queue_seq.set(seq),
-                    TicketModel.waiting_queue.set(queue),
-                    TicketModel.queued_at.set(stamp(now)),
-                    TicketModel.updated_at.set(stamp(now)),
-                    TicketModel.assigned_agent.remove(),
-                    TicketModel.claimed_at.remove(),
-                ],
+                actions=_ticket_actions(changes),
                 condition=TicketModel.status.is_in(*from_statuses),
             )
-            for index in q.update_path(seq):
-                transaction.update(TicketQueueModel(q.node_key(queue, index)), actions=[TicketQueueModel.count.add(1)])
-            transaction.update(TicketQueueModel(q.stats_key(queue)), actions=[TicketQueueModel.waiting.add(1)])
+            _enter_queue(transaction, ticket.queue, seq)
             for index, message in enumerate(messages):
                 transaction.save(message.model(ticket.ticket_id, index))
 
         _transact(build)
+        return _changed(ticket, changes)
 
-    def claim(self, ticket, agent_id: str, now: datetime) -> None:
-        """waiting -> assigned for exactly one agent: the status condition lets one transaction through."""
+    def claim(self, ticket, agent_id: str, now: datetime, access: Access):
+        """waiting -> assigned for exactly one agent: the status condition lets one transaction through, which also
+        records the claimer's look. Returns the ticket as it is now."""
         from supportdesk.dal.tickets import TicketModel, TicketQueueModel
 
         queue, seq = ticket.queue, int(ticket.queue_seq)
+        changes = {
+            "status": "assigned",
+            "assigned_agent": agent_id,
+            "claimed_at": stamp(now),
+            "updated_at": stamp(now),
+            "waiting_queue": None,
+        }
 
         def build(transaction):
             transaction.update(
                 TicketModel(ticket.ticket_id),
-                actions=[
-                    TicketModel.status.set("assigned"),
-                    TicketModel.assigned_agent.set(agent_id),
-                    TicketModel.claimed_at.set(stamp(now)),
-                    TicketModel.updated_at.set(stamp(now)),
-                    TicketModel.waiting_queue.remove(),
-                ],
+                actions=_ticket_actions(changes),
                 condition=(TicketModel.status == "waiting") & (TicketModel.queue_seq == seq),
             )
             for index in q.update_path(seq):
                 transaction.update(TicketQueueModel(q.node_key(queue, index)), actions=[TicketQueueModel.count.add(-1)])
             transaction.update(TicketQueueModel(q.stats_key(queue)), actions=[TicketQueueModel.waiting.add(-1)])
+            transaction.save(access.model())
 
         _transact(build)
+        return _changed(ticket, changes)
 
     def position(self, queue: str, seq: int) -> tuple[int, q.QueueStats]:
         """The ticket's place (1 = next) and the queue's stats: one strongly consistent BatchGetItem."""
         from supportdesk.dal.tickets import TicketQueueModel
 
-        keys = [q.node_key(queue, index) for index in q.prefix_path(seq)] + [q.stats_key(queue)]
-        found = {item.pk: item for item in TicketQueueModel.batch_get(keys, consistent_read=True)}
-        position = sum(int(found[k].count or 0) for k in keys[:-1] if k in found)
-        return position, self._stats(queue, found.get(q.stats_key(queue)))
+        nodes = [(TicketQueueModel, q.node_key(queue, index)) for index in q.prefix_path(seq)]
+        stats = (TicketQueueModel, q.stats_key(queue))
+        found = batch_get(nodes + [stats])
+        position = sum(int(found[key].count or 0) for key in nodes if key in found)
+        return position, self._stats(queue, found.get(stats))
+
+    def ticket_with_stats(self, ticket_id: str, queue: str):
+        """A ticket and a queue's stats (the ticket's, when it is in that queue): one BatchGetItem."""
+        from supportdesk.dal.tickets import TicketModel, TicketQueueModel
+
+        ticket, stats = (TicketModel, ticket_id), (TicketQueueModel, q.stats_key(queue))
+        found = batch_get([ticket, stats])
+        return found.get(ticket), self._stats(queue, found.get(stats))
 
     def stats(self, queue: str) -> q.QueueStats:
         from supportdesk.dal.tickets import TicketQueueModel
@@ -313,21 +420,24 @@ class DynamoTicketStore:
     # ---- resolve and rate ------------------------------------------------------------------------------------
     def resolve(
         self, ticket, agent_id: str, now: datetime, handled_seconds: float | None, stats: q.QueueStats,
-        messages: list[NewMessage],
-    ) -> None:
+        messages: list[NewMessage], access: Access,
+    ):
         """assigned -> resolved, counting one more resolution, and (if the handling time is known) the queue's
-        average handling time, guarded by the stats item's version (optimistic locking)."""
+        average handling time, guarded by the stats item's version (optimistic locking); the resolver's look goes
+        into the same transaction. Returns the ticket as it is now."""
         from supportdesk.dal.tickets import TicketModel, TicketQueueModel
+
+        changes = {
+            "status": "resolved",
+            "resolved_at": stamp(now),
+            "updated_at": stamp(now),
+            "resolution_count": int(ticket.resolution_count or 0) + 1,
+        }
 
         def build(transaction):
             transaction.update(
                 TicketModel(ticket.ticket_id),
-                actions=[
-                    TicketModel.status.set("resolved"),
-                    TicketModel.resolved_at.set(stamp(now)),
-                    TicketModel.updated_at.set(stamp(now)),
-                    TicketModel.resolution_count.set(int(ticket.resolution_count or 0) + 1),
-                ],
+                actions=_ticket_actions(changes),
                 condition=(TicketModel.status == "assigned")
                 & (TicketModel.assigned_agent == ticket.assigned_agent)
                 & (TicketModel.resolution_count == int(ticket.resolution_count or 0)),
@@ -348,26 +458,28 @@ class DynamoTicketStore:
                 )
             for index, message in enumerate(messages):
                 transaction.save(message.model(ticket.ticket_id, index))
+            transaction.save(access.model())
 
         _transact(build)
+        return _changed(ticket, changes)
 
-    def rate(self, ticket, resolution: int, score: int, comment: str | None, now: datetime, message: NewMessage) -> None:
+    def rate(self, ticket, resolution: int, score: int, comment: str | None, now: datetime, message: NewMessage):
         """Store the rating of resolution number `resolution`, once: the condition rejects a second rating of the
-        same resolution and a rating of a ticket that was reopened meanwhile."""
+        same resolution and a rating of a ticket that was reopened meanwhile. Returns the ticket as it is now."""
         from supportdesk.dal.tickets import TicketModel
 
-        actions = [
-            TicketModel.rated_resolution.set(resolution),
-            TicketModel.rating_score.set(score),
-            TicketModel.rated_at.set(stamp(now)),
-            TicketModel.updated_at.set(stamp(now)),
-        ]
-        actions.append(TicketModel.rating_comment.set(comment) if comment else TicketModel.rating_comment.remove())
+        changes = {
+            "rated_resolution": resolution,
+            "rating_score": score,
+            "rated_at": stamp(now),
+            "updated_at": stamp(now),
+            "rating_comment": comment or None,
+        }
 
         def build(transaction):
             transaction.update(
                 TicketModel(ticket.ticket_id),
-                actions=actions,
+                actions=_ticket_actions(changes),
                 condition=(TicketModel.status == "resolved")
                 & (TicketModel.resolution_count == resolution)
                 & (TicketModel.rated_resolution < resolution),
@@ -375,6 +487,7 @@ class DynamoTicketStore:
             transaction.save(message.model(ticket.ticket_id))
 
         _transact(build)
+        return _changed(ticket, changes)
 
     # ---- agent presence --------------------------------------------------------------------------------------
     def set_presence(self, queue: str, agent_id: str, online: bool, now: datetime) -> bool:
@@ -406,12 +519,9 @@ class DynamoTicketStore:
         return True
 
     # ---- audit trail -------------------------------------------------------------------------------------------
-    def record_access(self, ticket_id: str, actor_id: str, actor_role: str, action: str, now: datetime) -> None:
-        from supportdesk.dal.tickets import TicketAuditModel
-
-        TicketAuditModel(
-            ticket_id, message_id(now), actor_id=actor_id, actor_role=actor_role, action=action, at=stamp(now)
-        ).save()
+    def record_access(self, access: Access) -> None:
+        """A look that no state change carries (a read, a refusal, a change that did not happen): one PutItem."""
+        access.model().save()
 
     def access_log(self, ticket_id: str, limit: int, cursor: str | None) -> tuple[list, str | None]:
         from supportdesk.dal.tickets import TicketAuditModel

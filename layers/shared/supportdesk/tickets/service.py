@@ -6,6 +6,7 @@ before it is stored or logged; the original never leaves this module.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Protocol
@@ -18,7 +19,7 @@ from supportdesk.observability import audit, logger, metrics
 from supportdesk.tickets import queue as q
 from supportdesk.tickets.handoff import wants_human
 from supportdesk.tickets.references import normalize_reference
-from supportdesk.tickets.repository import NewMessage, StatusChanged, parse_stamp, stamp
+from supportdesk.tickets.repository import Access, NewMessage, StatusChanged, parse_stamp, stamp
 
 CATEGORIES = ("order_status", "payment", "shipping", "refund", "account", "product", "other")
 MAX_MESSAGE = 5000
@@ -234,25 +235,36 @@ class TicketService:
         position, stats = self.store.position(ticket.queue, int(ticket.queue_seq))
         return self._queue_info(ticket, max(1, position), stats, now)
 
-    def _join(self, ticket, from_statuses: tuple[str, ...], now: datetime, messages: list[NewMessage]) -> None:
-        """Into the human queue, with an acknowledgement in the customer's language; out of hours it says when
-        agents are back."""
-        notes = list(messages)
+    def _handoff_note(self, language: str, now: datetime) -> NewMessage:
+        """The acknowledgement of a handoff in the customer's language; out of hours it says when agents are back."""
         if self.hours.is_open(now):
-            notes.append(self._note("handoff", ticket.language, now))
-        else:
-            back = self.hours.next_opening(now)
-            notes.append(self._note("after_hours", ticket.language, now, back_at=self._local_time(back)))
-        seq = self.store.next_sequence(ticket.queue)
-        self.store.join(ticket, from_statuses, seq, now, notes)
+            return self._note("handoff", language, now)
+        back = self.hours.next_opening(now)
+        return self._note("after_hours", language, now, back_at=self._local_time(back))
+
+    def _handed_off(self, ticket) -> None:
         metrics.add_metric(name="TicketHandoffs", unit="Count", value=1)
-        audit("ticket_handoff", ticket_id=ticket.ticket_id, queue=ticket.queue, seq=seq)
+        audit("ticket_handoff", ticket_id=ticket.ticket_id, queue=ticket.queue, seq=int(ticket.queue_seq))
+
+    def _join(self, ticket, from_statuses: tuple[str, ...], now: datetime, messages: list[NewMessage]):
+        """Into the human queue, with an acknowledgement. Returns the ticket as it is now."""
+        seq = self.store.next_sequence(ticket.queue)
+        ticket = self.store.join(ticket, from_statuses, seq, now, [*messages, self._handoff_note(ticket.language, now)])
+        self._handed_off(ticket)
+        return ticket
 
     # ---- customer ------------------------------------------------------------------------------------------
     def open_ticket(
         self, caller: Caller, category: str, subject: str, message: str, order_id: str | None = None,
         channel: str = "web",
     ) -> dict:
+        return self._open(caller, category, subject, message, order_id, channel)[1]
+
+    def _open(
+        self, caller: Caller, category: str, subject: str, message: str, order_id: str | None, channel: str
+    ) -> tuple[Any, dict]:
+        """A new ticket (and its view). A first message that asks for a human creates it already waiting in the
+        queue: one transaction, not a create and then a join."""
         now = self.clock.now()
         if order_id is not None and not self.orders.belongs_to(caller.account_id, order_id):
             raise NotFound("order_not_found")
@@ -262,6 +274,10 @@ class TicketService:
         first = [NewMessage("customer", safe_message, now, author_id=caller.account_id, masked_kinds=message_kinds)]
         if kinds:
             first.append(self._mask_notice(kinds, caller.language, now))
+        seq = None
+        if wants_human(message):
+            seq = self.store.next_sequence(q.DEFAULT_QUEUE)
+            first.append(self._handoff_note(caller.language, now))
         ticket = self.store.create(
             {
                 "customer_id": caller.account_id,
@@ -276,16 +292,16 @@ class TicketService:
                 "updated_at": stamp(now),
             },
             first,
+            seq=seq,
         )
         metrics.add_metric(name="TicketsOpened", unit="Count", value=1)
         audit("ticket_opened", account_id=caller.account_id, ticket_id=ticket.ticket_id, category=category,
               channel=channel, masked=sorted(kinds))
-        queue = None
-        if wants_human(message):
-            self._join(ticket, ("open",), now, [])
-            ticket = self.store.get(ticket.ticket_id)
-            queue = self._position(ticket, now)
-        return {"ticket": ticket_view(ticket, now), "masked": bool(kinds), "masked_kinds": sorted(kinds), "queue": queue}
+        if seq is not None:
+            self._handed_off(ticket)
+        view = {"ticket": ticket_view(ticket, now), "masked": bool(kinds), "masked_kinds": sorted(kinds),
+                "queue": self._position(ticket, now)}
+        return ticket, view
 
     def list_tickets(self, caller: Caller, limit: int, cursor: str | None) -> dict:
         now = self.clock.now()
@@ -310,18 +326,18 @@ class TicketService:
             batch = [message] + ([self._mask_notice(kinds, ticket.language, now)] if kinds else [])
             try:
                 if ticket.status == "resolved":
-                    self._join(ticket, ("resolved",), now, batch + [self._note("reopened", ticket.language, now)])
+                    ticket = self._join(ticket, ("resolved",), now,
+                                        batch + [self._note("reopened", ticket.language, now)])
                     audit("ticket_reopened", account_id=caller.account_id, ticket_id=ticket.ticket_id)
                 elif ticket.status == "open" and asks_for_human:
-                    self._join(ticket, ("open",), now, batch)
+                    ticket = self._join(ticket, ("open",), now, batch)
                 else:
-                    self.store.append(ticket, batch, now, ticket.status)
+                    ticket = self.store.append(ticket, batch, now, ticket.status)
                 break
             except StatusChanged:
                 continue  # an agent claimed or resolved it meanwhile: decide again on the new state
         else:
             raise Conflict("ticket_busy")
-        ticket = self.store.get(ticket.ticket_id)
         return {
             "ticket": ticket_view(ticket, now),
             "masked": bool(kinds),
@@ -337,8 +353,7 @@ class TicketService:
             if ticket.status in ("waiting", "assigned"):
                 break
             try:
-                self._join(ticket, ("open", "resolved"), now, [])
-                ticket = self.store.get(ticket.ticket_id)
+                ticket = self._join(ticket, ("open", "resolved"), now, [])
                 break
             except StatusChanged:
                 continue
@@ -368,7 +383,7 @@ class TicketService:
             params={"score": str(score), "resolution": str(resolution)},
         )
         try:
-            self.store.rate(ticket, resolution, score, safe_comment, now, record)
+            ticket = self.store.rate(ticket, resolution, score, safe_comment, now, record)
         except StatusChanged:
             fresh = self.store.get(ticket.ticket_id)
             if fresh is not None and fresh.status == "resolved":
@@ -378,16 +393,21 @@ class TicketService:
         metrics.add_metric(name=f"TicketRating{score}", unit="Count", value=1)
         audit("ticket_rated", account_id=caller.account_id, ticket_id=ticket.ticket_id, score=score,
               resolution=resolution, agent_id=ticket.assigned_agent)
-        ticket = self.store.get(ticket.ticket_id)
         return {"ticket": ticket_view(ticket, now), "masked": bool(kinds), "masked_kinds": sorted(kinds)}
 
     # ---- staff -------------------------------------------------------------------------------------------
-    def _staff_ticket(self, staff: Caller, ticket_id: str, action: str, *, any_staff: bool = False):
-        """The ticket if this staff member may see it (agents: the queue and their own claims; supervisors: all;
-        `any_staff` for a claim, whose outcome the queue state decides). Every look, allowed or not, goes into the
-        ticket's audit trail in the same request."""
+    @staticmethod
+    def _reference(ticket_id: str) -> str:
         reference = normalize_reference(ticket_id)
-        ticket = self.store.get(reference) if reference else None
+        if not reference:
+            raise NotFound("ticket_not_found")
+        return reference
+
+    def _admit(self, staff: Caller, ticket, action: str, *, any_staff: bool = False) -> Access:
+        """May this staff member see the ticket (agents: the queue and their own claims; supervisors: all;
+        `any_staff` for a claim, whose outcome the queue state decides)? Every look, allowed or not, goes into the
+        ticket's audit trail in the same request: a refused one at once; an allowed one is returned, for the caller
+        to write with its state change (same transaction) or on its own."""
         if ticket is None:
             raise NotFound("ticket_not_found")
         allowed = (
@@ -396,11 +416,27 @@ class TicketService:
             or ticket.status == "waiting"
             or ticket.assigned_agent == staff.account_id
         )
-        self.store.record_access(ticket.ticket_id, staff.account_id, staff.role,
-                                 action if allowed else f"{action}_denied", self.clock.now())
+        access = Access(ticket.ticket_id, staff.account_id, staff.role, action if allowed else f"{action}_denied",
+                        self.clock.now())
         if not allowed:
+            self.store.record_access(access)
             raise Forbidden("ticket_not_assigned")
-        return ticket
+        return access
+
+    def _staff_ticket(self, staff: Caller, ticket_id: str, action: str, *, any_staff: bool = False):
+        """The ticket, if this staff member may see it, and the look's audit entry (see _admit)."""
+        ticket = self.store.get(self._reference(ticket_id))
+        return ticket, self._admit(staff, ticket, action, any_staff=any_staff)
+
+    @contextmanager
+    def _recorded_unless_written(self, access: Access):
+        """The block hands `access` to a state change that writes it in its own transaction. If the block does not
+        get there or the change does not happen (refused, lost a race, failed), the look is recorded on its own."""
+        try:
+            yield
+        except Exception:
+            self.store.record_access(access)
+            raise
 
     def waiting_queue(self, staff: Caller, limit: int, cursor: str | None) -> dict:
         from supportdesk.tickets.repository import decode_cursor, encode_cursor
@@ -454,7 +490,8 @@ class TicketService:
 
     def staff_ticket(self, staff: Caller, ticket_id: str) -> dict:
         now = self.clock.now()
-        ticket = self._staff_ticket(staff, ticket_id, "read")
+        ticket, access = self._staff_ticket(staff, ticket_id, "read")
+        self.store.record_access(access)
         messages = self.store.messages(ticket.ticket_id)
         return {"ticket": ticket_view(ticket, now, staff=True), "messages": [message_view(m, staff=True) for m in messages]}
 
@@ -462,19 +499,19 @@ class TicketService:
         now = self.clock.now()
         # A claim that lost a race must say so (409), not that the ticket now belongs to someone else (403); the
         # ticket's content is returned only to the winner.
-        ticket = self._staff_ticket(staff, ticket_id, "claim", any_staff=True)
-        if ticket.status != "waiting":
-            raise Conflict("ticket_already_claimed" if ticket.status == "assigned" else "ticket_not_waiting")
-        try:
-            self.store.claim(ticket, staff.account_id, now)
-        except StatusChanged:
-            raise Conflict("ticket_already_claimed") from None
+        ticket, access = self._staff_ticket(staff, ticket_id, "claim", any_staff=True)
+        with self._recorded_unless_written(access):
+            if ticket.status != "waiting":
+                raise Conflict("ticket_already_claimed" if ticket.status == "assigned" else "ticket_not_waiting")
+            try:
+                ticket = self.store.claim(ticket, staff.account_id, now, access)
+            except StatusChanged:
+                raise Conflict("ticket_already_claimed") from None
         metrics.add_metric(name="TicketClaims", unit="Count", value=1)
         queued = parse_stamp(ticket.queued_at)
         if queued:
             metrics.add_metric(name="TicketWaitSeconds", unit="Seconds", value=max(0.0, (now - queued).total_seconds()))
         audit("ticket_claimed", account_id=staff.account_id, ticket_id=ticket.ticket_id)
-        ticket = self.store.get(ticket.ticket_id)
         messages = self.store.messages(ticket.ticket_id)
         return {"ticket": ticket_view(ticket, now, staff=True), "messages": [message_view(m, staff=True) for m in messages]}
 
@@ -489,11 +526,12 @@ class TicketService:
         now = self.clock.now()
         safe, kinds = self._masked(text)
         for _ in range(STATE_RETRIES):
-            ticket = self._staff_ticket(staff, ticket_id, "reply")
-            self._require_owner(staff, ticket)
+            ticket, access = self._staff_ticket(staff, ticket_id, "reply")
             message = NewMessage("agent", safe, now, author_id=staff.account_id, masked_kinds=kinds)
             try:
-                self.store.append(ticket, [message], now, "assigned")
+                with self._recorded_unless_written(access):
+                    self._require_owner(staff, ticket)
+                    ticket = self.store.append(ticket, [message], now, "assigned", access)
                 break
             except StatusChanged:
                 continue
@@ -501,7 +539,6 @@ class TicketService:
             raise Conflict("ticket_busy")
         audit("ticket_replied", account_id=staff.account_id, ticket_id=ticket.ticket_id)
         notified = self._notify_customer(ticket, "ticket_agent_reply", {"message": safe})
-        ticket = self.store.get(ticket.ticket_id)
         return {"ticket": ticket_view(ticket, now, staff=True), "masked_kinds": sorted(kinds), "customer_notified": notified}
 
     def _notify_customer(self, ticket, template: str, extra: dict) -> bool:
@@ -534,15 +571,19 @@ class TicketService:
 
     def resolve(self, staff: Caller, ticket_id: str) -> dict:
         now = self.clock.now()
+        reference = self._reference(ticket_id)
         for _ in range(STATE_RETRIES + 2):
-            ticket = self._staff_ticket(staff, ticket_id, "resolve")
-            self._require_owner(staff, ticket)
-            claimed = parse_stamp(ticket.claimed_at)
-            handled = (now - claimed).total_seconds() if claimed else None
-            stats = self.store.stats(ticket.queue)
-            note = self._note("resolved", ticket.language, now, days=RATING_WINDOW.days)
+            ticket, stats = self.store.ticket_with_stats(reference, q.DEFAULT_QUEUE)
+            access = self._admit(staff, ticket, "resolve")
             try:
-                self.store.resolve(ticket, staff.account_id, now, handled, stats, [note])
+                with self._recorded_unless_written(access):
+                    self._require_owner(staff, ticket)
+                    if ticket.queue != stats.queue:
+                        stats = self.store.stats(ticket.queue)
+                    claimed = parse_stamp(ticket.claimed_at)
+                    handled = (now - claimed).total_seconds() if claimed else None
+                    note = self._note("resolved", ticket.language, now, days=RATING_WINDOW.days)
+                    ticket = self.store.resolve(ticket, staff.account_id, now, handled, stats, [note], access)
                 break
             except StatusChanged:
                 continue  # the ticket moved (re-checked above) or another resolve updated the stats: read again
@@ -552,7 +593,6 @@ class TicketService:
         if handled is not None:
             metrics.add_metric(name="TicketHandleSeconds", unit="Seconds", value=max(0.0, handled))
         audit("ticket_resolved", account_id=staff.account_id, ticket_id=ticket.ticket_id)
-        ticket = self.store.get(ticket.ticket_id)
         return {"ticket": ticket_view(ticket, now, staff=True)}
 
     def set_status(self, staff: Caller, online: bool) -> dict:
@@ -588,8 +628,6 @@ class TicketService:
                 return {"action": "replied", "ticket_id": result["ticket"]["id"]}
             except NotFound:
                 logger.info("e-mail names a ticket that is not the sender's; opening a new one")
-        result = self.open_ticket(caller, "other", subject, body, channel="email")
-        ticket_id = result["ticket"]["id"]
-        ticket = self.store.get(ticket_id)
+        ticket, _ = self._open(caller, "other", subject, body, None, "email")
         self._notify_customer(ticket, "ticket_opened_by_email", {})
-        return {"action": "opened", "ticket_id": ticket_id}
+        return {"action": "opened", "ticket_id": ticket.ticket_id}
