@@ -6,6 +6,10 @@ S3Action) and then invokes this function asynchronously (retries, then the dead-
 - an unknown sender: nothing is stored; a polite auto-reply (zh-CN or en, guessed from the mail) asks them to
   sign up, unless the mail is itself automated (auto-reply, bounce, list) or failed spam/virus/authentication
   checks, which are dropped with a log line (no backscatter to forged addresses, no mail loops).
+
+The raw message is unmasked, so once the event is processed (ticket written, auto-reply sent, or deliberately
+dropped) it is deleted. A failure leaves it in place for Lambda's retries and the dead-letter queue (the bucket's
+90-day lifecycle rule removes what is never reprocessed).
 """
 from __future__ import annotations
 
@@ -31,6 +35,16 @@ INBOUND_PREFIX = "inbound/"
 def _raw_message(message_id: str) -> bytes:
     obj = client("s3").get_object(Bucket=get_settings().require("mail_bucket"), Key=f"{INBOUND_PREFIX}{message_id}")
     return obj["Body"].read()
+
+
+def _delete_raw_message(message_id: str) -> None:
+    """Best effort: the event is already processed, so a failed delete must not make Lambda run it again (a second
+    ticket); the lifecycle rule removes the object later."""
+    try:
+        client("s3").delete_object(Bucket=get_settings().require("mail_bucket"), Key=f"{INBOUND_PREFIX}{message_id}")
+    except Exception:  # noqa: BLE001 - logged and counted; nothing for the sender to retry
+        logger.exception("raw inbound mail not deleted", extra={"ses_message_id": message_id})
+        metrics.add_metric(name="InboundEmailDeleteFailures", unit="Count", value=1)
 
 
 def _find_customer(address: str):
@@ -96,4 +110,7 @@ def _unknown_sender(mail, message_id: str) -> str:
 @metrics.log_metrics
 def lambda_handler(event: SESEvent, context: LambdaContext) -> dict:
     outcomes = [handle_record(record) for record in event.records]
+    # Only once every record is processed: a failure raises above and leaves all raw messages for the retry.
+    for record in event.records:
+        _delete_raw_message(record.ses.mail.message_id)
     return {"outcomes": outcomes}

@@ -129,3 +129,37 @@ def test_a_mail_asking_for_a_human_queues_the_ticket(desk, inbox):
     inbox("bob@example.net", "人工", "转人工")
     (ticket,) = _tickets_of(desk, desk.bob)
     assert ticket["status"] == "waiting"
+
+
+def _raw_messages_in_bucket() -> list[str]:
+    from supportdesk.aws import client
+    from supportdesk.settings import get_settings
+
+    listing = client("s3").list_objects_v2(Bucket=get_settings().mail_bucket, Prefix="inbound/")
+    return [item["Key"] for item in listing.get("Contents", [])]
+
+
+def test_the_raw_message_is_deleted_once_processed(desk, inbox):
+    # Given mail that opens a ticket, mail from a stranger, and spam
+    assert inbox("alice@example.net", "Card", "I paid with 4111 1111 1111 1111") == {"outcomes": ["opened"]}
+    # Then the unmasked original is no longer in the bucket
+    assert _raw_messages_in_bucket() == []
+    assert inbox("stranger@example.org", "hello", "hi") == {"outcomes": ["unknown_sender"]}
+    assert _raw_messages_in_bucket() == []
+    assert inbox("stranger@example.org", "win", "prize", verdicts={"spamVerdict": "FAIL"}) == {"outcomes": ["dropped"]}
+    assert _raw_messages_in_bucket() == []
+
+
+def test_the_raw_message_stays_when_processing_fails(desk, inbox):
+    from pynamodb.exceptions import PynamoDBException
+
+    from supportdesk.dal.tickets import TicketModel
+
+    # Given the tickets table is unavailable
+    TicketModel.delete_table()
+    # When a customer's mail arrives, the invocation fails (Lambda retries it, then the dead-letter queue holds it)
+    with pytest.raises(PynamoDBException):
+        inbox("alice@example.net", "Where is my parcel?", "It has not arrived.")
+    # Then the raw message is still there to be processed again
+    (key,) = _raw_messages_in_bucket()
+    assert key.startswith("inbound/")
