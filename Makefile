@@ -23,8 +23,9 @@ $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 run: $(STAMP)
 	$(PY) -m local
 
+# Two workers: the machine (and CI) has 2 cores; each worker has its own moto and local stack.
 test: $(STAMP) lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit
