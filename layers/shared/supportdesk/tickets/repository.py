@@ -250,40 +250,12 @@ class DynamoTicketStore:
     def customer_tickets(self, customer_id: str, limit: int, cursor: str | None) -> tuple[list, str | None]:
         from supportdesk.dal.tickets import TicketModel
 
-        position = decode_cursor(cursor, ("c", "t"))
-        start = None
-        if position:
-            start = {
-                "customer_id": {"S": customer_id},  # always the caller's: a cursor cannot reach another customer
-                "created_at": {"S": position["c"]},
-                "ticket_id": {"S": position["t"]},
-            }
-        results = TicketModel.customer_tickets.query(
-            customer_id, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
-        )
-        tickets = list(results)
-        last = results.last_evaluated_key if len(tickets) >= limit else None
-        next_cursor = encode_cursor({"c": last["created_at"]["S"], "t": last["ticket_id"]["S"]}) if last else None
-        return tickets, next_cursor
+        return _newest_first(TicketModel.customer_tickets, "customer_id", customer_id, "created_at", limit, cursor)
 
     def agent_tickets(self, agent_id: str, limit: int, cursor: str | None) -> tuple[list, str | None]:
         from supportdesk.dal.tickets import TicketModel
 
-        position = decode_cursor(cursor, ("u", "t"))
-        start = None
-        if position:
-            start = {
-                "assigned_agent": {"S": agent_id},
-                "updated_at": {"S": position["u"]},
-                "ticket_id": {"S": position["t"]},
-            }
-        results = TicketModel.agent_tickets.query(
-            agent_id, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start
-        )
-        tickets = list(results)
-        last = results.last_evaluated_key if len(tickets) >= limit else None
-        next_cursor = encode_cursor({"u": last["updated_at"]["S"], "t": last["ticket_id"]["S"]}) if last else None
-        return tickets, next_cursor
+        return _newest_first(TicketModel.agent_tickets, "assigned_agent", agent_id, "updated_at", limit, cursor)
 
     def append(
         self, ticket, messages: list[NewMessage], now: datetime, expected_status: str, access: Access | None = None
@@ -547,3 +519,22 @@ class DynamoOrderLookup:
         except OrderModel.DoesNotExist:
             return False
         return True
+
+
+def _newest_first(index, hash_attribute: str, hash_value: str, sort_attribute: str, limit: int,
+                  cursor: str | None) -> tuple[list, str | None]:
+    """One page of an index partition, newest first, with an opaque cursor. The cursor carries only the sort key and
+    the ticket id; the partition always comes from the caller, so a cursor cannot reach another partition."""
+    position = decode_cursor(cursor, ("s", "t"))
+    start = None
+    if position:
+        start = {
+            hash_attribute: {"S": hash_value},
+            sort_attribute: {"S": position["s"]},
+            "ticket_id": {"S": position["t"]},
+        }
+    results = index.query(hash_value, scan_index_forward=False, limit=limit, page_size=limit, last_evaluated_key=start)
+    tickets = list(results)
+    last = results.last_evaluated_key if len(tickets) >= limit else None
+    next_cursor = encode_cursor({"s": last[sort_attribute]["S"], "t": last["ticket_id"]["S"]}) if last else None
+    return tickets, next_cursor
