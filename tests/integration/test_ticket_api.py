@@ -144,3 +144,17 @@ def test_masking_notice_is_in_chinese_for_a_chinese_customer(desk):
     note = next(m for m in detail["messages"] if m.get("note") == "masked")
     assert "绝不会向您索要密码或验证码" in note["text"]
     assert all("hunter2hunter2" not in m["text"] for m in detail["messages"])
+
+
+def test_opening_tickets_in_bulk_is_answered_429_with_a_stable_code(desk):
+    from supportdesk.tickets.service import OPEN_PER_CUSTOMER
+
+    # Given a customer who opened as many tickets as an hour allows
+    for n in range(OPEN_PER_CUSTOMER.max_hits):
+        desk.open(desk.alice, f"question {n}")
+    # When they open one more
+    status, body = desk.call(desk.alice, "POST", "/tickets", {"category": "other", "subject": "again", "message": "hi"},
+                             language="en")
+    # Then the answer is 429 with a stable code and the wait, in their language
+    assert status == 429
+    assert body["error"]["code"] == "ticket_rate_limited" and "seconds" in body["error"]["message"]

@@ -216,3 +216,34 @@ def test_a_message_on_a_resolved_ticket_reopens_it_into_the_queue(service, store
     assert [m.note for m in store.notes[ticket_id][-3:]] == [None, "reopened", "handoff"]
     assert result["ticket"]["can_rate"] is False
     assert store.tickets[ticket_id].resolved_at <= stamp(clock.now() - timedelta(hours=1))
+
+
+def test_a_customer_opening_tickets_or_writing_in_bulk_is_rate_limited(store, notifier, clock):
+    from supportdesk.errors import RateLimited
+    from supportdesk.ratelimit import RateLimiter
+    from supportdesk.tickets.service import MESSAGE_PER_CUSTOMER, OPEN_PER_CUSTOMER
+    from tests.fakes import MemoryCounterStore
+
+    hours = BusinessHours(time(9), time(21), ZoneInfo("Asia/Shanghai"), None)
+    limited = TicketService(store, Orders(), Accounts(), notifier, clock, hours, mask_sensitive, estimate_wait,
+                            support_inbox="help@example.com", limiter=RateLimiter(MemoryCounterStore(), clock))
+    # Given a customer who has opened as many tickets as an hour allows
+    ticket_id = limited.open_ticket(ALICE, "other", "first", "hello")["ticket"]["id"]
+    for n in range(OPEN_PER_CUSTOMER.max_hits - 1):
+        limited.open_ticket(ALICE, "other", f"more {n}", "hello")
+    # When they open one more, Then it is refused with a stable code and a wait
+    with pytest.raises(RateLimited) as refused:
+        limited.open_ticket(ALICE, "other", "one too many", "hello")
+    assert refused.value.code == "ticket_rate_limited" and refused.value.retry_after > 0
+    # and another customer is not affected
+    limited.open_ticket(BOB, "other", "mine", "hello")
+    # Messages have their own budget
+    for n in range(MESSAGE_PER_CUSTOMER.max_hits):
+        limited.post_message(ALICE, ticket_id, f"message {n}")
+    with pytest.raises(RateLimited):
+        limited.post_message(ALICE, ticket_id, "flood")
+    # An e-mail beyond the limit is dropped (a retry would hit the same window), never failed into the DLQ
+    assert limited.from_email(ALICE, None, "mail", "hello")["action"] == "dropped_rate_limited"
+    # After the window, the customer can write again
+    clock.advance(seconds=OPEN_PER_CUSTOMER.window_seconds)
+    limited.open_ticket(ALICE, "other", "next hour", "hello")

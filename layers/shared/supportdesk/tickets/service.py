@@ -13,13 +13,18 @@ from typing import Any, Callable, Protocol
 
 from supportdesk import i18n
 from supportdesk.clock import Clock, iso
-from supportdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
+from supportdesk.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from supportdesk.notify.notifier import Recipient
 from supportdesk.observability import audit, logger, metrics
+from supportdesk.ratelimit import Limit, RateLimiter
 from supportdesk.tickets import queue as q
 from supportdesk.tickets.handoff import wants_human
 from supportdesk.tickets.references import normalize_reference
 from supportdesk.tickets.repository import Access, NewMessage, StatusChanged, parse_stamp, stamp
+
+# Per customer, across the web and e-mail: generous for a person, a wall for a script filling the agents' queue.
+OPEN_PER_CUSTOMER = Limit("ticket-open", max_hits=20, window_seconds=3600)
+MESSAGE_PER_CUSTOMER = Limit("ticket-message", max_hits=60, window_seconds=600)
 
 CATEGORIES = ("order_status", "payment", "shipping", "refund", "account", "product", "other")
 MAX_MESSAGE = 5000
@@ -175,8 +180,10 @@ class TicketService:
         mask: Callable[[str], Any],
         estimate: Callable[..., Any],
         support_inbox: str = "",
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.store = store
+        self.limiter = limiter
         self.orders = orders
         self.accounts = accounts
         self.notifier = notifier
@@ -187,6 +194,10 @@ class TicketService:
         self.support_inbox = support_inbox
 
     # ---- helpers -------------------------------------------------------------------------------------------
+    def _limit(self, limit: Limit, caller: Caller) -> None:
+        if self.limiter is not None:
+            self.limiter.hit(limit, caller.account_id, code="ticket_rate_limited")
+
     def _masked(self, text: str) -> tuple[str, frozenset[str]]:
         result = self.mask(text)
         return result.text, frozenset(result.kinds) if result.changed else frozenset()
@@ -258,6 +269,7 @@ class TicketService:
         self, caller: Caller, category: str, subject: str, message: str, order_id: str | None = None,
         channel: str = "web",
     ) -> dict:
+        self._limit(OPEN_PER_CUSTOMER, caller)
         return self._open(caller, category, subject, message, order_id, channel)[1]
 
     def _open(
@@ -317,6 +329,7 @@ class TicketService:
     def post_message(self, caller: Caller, ticket_id: str, text: str) -> dict:
         """A customer's message. On a resolved ticket it reopens the ticket into the human queue (the follow-up
         needs a person); a message that asks for a human hands the ticket off."""
+        self._limit(MESSAGE_PER_CUSTOMER, caller)
         now = self.clock.now()
         safe, kinds = self._masked(text)
         asks_for_human = wants_human(text)
@@ -622,12 +635,18 @@ class TicketService:
     def from_email(self, caller: Caller, reference: str | None, subject: str, body: str) -> dict:
         """An e-mail from a known customer: a reply to their ticket when the subject names one of theirs,
         otherwise a new ticket (category other), acknowledged by e-mail with its reference."""
-        if reference:
-            try:
-                result = self.post_message(caller, reference, body)
-                return {"action": "replied", "ticket_id": result["ticket"]["id"]}
-            except NotFound:
-                logger.info("e-mail names a ticket that is not the sender's; opening a new one")
+        try:
+            if reference:
+                try:
+                    result = self.post_message(caller, reference, body)
+                    return {"action": "replied", "ticket_id": result["ticket"]["id"]}
+                except NotFound:
+                    logger.info("e-mail names a ticket that is not the sender's; opening a new one")
+            self._limit(OPEN_PER_CUSTOMER, caller)
+        except RateLimited:
+            # Retrying cannot help (Lambda would retry into the same window), so the mail is dropped, not failed.
+            metrics.add_metric(name="InboundEmailRateLimited", unit="Count", value=1)
+            return {"action": "dropped_rate_limited", "ticket_id": reference}
         ticket, _ = self._open(caller, "other", subject, body, None, "email")
         self._notify_customer(ticket, "ticket_opened_by_email", {})
         return {"action": "opened", "ticket_id": ticket.ticket_id}

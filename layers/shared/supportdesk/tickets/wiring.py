@@ -43,4 +43,5 @@ def ticket_service():
         mask=mask_sensitive,
         estimate=estimate_wait,
         support_inbox=get_settings().support_inbox,
+        limiter=runtime.rate_limiter(),
     )
