@@ -6,13 +6,15 @@
   agent's claimed tickets, most recently active first).
 - TicketMessagesTable: the conversation, keyed by ticket and a time-ordered message id.
 - TicketQueueTable: per queue a stats item (sequence counter, waiting count, agents online, handling time), the
-  Fenwick tree nodes that count waiting tickets, and one presence item per agent.
+  Fenwick tree nodes that count waiting tickets, and one presence item per agent. One secondary index:
+  PresenceLeases (online agents by the end of their presence lease; only online presence items carry
+  `lease_queue`, so the SLA schedule finds the lapsed leases with a Query).
 - TicketAuditTable: who on the staff read which ticket when, keyed by ticket.
 """
 from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from supportdesk.dal.base import TableName
@@ -50,6 +52,18 @@ class AgentTicketsIndex(GlobalSecondaryIndex):
 
     assigned_agent = UnicodeAttribute(hash_key=True)
     updated_at = UnicodeAttribute(range_key=True)
+
+
+class PresenceLeasesIndex(GlobalSecondaryIndex):
+    """A queue's online agents by the end of their presence lease, soonest first. Sparse: going offline (or the
+    lease being expired) removes `lease_queue`. Keys only: the presence item's key says whose lease it is."""
+
+    class Meta:
+        index_name = "PresenceLeases"
+        projection = KeysOnlyProjection()
+
+    lease_queue = UnicodeAttribute(hash_key=True)
+    lease_until = UnicodeAttribute(range_key=True)
 
 
 class TicketModel(Model):
@@ -120,6 +134,10 @@ class TicketQueueModel(Model):
     # Agent presence
     online = NumberAttribute(null=True)  # 1 online, 0 offline
     changed_at = UnicodeAttribute(null=True)
+    lease_until = UnicodeAttribute(null=True)  # stamp: the agent counts as online until then unless they renew
+    lease_queue = UnicodeAttribute(null=True)  # the queue, only while online: puts the item in PresenceLeases
+
+    presence_leases = PresenceLeasesIndex()
 
 
 class TicketAuditModel(Model):

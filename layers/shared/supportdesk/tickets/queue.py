@@ -14,12 +14,17 @@ ADD commutes, and the status condition makes each join/leave happen exactly once
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 TREE_BITS = 32
 TREE_SIZE = 1 << TREE_BITS  # sequence numbers 1..2^32: ~11,000 years at a million handoffs a day
 DEFAULT_QUEUE = "general"
 HANDLE_TIME_WEIGHT = 0.2  # weight of the newest handling time in the exponentially weighted average
 DEFAULT_HANDLE_SECONDS = 300  # before a queue has handled anything
+# An agent counts as online until their presence lease ends; the agent console renews it (PUT /agent/status
+# {"online": true}) every few minutes, and the SLA schedule takes agents whose lease ended off the count, so a closed
+# browser stops making the wait estimate optimistic within LEASE plus one schedule period.
+PRESENCE_LEASE = timedelta(minutes=30)
 
 
 def _lowbit(index: int) -> int:
@@ -64,6 +69,14 @@ def node_key(queue: str, index: int) -> str:
 
 def presence_key(queue: str, agent_id: str) -> str:
     return f"{queue}#agent#{agent_id}"
+
+
+def presence_agent(queue: str, key: str) -> str:
+    """The agent id of a presence item's key (inverse of presence_key)."""
+    prefix = f"{queue}#agent#"
+    if not key.startswith(prefix):
+        raise ValueError(f"{key!r} is not a presence item of queue {queue!r}")
+    return key[len(prefix):]
 
 
 def updated_handle_time(previous: float | None, handled_seconds: float) -> float:

@@ -462,30 +462,84 @@ class DynamoTicketStore:
         return _changed(ticket, changes)
 
     # ---- agent presence --------------------------------------------------------------------------------------
-    def set_presence(self, queue: str, agent_id: str, online: bool, now: datetime) -> bool:
+    def set_presence(self, queue: str, agent_id: str, online: bool, now: datetime,
+                     lease_until: datetime | None = None) -> bool:
         """Mark an agent on- or offline and move the queue's agents_online counter by one, in one transaction; the
-        presence item's condition makes a repeated toggle a no-op. Returns whether anything changed."""
-        from supportdesk.dal.tickets import TicketQueueModel
+        presence item's condition makes a repeated toggle a no-op. Going online also sets the presence lease (until
+        `lease_until`) and puts the item in the PresenceLeases index; going online again only renews the lease (one
+        conditional UpdateItem, the counter untouched); going offline takes it out of the index. Returns whether the
+        agent's state (and the counter) changed."""
+        from supportdesk.dal.tickets import TicketQueueModel as Model
 
-        presence = TicketQueueModel(q.presence_key(queue, agent_id))
-        if online:
-            condition = TicketQueueModel.online.does_not_exist() | (TicketQueueModel.online == 0)
-        else:
-            condition = TicketQueueModel.online == 1
+        presence = Model(q.presence_key(queue, agent_id))
+        if not online:
+            try:
+                self._presence_change(queue, presence, False, now, Model.online == 1)
+            except StatusChanged:
+                return False
+            return True
+        if lease_until is None:
+            raise ValueError("going online needs the end of the presence lease")
+        lease = [Model.lease_until.set(stamp(lease_until)), Model.lease_queue.set(queue)]
+        for _ in range(MAX_CONFLICT_RETRIES):
+            try:
+                self._presence_change(queue, presence, True, now,
+                                      Model.online.does_not_exist() | (Model.online == 0), lease)
+                return True
+            except StatusChanged:
+                pass  # already online: renew the lease
+            if self._renew_lease(presence, lease):
+                return False
+            # The lease was expired (or the agent went offline) between the two writes: go online again.
+        raise Conflict("ticket_busy")
 
-        def build(transaction):
-            transaction.update(
-                presence,
-                actions=[TicketQueueModel.online.set(1 if online else 0), TicketQueueModel.changed_at.set(stamp(now))],
-                condition=condition,
-            )
-            transaction.update(
-                TicketQueueModel(q.stats_key(queue)),
-                actions=[TicketQueueModel.agents_online.add(1 if online else -1)],
-            )
+    @staticmethod
+    def _renew_lease(presence, lease: list) -> bool:
+        """One UpdateItem conditioned on the agent still being online; False when they no longer are."""
+        from pynamodb.exceptions import UpdateError
+
+        from supportdesk.dal.tickets import TicketQueueModel as Model
 
         try:
-            _transact(build)
+            presence.update(actions=lease, condition=Model.online == 1)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def _presence_change(queue: str, presence, online: bool, now: datetime, condition, lease: list | None = None):
+        """The presence item and the queue's counter in one transaction (StatusChanged when `condition` fails).
+        Going offline removes the lease, which takes the item out of the PresenceLeases index."""
+        from supportdesk.dal.tickets import TicketQueueModel as Model
+
+        actions = [Model.online.set(1 if online else 0), Model.changed_at.set(stamp(now))]
+        actions += lease if online else [Model.lease_until.remove(), Model.lease_queue.remove()]
+
+        def build(transaction):
+            transaction.update(presence, actions=actions, condition=condition)
+            transaction.update(Model(q.stats_key(queue)), actions=[Model.agents_online.add(1 if online else -1)])
+
+        _transact(build)
+
+    def expired_leases(self, queue: str, now: datetime, limit: int) -> list[str]:
+        """Agents of `queue` whose presence lease ended before `now`, soonest first: one Query (at most `limit`) on
+        the sparse PresenceLeases index, which holds only online agents."""
+        from supportdesk.dal.tickets import TicketQueueModel as Model
+
+        items = Model.presence_leases.query(queue, Model.lease_until < stamp(now), limit=limit, page_size=limit)
+        return [q.presence_agent(queue, item.pk) for item in items]
+
+    def expire_lease(self, queue: str, agent_id: str, now: datetime) -> bool:
+        """Take an agent whose lease ended off the count: the same transaction as going offline, conditioned also on
+        the lease still being over at `now`, so a renewal that arrived since the Query wins and the counter moves at
+        most once per going online. Returns whether the agent was taken off."""
+        from supportdesk.dal.tickets import TicketQueueModel as Model
+
+        presence = Model(q.presence_key(queue, agent_id))
+        try:
+            self._presence_change(queue, presence, False, now, (Model.online == 1) & (Model.lease_until < stamp(now)))
         except StatusChanged:
             return False
         return True

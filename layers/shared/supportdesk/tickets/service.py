@@ -609,11 +609,21 @@ class TicketService:
         return {"ticket": ticket_view(ticket, now, staff=True)}
 
     def set_status(self, staff: Caller, online: bool) -> dict:
-        changed = self.store.set_presence(q.DEFAULT_QUEUE, staff.account_id, online, self.clock.now())
+        """Go online (or, when online already, renew the presence lease: the agent console's heartbeat) or offline.
+        `changed` says whether the agent's state changed; a renewal leaves it false."""
+        now = self.clock.now()
+        lease_until = now + q.PRESENCE_LEASE if online else None
+        changed = self.store.set_presence(q.DEFAULT_QUEUE, staff.account_id, online, now, lease_until)
         if changed:
             audit("agent_status", account_id=staff.account_id, online=online)
         stats = self.store.stats(q.DEFAULT_QUEUE)
-        return {"online": online, "changed": changed, "queue": q.DEFAULT_QUEUE, "agents_online": stats.agents_online}
+        return {
+            "online": online,
+            "changed": changed,
+            "queue": q.DEFAULT_QUEUE,
+            "agents_online": stats.agents_online,
+            "lease_until": iso(lease_until) if lease_until else None,
+        }
 
     def access_log(self, staff: Caller, ticket_id: str, limit: int, cursor: str | None) -> dict:
         if staff.role != SUPERVISOR:
