@@ -155,7 +155,7 @@ def resolve(ticket_id: str) -> dict:
 
 @app.put(
     "/agent/status",
-    summary="Go online or offline (idempotent)",
+    summary="Go online (renews a 30-minute presence lease: repeat as a heartbeat) or offline",
     tags=["agent"],
     openapi_extensions=request_body(["online"], online={"type": "boolean"}),
 )
