@@ -140,17 +140,19 @@ def test_token_issued_before_a_password_change_is_rejected(identity, authorizer,
 def test_unknown_login_does_the_same_work_as_a_wrong_password(identity, monkeypatch):
     """Same DynamoDB calls and one argon2 verification each, so timing does not reveal whether an account exists."""
     from supportdesk.identity import passwords
-    from tests.bench.requests import counting
+    from collections import Counter
+
+    from tests.dynamodb_calls import dynamodb_calls
 
     sign_up(identity, email="timing@example.com")
     verifications = []
     real_verify = passwords.verify_password
     monkeypatch.setattr(passwords, "verify_password", lambda h, p: verifications.append(1) or real_verify(h, p))
-    with counting() as calls:
+    with dynamodb_calls() as calls:
         login(identity, "timing@example.com", "wrong-password-123", ip="192.0.2.1")
-        wrong = dict(calls)
-    with counting() as calls:
+    wrong = dict(Counter(calls))
+    with dynamodb_calls() as calls:
         login(identity, "nobody-here@example.com", "wrong-password-123", ip="192.0.2.2")
-        unknown = dict(calls)
+    unknown = dict(Counter(calls))
     assert wrong == unknown == {"UpdateItem": 2, "GetItem": 2}
     assert len(verifications) == 2

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.conftest import api_event, call, load_event
+from tests.dynamodb_calls import dynamodb_calls as record_dynamodb_calls
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 OLD_PASSWORD = "blue-lantern-river-42"
@@ -91,21 +92,9 @@ def other_than(code: str) -> str:
     return "%06d" % ((int(code) + 1) % 1_000_000)
 
 
-@contextmanager
 def dynamodb_calls():
-    """Every DynamoDB request pynamodb sends, as (operation, table)."""
-    from pynamodb.signals import pre_dynamodb_send
-
-    calls: list[tuple[str, str]] = []
-
-    def record(sender, operation_name, table_name, req_uuid):
-        calls.append((operation_name, table_name))
-
-    pre_dynamodb_send.connect(record)
-    try:
-        yield calls
-    finally:
-        pre_dynamodb_send.disconnect(record)
+    """Every DynamoDB request, as (operation, table)."""
+    return record_dynamodb_calls(with_tables=True)
 
 
 # ---- no account enumeration -----------------------------------------------------------------------------------------

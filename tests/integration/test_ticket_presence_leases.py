@@ -4,7 +4,8 @@ uses), exactly once, and never an agent who renewed in time."""
 from __future__ import annotations
 
 from tests.conftest import LambdaContext, load_event
-from tests.integration.ticket_desk import count_dynamodb_calls, desk  # noqa: F401 (fixture)
+from tests.dynamodb_calls import dynamodb_calls
+from tests.integration.ticket_desk import desk  # noqa: F401 (fixture)
 
 
 def _status(desk, agent, online: bool) -> dict:
@@ -31,15 +32,6 @@ def _estimate(desk, ticket_id: str) -> int:
     return body["queue"]["estimated_wait_seconds"]
 
 
-def _waiting(desk, count: int) -> list[str]:
-    ids = []
-    for n in range(count):
-        ticket_id = desk.open(desk.bob, f"问题{n}")["ticket"]["id"]
-        desk.handoff(desk.bob, ticket_id)
-        ids.append(ticket_id)
-    return ids
-
-
 def test_going_online_holds_a_thirty_minute_lease(desk):
     # When an agent goes online
     body = _status(desk, desk.agent, True)
@@ -56,7 +48,7 @@ def test_a_lapsed_lease_is_expired_by_the_schedule_and_the_estimate_follows(desk
     _status(desk, desk.agent, True)
     desk.clock.advance(minutes=1)
     _status(desk, desk.agent2, True)
-    ids = _waiting(desk, 3)
+    ids = desk.waiting_tickets(3)
     assert _estimate(desk, ids[2]) == 300
     # And the first agent closes the browser; the second keeps renewing (every 10 minutes)
     for _ in range(3):
@@ -138,10 +130,10 @@ def test_going_offline_then_the_schedule_does_not_count_the_agent_off_twice(desk
 
 def test_going_online_costs_the_same_calls_as_before_and_a_renewal_one_conditional_update_more(desk):
     # Going online: one transaction (presence + counter) and the stats read for the answer
-    with count_dynamodb_calls() as first:
+    with dynamodb_calls() as first:
         _status(desk, desk.agent, True)
     assert first == ["TransactWriteItems", "GetItem"]
     # Renewing: the transaction's condition refuses to count the agent twice, one conditional UpdateItem renews
-    with count_dynamodb_calls() as renewal:
+    with dynamodb_calls() as renewal:
         _status(desk, desk.agent, True)
     assert renewal == ["TransactWriteItems", "UpdateItem", "GetItem"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
-from tests.integration.ticket_desk import count_dynamodb_calls, desk, serialized_dynamodb  # noqa: F401
+from tests.dynamodb_calls import dynamodb_calls
+from tests.integration.ticket_desk import desk, serialized_dynamodb  # noqa: F401
 
 
 def test_handoff_joins_the_queue_with_position_and_wait(desk):
@@ -95,15 +96,6 @@ def test_a_claim_race_has_exactly_one_winner(desk):
     assert listing["waiting"] == 0 and listing["tickets"] == []
 
 
-def _waiting_tickets(desk, count: int) -> list[str]:
-    ids = []
-    for n in range(count):
-        ticket_id = desk.open(desk.bob, f"排队 {n}")["ticket"]["id"]
-        desk.handoff(desk.bob, ticket_id)
-        ids.append(ticket_id)
-    return ids
-
-
 def _seed_waiting(count: int) -> None:
     """The state `count` more joins leave behind (waiting tickets, the queue's counter, tree nodes and waiting
     count), written in bulk: moto copies every table on each transaction, so hundreds of real joins take minutes.
@@ -132,15 +124,15 @@ def _seed_waiting(count: int) -> None:
 
 def _calls_for_one_handoff_and_queue_read(desk) -> tuple[list[str], list[str], int]:
     ticket_id = desk.open(desk.alice, "one more")["ticket"]["id"]
-    with count_dynamodb_calls() as handoff_calls:
+    with dynamodb_calls() as handoff_calls:
         position = desk.handoff(desk.alice, ticket_id)["queue"]["position"]
-    with count_dynamodb_calls() as queue_calls:
+    with dynamodb_calls() as queue_calls:
         assert desk.position(desk.alice, ticket_id) == position
     return handoff_calls, queue_calls, position
 
 
 def test_handoff_and_queue_position_cost_the_same_dynamodb_calls_with_3_or_300_waiting(desk):
-    _waiting_tickets(desk, 3)
+    desk.waiting_tickets(3)
     *few, position = _calls_for_one_handoff_and_queue_read(desk)
     assert position == 4
     _seed_waiting(296)
@@ -169,7 +161,7 @@ def test_agent_status_is_idempotent_and_drives_the_estimate(desk):
     assert online(desk.agent2, False) == 0
     assert desk.call(desk.agent, "PUT", "/agent/status", {"online": "yes"})[0] == 400
 
-    ids = _waiting_tickets(desk, 3)
+    ids = desk.waiting_tickets(3)
     online(desk.agent, True)
     status, body = desk.call(desk.bob, "GET", f"/tickets/{ids[2]}/queue")
     assert body["queue"]["estimated_wait_seconds"] == 600  # two ahead, one agent, 300 s each
@@ -180,11 +172,11 @@ def test_agent_status_is_idempotent_and_drives_the_estimate(desk):
 
 def test_handling_time_learned_on_resolve_feeds_the_estimate(desk):
     desk.call(desk.agent, "PUT", "/agent/status", {"online": True})
-    first = _waiting_tickets(desk, 1)[0]
+    first = desk.waiting_tickets(1)[0]
     assert desk.claim(desk.agent, first)[0] == 200
     desk.clock.advance(minutes=10)
     desk.resolve(desk.agent, first)
-    ids = _waiting_tickets(desk, 2)
+    ids = desk.waiting_tickets(2)
     _, body = desk.call(desk.bob, "GET", f"/tickets/{ids[1]}/queue")
     assert body["queue"]["estimated_wait_seconds"] == 600  # one ahead at the 600 s just observed
     _, listing = desk.call(desk.agent, "GET", "/agent/queue")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from tests.conftest import LambdaContext, load_event
-from tests.integration.ticket_desk import count_dynamodb_calls, desk  # noqa: F401 (fixture)
+from tests.dynamodb_calls import dynamodb_calls
+from tests.integration.ticket_desk import desk  # noqa: F401 (fixture)
 
 
 def _run(capsys) -> tuple[dict, list[dict]]:
@@ -48,10 +49,10 @@ def test_schedule_publishes_waiting_count_oldest_wait_and_agents_online(desk, ca
 
 def test_schedule_reads_a_constant_number_of_items(desk, capsys):
     _queue(desk, 2)
-    with count_dynamodb_calls() as few:
+    with dynamodb_calls() as few:
         _run(capsys)
     _queue(desk, 10)
-    with count_dynamodb_calls() as many:
+    with dynamodb_calls() as many:
         _run(capsys)
     # One Query of the lapsed presence leases (none here), the stats item, the oldest waiting ticket
     assert few == many == ["Query", "GetItem", "Query"]

@@ -57,6 +57,15 @@ class Desk:
         assert status == 201, body
         return body
 
+    def waiting_tickets(self, count: int) -> list[str]:
+        """`count` of bob's tickets in the human queue, in the order they joined it."""
+        ids = []
+        for n in range(count):
+            ticket_id = self.open(self.bob, f"排队 {n}")["ticket"]["id"]
+            self.handoff(self.bob, ticket_id)
+            ids.append(ticket_id)
+        return ids
+
     def handoff(self, who: Person, ticket_id: str) -> dict:
         status, body = self.call(who, "POST", f"/tickets/{ticket_id}/handoff")
         assert status == 200, body
@@ -148,23 +157,3 @@ def serialized_dynamodb():
     finally:
         for name, function in originals.items():
             setattr(DynamoDBBackend, name, function)
-
-
-@contextmanager
-def count_dynamodb_calls():
-    """Count every DynamoDB API call made through botocore (pynamodb's and boto3's alike)."""
-    from botocore.client import BaseClient
-
-    calls: list[str] = []
-    original = BaseClient._make_api_call
-
-    def counting(self, operation_name, api_params):
-        if self.meta.service_model.service_name == "dynamodb":
-            calls.append(operation_name)
-        return original(self, operation_name, api_params)
-
-    BaseClient._make_api_call = counting
-    try:
-        yield calls
-    finally:
-        BaseClient._make_api_call = original
