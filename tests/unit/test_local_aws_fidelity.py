@@ -452,3 +452,24 @@ def test_lambda_passes_json_not_python_objects(gateway, answers):
     assert gateway.handle(HttpRequest("GET", "/items/1")).json() == {"a": 1}
     answers["/items/{id}"] = lambda event: {"statusCode": 200, "body": object()}
     assert gateway.handle(HttpRequest("GET", "/items/1")).status == 502
+
+
+def test_the_local_server_passes_header_names_as_sent():
+    """Werkzeug's WSGI environ upper-cases header names (HTTP_X_CUSTOM) and joins repeats; RawHeadersRequestHandler
+    also hands the gateway the headers as the client sent them. Built without a socket."""
+    import http.client
+    import io
+    from types import SimpleNamespace
+
+    from local.gateway import RawHeadersRequestHandler
+
+    handler = RawHeadersRequestHandler.__new__(RawHeadersRequestHandler)
+    handler.server = SimpleNamespace(ssl_context=None, multithread=True, multiprocess=False,
+                                     server_address=("127.0.0.1", 3000))
+    handler.client_address = ("203.0.113.9", 5555)
+    handler.rfile, handler.connection = io.BytesIO(b""), None
+    handler.command, handler.path, handler.request_version = "GET", "/items/a%2Fb?x=1", "HTTP/1.1"
+    handler.headers = http.client.parse_headers(io.BytesIO(b"X-Mixed-Case: 1\r\nX-Rep: a\r\nX-Rep: b\r\n\r\n"))
+    request = request_from_wsgi(handler.make_environ())
+    assert request.headers == [("X-Mixed-Case", "1"), ("X-Rep", "a"), ("X-Rep", "b")]
+    assert request.path == "/items/a%2Fb" and request.query_string == "x=1" and request.source_ip == "203.0.113.9"
