@@ -287,8 +287,8 @@ class FunctionHost:
             raise FunctionError(logical_id, error_type="Runtime.MarshalError",
                                 message=f"Unable to marshal response: {error}") from error
         if len(answer) > PAYLOAD_LIMIT:
-            raise FunctionError(logical_id, error_type="Function.ResponseSizeTooLarge",
-                                message=f"Response payload size exceeded maximum allowed payload size ({PAYLOAD_LIMIT} bytes).")
+            raise FunctionError(logical_id, error_type="Function.ResponseSizeTooLarge", message=(
+                f"Response payload size exceeded maximum allowed payload size ({PAYLOAD_LIMIT} bytes)."))
         return json.loads(answer)
 
     def invoke_async(self, logical_id: str, event: dict) -> AsyncOutcome:

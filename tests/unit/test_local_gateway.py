@@ -208,7 +208,8 @@ def test_unknown_route_is_missing_authentication_token(gateway):
 
 
 def test_binary_responses_stay_base64_without_binary_media_types(gateway):
-    """The fixture Api declares no BinaryMediaTypes: API Gateway sends the base64 text (api-gateway-payload-encodings)."""
+    """The fixture Api declares no BinaryMediaTypes: API Gateway sends the base64 text
+    (developer guide, api-gateway-payload-encodings.html)."""
     response = gateway.handle(HttpRequest("GET", "/public/x", "binary=1", [("Accept", "image/png")]))
     assert response.body == base64.b64encode(b"\x89PNG\r\n") and response.header("Content-Type") == "image/png"
 
