@@ -23,13 +23,13 @@ from typing import Any, Callable
 
 from local.gateway import HttpRequest, HttpResponse
 from local.inbound import InboundMail, NotAnEmail
+from local.openapi import LOCAL_SERVER
 from local.outbox import Outbox
 from local.schedules import Scheduler, rule_name
 from local.template import ROOT
 
 OPENAPI_PATH = ROOT / "docs" / "openapi.json"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-LOCAL_SERVER = "Local stack (make run)"  # the servers entry of docs/openapi.json that follows the running port
 # The Swagger UI files /docs uses, from the swagger-ui-py wheel (requirements-dev.txt): nothing from a CDN.
 SWAGGER_ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png")
 _DURATION = re.compile(r"(\d+)\s*(d|h|m|s)")

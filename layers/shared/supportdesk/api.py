@@ -104,6 +104,21 @@ def request_body(required: list[str], **properties: dict) -> dict[str, dict]:
 
 
 
+def responses(success: int, schema: str, errors: dict[int, tuple[str, ...]] | None = None) -> dict[str, dict]:
+    """Describe what a route answers for the OpenAPI document, where the route is defined (pass as
+    `openapi_extensions=`, joined to request_body(...) with `|`): the success status, the name of its body schema
+    (a component of local/openapi.py), and per error status the error codes the route's code can raise. The
+    authorizer's 401/403 and API Gateway throttling's 429 are added by local/openapi.py. Runs at import, not per
+    request."""
+    return {"x-responses": {"success": success, "schema": schema,
+                            "errors": {str(status): sorted(set(codes)) for status, codes in (errors or {}).items()}}}
+
+
+def query(*names: str) -> dict[str, list[str]]:
+    """The query parameters a route reads, for the OpenAPI document (described in local/openapi.py)."""
+    return {"x-query": list(names)}
+
+
 def json_body(app: APIGatewayRestResolver | Router) -> dict[str, Any]:
     """The request body as a JSON object; anything else is a 400 with a stable code."""
     raw = app.current_event.body
