@@ -93,6 +93,7 @@ class Stack:
         self._clients_lock = threading.Lock()
         self._outbox: Any = None
         self._reset_lock = threading.Lock()
+        self._seeded: dict[str, list[dict]] = {}  # table -> items right after the seed, for reset()
 
     # ---- addresses ---------------------------------------------------------------------------------------------
     @property
@@ -170,6 +171,7 @@ class Stack:
                 from local.seed import seed
 
                 self.accounts = seed()
+            self._seeded = self._table_items()
             self._scheduler = Scheduler(template, self._host, clock=self.clock.now)
             self.clock.subscribe(self._scheduler.wake)
             if self.run_schedules:
@@ -212,7 +214,7 @@ class Stack:
 
     def reset(self) -> dict[str, str]:
         """Back to the state start() left, without a restart (POST /_local/reset): an empty moto world, the template's
-        resources provisioned again, the demo data seeded again, the clock back on the wall clock, no schedule
+        resources provisioned again, the items the seed wrote put back, the clock back on the wall clock, no schedule
         history. Everything else goes: tickets, sent mail, rate-limit counters, and every token (the signing key is
         new). Returns login -> account id of the seeded accounts. Not meant to run while requests are in flight."""
         with self._reset_lock:
@@ -224,11 +226,29 @@ class Stack:
                 self._outbox.watch()  # moto's backends are new objects
             if self._scheduler is not None:
                 self._scheduler.fired.clear()
-            if self.seed_data:
-                from local.seed import seed
-
-                self.accounts = seed()
+            # The seeded items as they were, rather than seeding again: a sign-up hashes its password with argon2
+            # and checks it with zxcvbn (about a second per account on a busy machine).
+            self._restore_items(self._seeded)
             return dict(self.accounts)
+
+    def _table_items(self) -> dict[str, list[dict]]:
+        """Every item of every table (a development snapshot of a few seeded items: a Scan is fine here)."""
+        dynamodb = self.client("dynamodb")
+        snapshot: dict[str, list[dict]] = {}
+        for table in dynamodb.list_tables()["TableNames"]:
+            items: list[dict] = []
+            for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+                items.extend(page["Items"])
+            snapshot[table] = items
+        return snapshot
+
+    def _restore_items(self, snapshot: dict[str, list[dict]]) -> None:
+        dynamodb = self.client("dynamodb")
+        for table, items in snapshot.items():
+            for start in range(0, len(items), 25):
+                batch = {table: [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]}
+                while batch:
+                    batch = dynamodb.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
 
     def _moto_api(self, action: str, body: dict | None) -> None:
         request = urllib.request.Request(f"{self.moto_url}/moto-api/{action}", data=json.dumps(body or {}).encode(),
