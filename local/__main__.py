@@ -15,10 +15,17 @@ import warnings
 def quiet_functions() -> None:
     """Readable mode: the functions' Powertools records become short lines and only from WARNING up (the request
     line says what happened), and their CloudWatch metrics (EMF JSON on stdout) are not printed."""
+    from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
     from supportdesk.observability import logger
 
+    class ShortLine(LambdaPowertoolsFormatter):  # keeps Powertools' state handling (append_keys, clear_state)
+        def format(self, record: logging.LogRecord) -> str:
+            stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
+            return f"{stamp} {record.levelname} {record.getMessage()}"
+
     logger.setLevel(logging.WARNING)
-    logger.registered_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    logger.registered_handler.setFormatter(ShortLine())
 
 
 def main() -> int:
@@ -28,6 +35,7 @@ def main() -> int:
     else:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+        os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # read when the functions' Logger is built (the seed builds it)
     for noisy in ("werkzeug", "botocore", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # A request that adds no metric (a login, a health check) is normal: not worth a warning on the console.
