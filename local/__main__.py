@@ -14,7 +14,7 @@ import warnings
 
 def quiet_functions() -> None:
     """Readable mode: the functions' Powertools records become short lines and only from WARNING up (the request
-    line says what happened), and their CloudWatch metrics (EMF JSON on stdout) are not printed."""
+    line says what happened). Their CloudWatch metrics (EMF JSON on stdout) are off: POWERTOOLS_METRICS_DISABLED."""
     from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
     from supportdesk.observability import logger
@@ -34,7 +34,6 @@ def main() -> int:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     else:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-        os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
         os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # read when the functions' Logger is built (the seed builds it)
     for noisy in ("werkzeug", "botocore", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -45,7 +44,8 @@ def main() -> int:
 
     started = time.monotonic()
     stack = Stack(moto_port=int(os.environ.get("MOTO_PORT", "5000")), api_port=int(os.environ.get("PORT", "3000")),
-                  json_logs=json_logs)
+                  json_logs=json_logs,
+                  function_environment={} if json_logs else {"POWERTOOLS_METRICS_DISABLED": "true"})
     stack.start()
     if not json_logs:
         quiet_functions()

@@ -65,7 +65,8 @@ def _check_free(host: str, port: int, variable: str) -> None:
 
 class Stack:
     def __init__(self, template_path: Path = TEMPLATE_PATH, *, host: str = "127.0.0.1", moto_port: int = 5000,
-                 api_port: int = 3000, seed: bool = True, run_schedules: bool = True, json_logs: bool = False) -> None:
+                 api_port: int = 3000, seed: bool = True, run_schedules: bool = True, json_logs: bool = False,
+                 function_environment: dict[str, str] | None = None) -> None:
         from supportdesk.clock import AdjustableClock
 
         self.template_path = template_path
@@ -75,6 +76,9 @@ class Stack:
         self.seed_data = seed
         self.run_schedules = run_schedules
         self.json_logs = json_logs
+        # Extra variables for every function, as a deployment could set them (make run's readable mode turns the
+        # CloudWatch metrics output off with POWERTOOLS_METRICS_DISABLED).
+        self.function_environment = dict(function_environment or {})
         # The one clock of the stack: the functions read it (supportdesk.runtime.clock()), the schedule loop too.
         self.clock = AdjustableClock()
         self.requests: Any = None  # local.requestlog.RequestLog: the last requests, for tests and the log
@@ -130,7 +134,7 @@ class Stack:
         from werkzeug.serving import make_server
 
         from local.devroutes import DevRoutes
-        from local.gateway import Gateway, match_route
+        from local.gateway import Gateway, RawHeadersRequestHandler, match_route
         from local.inbound import InboundMail
         from local.lambdas import FunctionHost, install_step_functions_seam
         from local.outbox import Outbox
@@ -166,6 +170,8 @@ class Stack:
             outbox = self._outbox = Outbox()
             outbox.watch()
             self._host = FunctionHost(template, self.client)
+            for logical_id in self._host.functions:
+                self._host.environment(logical_id).update(self.function_environment)  # the function's own dict
             install_step_functions_seam(self._host)
             if self.seed_data:
                 from local.seed import seed
@@ -187,7 +193,8 @@ class Stack:
                 has_route=lambda method, path: route_of(method, path) is not None,
                 clock=self.clock, reset=self.reset, api_port=lambda: self.api_port)
             self.requests = RequestLog(gateway, route_of, json_lines=self.json_logs)
-            self._api = make_server(self.bind, self.requested_api_port, self.requests, threaded=True)
+            self._api = make_server(self.bind, self.requested_api_port, self.requests, threaded=True,
+                                    request_handler=RawHeadersRequestHandler)
             self._api_thread = threading.Thread(target=self._api.serve_forever, name="local-api", daemon=True)
             self._api_thread.start()
         except BaseException:
