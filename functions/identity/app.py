@@ -5,7 +5,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from supportdesk.api import create_app, json_body, json_response, request_body, source_ip
+from supportdesk.api import create_app, json_body, json_response, request_body, responses, source_ip
 from supportdesk.identity import wiring as identity
 from supportdesk.identity.service import parse_sign_up, public_account
 from supportdesk.observability import logger, metrics
@@ -24,7 +24,13 @@ app = create_app()
         password={"type": "string", "minLength": 8, "maxLength": 128},
         language={"type": "string", "enum": ["zh-CN", "en"], "default": "zh-CN"},
         name={"type": "string", "maxLength": 100},
-    ),
+    )
+    | responses(201, "AccountCreated", {
+        400: ("invalid_json", "invalid_login", "invalid_language", "invalid_field", "missing_field",
+              "password_too_short", "password_too_long", "password_too_common", "password_contains_personal_info"),
+        409: ("login_taken",),
+        429: ("rate_limited",),
+    }),
 )
 def sign_up() -> Response[dict]:
     request = parse_sign_up(json_body(app))
@@ -41,7 +47,12 @@ def sign_up() -> Response[dict]:
         ["login", "password"],
         login={"type": "string", "description": "E-mail address or mobile number"},
         password={"type": "string"},
-    ),
+    )
+    | responses(200, "Login", {
+        400: ("invalid_json", "invalid_login", "missing_field"),
+        401: ("invalid_credentials",),
+        429: ("rate_limited",),
+    }),
 )
 def login() -> dict:
     body = json_body(app)

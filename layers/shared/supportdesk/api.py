@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.shared.json_encoder import Encoder
 
 from supportdesk import i18n
 from supportdesk.errors import DomainError, Forbidden, InvalidInput, RateLimited, Unauthorized
@@ -28,11 +29,17 @@ def request_language(app: APIGatewayRestResolver | Router) -> str:
     return i18n.normalize_language(authorizer.get("lang"), default)
 
 
+def json_text(body: Any) -> str:
+    """The one JSON style of every answer: UTF-8 as is (Chinese stays readable, no \\u escapes) and a trailing newline,
+    so `curl` output ends its line. Also the resolver's serializer, so routes that return a dict look the same."""
+    return json.dumps(body, ensure_ascii=False, cls=Encoder) + "\n"
+
+
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None, language: str | None = None) -> Response:
     all_headers = dict(headers or {})
     if language:
         all_headers["Content-Language"] = language
-    return Response(status_code=status, content_type=JSON, body=json.dumps(body, ensure_ascii=False), headers=all_headers)
+    return Response(status_code=status, content_type=JSON, body=json_text(body), headers=all_headers)
 
 
 def error_response(app: APIGatewayRestResolver, error: DomainError) -> Response:
@@ -52,7 +59,7 @@ def error_response(app: APIGatewayRestResolver, error: DomainError) -> Response:
 
 def create_app() -> APIGatewayRestResolver:
     """A REST (API Gateway v1) resolver with the project's error mapping installed."""
-    app = APIGatewayRestResolver()
+    app = APIGatewayRestResolver(serializer=json_text)
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response:
@@ -96,6 +103,21 @@ def request_body(required: list[str], **properties: dict) -> dict[str, dict]:
     it into the operation's requestBody. Validation itself stays in the handler's parsing (no pydantic at run time)."""
     return {"x-request-body": {"type": "object", "required": required, "properties": properties}}
 
+
+
+def responses(success: int, schema: str, errors: dict[int, tuple[str, ...]] | None = None) -> dict[str, dict]:
+    """Describe what a route answers for the OpenAPI document, where the route is defined (pass as
+    `openapi_extensions=`, joined to request_body(...) with `|`): the success status, the name of its body schema
+    (a component of local/openapi.py), and per error status the error codes the route's code can raise. The
+    authorizer's 401/403 and API Gateway throttling's 429 are added by local/openapi.py. Runs at import, not per
+    request."""
+    return {"x-responses": {"success": success, "schema": schema,
+                            "errors": {str(status): sorted(set(codes)) for status, codes in (errors or {}).items()}}}
+
+
+def query(*names: str) -> dict[str, list[str]]:
+    """The query parameters a route reads, for the OpenAPI document (described in local/openapi.py)."""
+    return {"x-query": list(names)}
 
 
 def json_body(app: APIGatewayRestResolver | Router) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache, wraps
 from typing import Callable, TypeVar
 
-from supportdesk.clock import SystemClock
+from supportdesk.clock import Clock, SystemClock
 from supportdesk.settings import container_key
 
 T = TypeVar("T")
@@ -28,9 +28,21 @@ def component(factory: Callable[[], T]) -> Callable[[], T]:
     return instance
 
 
+
+_installed_clock: Clock | None = None
+
+
+def install_clock(replacement: Clock | None) -> None:
+    """Make `replacement` the clock of every adapter built from now on (None: the system clock again). The local stack
+    installs its AdjustableClock here; Lambda never calls this. Forgets the built adapters, which hold the old one."""
+    global _installed_clock
+    _installed_clock = replacement
+    reset_runtime()
+
+
 @component
-def clock() -> SystemClock:
-    return SystemClock()
+def clock() -> Clock:
+    return _installed_clock or SystemClock()
 
 
 def reset_runtime() -> None:
