@@ -6,28 +6,24 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from supportdesk.api import (
-    STAFF_ROLES, create_app, json_body, json_response, principal, query, request_body, responses,
-)
+from supportdesk.api import caller, create_app, json_body, json_response, query, request_body, responses
 from supportdesk.observability import logger, metrics
+from supportdesk.roles import CUSTOMERS, STAFF, SUPERVISORS, Caller, Role
 from supportdesk.tickets import service as tickets
-from supportdesk.tickets.service import Caller
 from supportdesk.tickets.wiring import ticket_service
 
 app = create_app()
-CUSTOMER = frozenset({"customer"})
-SUPERVISORS = frozenset({"supervisor"})
 # Error codes per status for the OpenAPI document (supportdesk.api.responses); 403 `forbidden` is the role check.
 MESSAGE_ERRORS = ("invalid_json", "invalid_field", "empty_message", "message_too_long")
 PAGE_ERRORS = ("invalid_limit", "invalid_cursor")
 
 
 def _customer() -> Caller:
-    return Caller.of(principal(app, roles=CUSTOMER))
+    return caller(app, roles=CUSTOMERS)
 
 
-def _staff(roles: frozenset[str] = STAFF_ROLES) -> Caller:
-    return Caller.of(principal(app, roles=roles))
+def _staff(roles: frozenset[Role] = STAFF) -> Caller:
+    return caller(app, roles=roles)
 
 
 def _query(name: str) -> str | None:

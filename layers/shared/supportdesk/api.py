@@ -12,6 +12,7 @@ from aws_lambda_powertools.shared.json_encoder import Encoder
 from supportdesk import i18n
 from supportdesk.errors import DomainError, Forbidden, InvalidInput, RateLimited, Unauthorized
 from supportdesk.observability import logger, metrics
+from supportdesk.roles import Caller, Role
 from supportdesk.settings import get_settings
 
 JSON = "application/json"
@@ -149,30 +150,19 @@ def source_ip(app: APIGatewayRestResolver | Router) -> str:
 
 # ---- the caller ---------------------------------------------------------------------------------------------
 
-STAFF_ROLES = frozenset({"agent", "supervisor"})
 
-
-class Principal:
-    """Who calls, as the API Gateway authorizer established it (never taken from the request body)."""
-
-    __slots__ = ("account_id", "role", "language")
-
-    def __init__(self, account_id: str, role: str, language: str) -> None:
-        self.account_id = account_id
-        self.role = role
-        self.language = language
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-
-def principal(app: APIGatewayRestResolver | Router, *, roles: frozenset[str] | set[str] | None = None) -> Principal:
+def caller(app: APIGatewayRestResolver | Router, *, roles: frozenset[Role] | set[Role] | None = None) -> Caller:
+    """Who calls, as the API Gateway authorizer established it (never taken from the request body): 401 without an
+    authenticated caller, 403 when `roles` is given and the caller's role is not one of them (or is unknown)."""
     context = app.current_event.request_context.authorizer or {}
     account_id = context.get("principalId") or context.get("account_id")
     if not account_id:
         raise Unauthorized()
-    who = Principal(str(account_id), str(context.get("role", "")), i18n.normalize_language(context.get("lang")))
+    try:
+        role = Role(str(context.get("role", "")))
+    except ValueError:
+        raise Forbidden() from None
+    who = Caller(str(account_id), role, i18n.normalize_language(context.get("lang")))
     if roles is not None and who.role not in roles:
         raise Forbidden()
     return who
