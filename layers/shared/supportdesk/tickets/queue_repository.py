@@ -5,7 +5,7 @@ enter_queue / leave_queue while building it)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from supportdesk.dal.batch import batch_get
 from supportdesk.dal.cursors import decode_cursor, encode_cursor
@@ -64,6 +64,10 @@ def to_stats(queue: str, item) -> q.QueueStats:
     )
 
 
+def _node_count(item: Any) -> int:
+    return int(item.count or 0)
+
+
 def to_queue_entry(item) -> QueueEntry:
     return QueueEntry(
         ticket_id=item.ticket_id,
@@ -92,7 +96,7 @@ class DynamoQueueStore:
         nodes = [(TicketQueueModel, q.node_key(queue, index)) for index in q.prefix_path(seq)]
         stats = (TicketQueueModel, q.stats_key(queue))
         found = batch_get(nodes + [stats])
-        position = sum(int(found[key].count or 0) for key in nodes if key in found)
+        position = sum(_node_count(found[key]) for key in nodes if key in found)
         return position, to_stats(queue, found.get(stats))
 
     def stats(self, queue: str) -> q.QueueStats:
@@ -170,8 +174,8 @@ class DynamoQueueStore:
         Going offline removes the lease, which takes the item out of the PresenceLeases index."""
         from supportdesk.dal.tickets import TicketQueueModel as Model
 
-        actions = [Model.online.set(1 if online else 0), Model.changed_at.set(stamp(now))]
-        actions += lease if online else [Model.lease_until.remove(), Model.lease_queue.remove()]
+        actions: list = [Model.online.set(1 if online else 0), Model.changed_at.set(stamp(now))]
+        actions += (lease or []) if online else [Model.lease_until.remove(), Model.lease_queue.remove()]
 
         def build(transaction):
             transaction.update(presence, actions=actions, condition=condition)

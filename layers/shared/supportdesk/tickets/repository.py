@@ -31,12 +31,13 @@ from supportdesk.tickets.model import (
 )
 from supportdesk.tickets.queue_repository import enter_queue, leave_queue, to_stats
 from supportdesk.tickets.references import new_reference
-from supportdesk.tickets.storage import message_id, parse_stamp, stamp, transact
+from supportdesk.tickets.storage import message_id, parse_required_stamp, parse_stamp, stamp, transact
 
 MAX_REFERENCE_ATTEMPTS = 12
 _TICKET_FIELDS = frozenset(f.name for f in fields(Ticket))
 
-__all__ = ["DynamoTicketStore", "StatusChanged", "TicketStore", "parse_stamp", "stamp", "to_access", "to_message", "to_ticket"]
+__all__ = ["DynamoTicketStore", "StatusChanged", "TicketStore", "parse_stamp", "stamp", "to_access", "to_message",
+           "to_ticket"]
 
 
 class TicketStore(Protocol):
@@ -73,8 +74,8 @@ def to_ticket(item) -> Ticket:
         category=item.category,
         subject=item.subject,
         status=TicketStatus(item.status),
-        created_at=parse_stamp(item.created_at),
-        updated_at=parse_stamp(item.updated_at),
+        created_at=parse_required_stamp(item.created_at),
+        updated_at=parse_required_stamp(item.updated_at),
         language=item.language,
         channel=Channel(item.channel),
         queue=item.queue,
@@ -100,7 +101,7 @@ def to_message(item) -> Message:
         message_id=item.message_id,
         author=Author(item.author),
         text=item.text,
-        created_at=parse_stamp(item.created_at),
+        created_at=parse_required_stamp(item.created_at),
         author_id=item.author_id,
         masked_kinds=frozenset(item.masked_kinds or ()),
         note=item.note,
@@ -109,7 +110,7 @@ def to_message(item) -> Message:
 
 
 def to_access(item) -> Access:
-    return Access(item.ticket_id, item.actor_id, item.actor_role, item.action, parse_stamp(item.at))
+    return Access(item.ticket_id, item.actor_id, item.actor_role, item.action, parse_required_stamp(item.at))
 
 
 def _message_item(ticket_id: str, message: NewMessage, index: int = 0):
