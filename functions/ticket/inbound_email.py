@@ -25,6 +25,7 @@ from supportdesk import i18n, idempotency
 from supportdesk.aws import client
 from supportdesk.errors import DomainError
 from supportdesk.identity import wiring as identity
+from supportdesk.identity.logins import normalize_email
 from supportdesk.notify import wiring as notify
 from supportdesk.notify.notifier import Recipient
 from supportdesk.observability import audit, logger, mask_email, metrics
@@ -54,8 +55,6 @@ def _delete_raw_message(message_id: str) -> None:
 
 
 def _find_customer(address: str):
-    from supportdesk.identity.logins import normalize_email
-
     try:
         login = normalize_email(address)
     except DomainError:

@@ -67,7 +67,7 @@ def idempotent(*, data_keyword_argument: str, key: str, payload: str | None = No
         def once(*args: Any, **kwargs: Any) -> Any:
             # Deferred: the utility's package imports boto3 (~0.2 s of a cold start, see docs/performance.md).
             from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-            from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            from aws_lambda_powertools.utilities.idempotency.exceptions import (  # deferred: same package, same cost
                 IdempotencyAlreadyInProgressError,
                 IdempotencyValidationError,
             )

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
+from pynamodb.connection import Connection
+
 if TYPE_CHECKING:
     from pynamodb.models import Model
 
@@ -12,8 +14,6 @@ MAX_BATCH_GET = 100  # DynamoDB's limit of keys per BatchGetItem
 def batch_get(keys: Iterable[tuple[type[Model], str]]) -> dict[tuple[type[Model], str], Model]:
     """Items of several tables (pynamodb models keyed by a string hash key only), by (model, key); a missing item is
     simply absent. Keys DynamoDB leaves unprocessed (throttling) are asked for again."""
-    from pynamodb.connection import Connection
-
     wanted = list(dict.fromkeys(keys))  # DynamoDB rejects a batch that names a key twice
     if len(wanted) > MAX_BATCH_GET:
         raise ValueError(f"{len(wanted)} keys: one BatchGetItem reads at most {MAX_BATCH_GET}")

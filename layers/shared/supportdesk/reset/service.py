@@ -37,6 +37,7 @@ import unicodedata
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
 
 from supportdesk.clock import Clock, epoch_seconds
 from supportdesk.errors import InvalidInput, RateLimited
@@ -82,8 +83,6 @@ def china_time(moment: datetime) -> datetime:
     """The moment in Asia/Shanghai time (UTC+8 all year: China has no daylight saving time)."""
     zone: tzinfo
     try:
-        from zoneinfo import ZoneInfo
-
         zone = ZoneInfo("Asia/Shanghai")
     except Exception:  # noqa: BLE001 - no tz database in the runtime: the fixed offset is the same thing
         zone = timezone(timedelta(hours=8), "CST")
