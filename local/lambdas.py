@@ -351,7 +351,7 @@ def install_step_functions_seam(host: FunctionHost) -> None:
         _seam_hosts.insert(0, host)
     if _original_invoke is None:
         _original_invoke = LambdaSimpleBackend.invoke
-        LambdaSimpleBackend.invoke = _invoke_our_handler  # type: ignore[method-assign]
+        LambdaSimpleBackend.invoke = _invoke_our_handler  # type: ignore[method-assign,assignment]
 
 
 def uninstall_step_functions_seam(host: FunctionHost) -> None:
