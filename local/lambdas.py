@@ -82,7 +82,7 @@ class ContainerEnviron(MutableMapping):
 def install_container_environ() -> None:
     """Replace os.environ (idempotent). Outside an invoke it reads and writes the process environment unchanged."""
     if not isinstance(os.environ, ContainerEnviron):
-        os.environ = ContainerEnviron(os.environ)  # type: ignore[assignment]
+        os.environ = ContainerEnviron(os.environ)  # type: ignore[assignment]  # noqa: B003 - a per-invoke view, not a clearing
 
 
 @dataclass

@@ -154,11 +154,11 @@ def _responses(method: str, path: str, declared: dict | None, authorized: bool) 
         errors.setdefault(status, set()).update(codes)
     answers = {str(declared["success"]): {"description": "Success",
                                           "content": {"application/json": {"schema": _ref(declared["schema"])}}}}
-    for status, codes in sorted(errors.items()):
+    for status, error_codes in sorted(errors.items()):
         answers[status] = {
-            "description": f"{STATUS_TEXT.get(status, 'Error')} (error.code: {', '.join(sorted(codes))})",
+            "description": f"{STATUS_TEXT.get(status, 'Error')} (error.code: {', '.join(sorted(error_codes))})",
             "content": {"application/json": {"schema": _ref("Error")}},
-            "x-error-codes": sorted(codes),
+            "x-error-codes": sorted(error_codes),
         }
     return answers
 

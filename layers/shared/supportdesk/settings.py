@@ -58,7 +58,7 @@ def _settings_of(cls: type, container: str) -> object:
 
 def settings_of(cls: type[T]) -> T:
     """The settings of `cls` for this container, read once (reset_settings() forgets them)."""
-    return _settings_of(cls, container_key())  # type: ignore[return-value]
+    return _settings_of(cls, container_key())  # type: ignore[return-value,arg-type]
 
 
 @dataclass(frozen=True)
