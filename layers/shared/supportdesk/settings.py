@@ -53,6 +53,11 @@ class Settings:
     holiday_country: str = "CN"
     extra_holidays: str = ""  # comma-separated ISO dates on which the desk stays closed
     extra_workdays: str = ""  # comma-separated ISO dates on which the desk opens even on a holiday
+    # Contact channels shown by GET /support/contact (e-mail is support_inbox); empty = channel not offered
+    support_phone: str = ""
+    support_chat_url: str = ""
+    wechat_account: str = ""
+    weibo_account: str = ""
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -91,6 +96,10 @@ _ENV = {
     "holiday_country": "HOLIDAY_COUNTRY",
     "extra_holidays": "EXTRA_HOLIDAYS",
     "extra_workdays": "EXTRA_WORKDAYS",
+    "support_phone": "SUPPORT_PHONE",
+    "support_chat_url": "SUPPORT_CHAT_URL",
+    "wechat_account": "WECHAT_ACCOUNT",
+    "weibo_account": "WEIBO_ACCOUNT",
 }
 
 

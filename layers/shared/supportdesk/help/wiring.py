@@ -1,0 +1,36 @@
+"""Adapters of the help centre, built once per container on first use (see supportdesk.runtime.component)."""
+from __future__ import annotations
+
+from supportdesk import runtime
+from supportdesk.runtime import component
+from supportdesk.settings import ConfigurationError, get_settings
+
+
+@component
+def help_index():
+    """The build-time index (supportdesk/help/index.json), loaded on the first request that needs it (~10 ms)."""
+    from supportdesk.help.build import INDEX_PATH
+    from supportdesk.help.search import HelpIndex
+
+    if not INDEX_PATH.exists():
+        raise ConfigurationError(f"{INDEX_PATH.name} is missing: the help index is built by `make help-index` / sam build")
+    return HelpIndex.load(INDEX_PATH)
+
+
+@component
+def help_centre():
+    from supportdesk.help.service import HelpCentre
+
+    return HelpCentre(help_index())
+
+
+@component
+def contact_desk():
+    from supportdesk.help.contact import Channels, ContactDesk
+    from supportdesk.tickets.hours import BusinessHours
+    from supportdesk.tickets.repository import DynamoTicketStore
+    from supportdesk.tickets.waiting import estimate_wait
+
+    settings = get_settings()
+    return ContactDesk(Channels.from_settings(settings), BusinessHours.from_settings(settings), DynamoTicketStore(),
+                       runtime.clock(), estimate_wait)
