@@ -66,3 +66,84 @@ if __name__ == "__main__":
 
     report = evaluate(HelpIndex.load(INDEX_PATH))
     print(json.dumps({k: v for k, v in report.items()}, ensure_ascii=False, indent=1))
+
+
+# ---- choosing the Chinese tokenizer by measurement ---------------------------------------------------------------
+
+JIEBA_PROBE = ("import time; t = time.perf_counter(); import jieba; jieba.setLogLevel(60); "
+               "list(jieba.cut_for_search('我想申请退款')); print(time.perf_counter() - t)")
+
+
+def _variants():
+    from supportdesk.help.text import STOP_CHARS, Analyzer
+
+    class NoPinyin(Analyzer):
+        def _han_terms(self, run):
+            return (term for term in super()._han_terms(run) if not term.startswith("p:"))
+
+        def units(self, text):
+            return [frozenset(t for t in unit if not t.startswith("p:")) for unit in super().units(text)]
+
+    class Jieba(Analyzer):
+        """Words from jieba's search mode instead of character bigrams; a word covers its characters."""
+
+        def _han_terms(self, run):
+            import jieba
+
+            return ("b:" + word for word in jieba.cut_for_search(run) if word not in STOP_CHARS)
+
+        def units(self, text):
+            import re
+
+            import jieba
+
+            out = []
+            for run in re.findall(r"[\u3400-\u9fff]+|[a-z0-9]+", text):
+                if not ("\u3400" <= run[0] <= "\u9fff"):
+                    out.extend(unit for unit in super().units(run))
+                    continue
+                for word in jieba.cut(run):
+                    if word not in STOP_CHARS:
+                        out.append(frozenset({"b:" + word}))
+            return out
+
+    return {"character bigrams + pinyin (shipped)": None, "character bigrams, no pinyin": NoPinyin,
+            "jieba words (search mode)": Jieba}
+
+
+def compare_tokenizers() -> list[dict]:
+    """Ranking quality of each tokenizer on the same queries, BM25 and synonyms (top-1, top-3, MRR)."""
+    import json as _json
+    import logging
+
+    from supportdesk.help.build import build
+    from supportdesk.help.search import HelpIndex
+    from supportdesk.help.text import CharTables
+
+    logging.getLogger("jieba").setLevel(logging.ERROR)
+    tables = None
+    rows = []
+    for name, cls in _variants().items():
+        analyzer = None
+        if cls is not None:
+            if tables is None:
+                from supportdesk.help.build import CHARDATA_PATH
+
+                tables = CharTables.from_json(_json.loads(CHARDATA_PATH.read_text(encoding="utf-8")))
+            analyzer = cls(tables)
+        data = build(analyzer)
+        report = evaluate(HelpIndex(data, analyzer))
+        rows.append({"tokenizer": name, **{k: report[k] for k in ("top1", "top3", "mrr", "answered_correctly",
+                                                                   "off_topic_answered")}})
+    return rows
+
+
+def jieba_cold_cost(runs: int = 3) -> float:
+    """Seconds to import jieba and segment a first sentence (it loads its dictionary then), median of `runs`."""
+    import statistics
+    import subprocess
+    import sys
+
+    times = [float(subprocess.run([sys.executable, "-c", JIEBA_PROBE], capture_output=True, text=True,
+                                  check=True).stdout.split()[-1]) for _ in range(runs)]
+    return statistics.median(times)

@@ -140,4 +140,24 @@ def ticket_scenarios(client: Client) -> list[Measurement]:
     return results
 
 
-SCENARIOS: list[Scenario] = [identity_scenarios, reset_scenarios, ticket_scenarios]
+def help_scenarios(client: Client) -> list[Measurement]:
+    """Public routes: no authorizer. The first search loads the build-time index (measured as its own row)."""
+    from functions.help import app as help_app
+
+    def get(path, query=None, resource=None, path_parameters=None):
+        return call(help_app.lambda_handler, api_event("GET", path, query=query, resource=resource,
+                                                       path_parameters=path_parameters))[0]
+
+    return [
+        measure("GET /help/search (first request: loads the index)", lambda: get("/help/search", {"q": "怎么申请退款"})),
+        measure("GET /help/search (zh)", lambda: get("/help/search", {"q": "退款多久到账"})),
+        measure("GET /help/search (en)", lambda: get("/help/search", {"q": "where is my parcel"})),
+        measure("GET /help/articles", lambda: get("/help/articles", {"lang": "en"})),
+        measure("GET /help/articles/{article_id}", lambda: get(
+            "/help/articles/refund-policy", resource="/help/articles/{article_id}",
+            path_parameters={"article_id": "refund-policy"})),
+        measure("GET /support/contact", lambda: get("/support/contact", {"lang": "zh-CN"})),
+    ]
+
+
+SCENARIOS: list[Scenario] = [identity_scenarios, reset_scenarios, ticket_scenarios, help_scenarios]

@@ -64,9 +64,10 @@ def parse_synonyms(text: str) -> dict[str, dict]:
     return table
 
 
-def build() -> dict:
+def build(analyzer: Analyzer | None = None) -> dict:
+    """The index; `analyzer` replaces the standard one only to compare tokenizers (tests/bench/help_search.py)."""
     chardata = json.loads(CHARDATA_PATH.read_text(encoding="utf-8"))
-    analyzer = Analyzer(CharTables.from_json(chardata))
+    analyzer = analyzer or Analyzer(CharTables.from_json(chardata))
     synonyms = parse_synonyms(SYNONYMS_PATH.read_text(encoding="utf-8"))
     # Synonym members go through the same normalization as queries (a traditional-character member still matches).
     for table in synonyms.values():

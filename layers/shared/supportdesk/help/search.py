@@ -53,9 +53,9 @@ class SearchResult:
 class HelpIndex:
     """The loaded index.json. Built once per container (see wiring.help_index), read-only afterwards."""
 
-    def __init__(self, data: dict) -> None:
+    def __init__(self, data: dict, analyzer: Analyzer | None = None) -> None:
         self._data = data
-        self.analyzer = Analyzer(CharTables.from_json(data["chardata"]))
+        self.analyzer = analyzer or Analyzer(CharTables.from_json(data["chardata"]))
         self._articles: dict[str, dict[str, dict]] = data["articles"]
         self._languages = data["languages"]
         self._synonyms = data["synonyms"]
