@@ -32,7 +32,8 @@ PINYIN_ONLY_CREDIT = 0.5
 MIN_COVERAGE, MIN_SCORE = 0.6, 4.0
 STRONG_SCORE, MIN_LONG_COVERAGE = 12.0, 0.15
 SNIPPET_CHARS = {"zh-CN": 80, "en": 160}
-_SENTENCE = re.compile(r"[^。!?;\n.!?;]+[。!?;.!?;]?")
+# A sentence ends after 。!?; (either width) unless a closing quote follows ("Forgot password?"), or after ". "
+_SENTENCE_END = re.compile("(?<=[\u3002\uff01\uff1f\uff1b!?;])(?![\"\u201d\u300d])|(?<=[.])\\s+|\n+")
 
 
 @dataclass(frozen=True)
@@ -178,11 +179,13 @@ class HelpIndex:
     def _snippet(self, article_id: str, language: str, normalized_query: str) -> str:
         """The article's sentence that shares most terms with the query (its first one when none does)."""
         text = self._articles[language][article_id]["text"]
-        sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+        sentences = [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
         best = sentences[0] if sentences else text
         if normalized_query:
             wanted = {t for t in self.analyzer.terms(normalized_query, normalized=True) if t[0] in "bw"}
-            overlap = [(len(wanted & set(self.analyzer.terms(s))), -i, s) for i, s in enumerate(sentences)]
+            # a sentence that only introduces a list ("到账时间:") says less than one that answers
+            overlap = [(len(wanted & set(self.analyzer.terms(s))) - (0.5 if s.endswith((":", ":")) else 0), -i, s)
+                       for i, s in enumerate(sentences)]
             top = max(overlap, default=(0, 0, best))
             if top[0] > 0:
                 best = top[2]
