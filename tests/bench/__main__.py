@@ -80,6 +80,10 @@ def _help_search_section() -> tuple[list[str], bool]:
     lines += ["", "By kind (all): " + ", ".join(
         f"{kind} {pct(v['top1'])} top-1 / {pct(v['top3'])} top-3 (n={v['n']})" for kind, v in everything["by_kind"].items()),
         "", f"Goals met: {'yes' if ok else '**no**'}.", "",
+        f"Automatic replies in tickets (a clear winner only): {pct(everything['automatic'])} of on-topic questions get "
+        f"one, {pct(everything['automatic_precision'])} of those with the right article (held out: "
+        f"{pct(held_out['automatic'])}, {pct(held_out['automatic_precision'])}); off-topic questions that would get "
+        f"one: {everything['off_topic_automatic']}.", "",
         f"Cost: index.json is {INDEX_PATH.stat().st_size / 1024:.0f} KiB, loaded on the first search in {load_ms:.0f} ms "
         f"(not at import); a search takes {search_ms:.1f} ms on average over the set.", "",
         "Tokenizer for Chinese, chosen by measurement (same BM25, synonyms and queries; the relevance thresholds were "

@@ -31,11 +31,14 @@ def evaluate(index, queries: list[dict] | None = None) -> dict:
         answered_on += outcome.answered and outcome.results[0]["id"] == q["expect"]
         if rank != 1:
             misses.append({"q": q["q"], "expect": q["expect"], "got": ids[:3], "rank": rank})
-    false_answers = []
+    confident = [(q, index.confident_answer(q["q"])) for q in on_topic]
+    confident = [(q, answer) for q, answer in confident if answer]
+    false_answers, false_automatic = [], 0
     for q in off_topic:
         outcome = index.search(q["q"])
         if outcome.answered:
             false_answers.append({"q": q["q"], "got": [r["id"] for r in outcome.results]})
+        false_automatic += index.confident_answer(q["q"]) is not None
 
     def share(values, test):
         return sum(1 for v in values if test(v)) / len(values) if values else 0.0
@@ -47,7 +50,11 @@ def evaluate(index, queries: list[dict] | None = None) -> dict:
         "top3": share(ranks, lambda r: r is not None and r <= 3),
         "mrr": sum(1 / r for r in ranks if r) / len(ranks),
         "answered_correctly": answered_on / len(on_topic),
-        "off_topic_answered": len(false_answers) / len(off_topic),
+        "off_topic_answered": len(false_answers) / len(off_topic) if off_topic else 0.0,
+        "automatic": len(confident) / len(on_topic),
+        "automatic_precision": (sum(1 for q, a in confident if a["id"] == q["expect"]) / len(confident)
+                                if confident else 1.0),
+        "off_topic_automatic": false_automatic,
         "by_kind": {kind: {"n": len(r), "top1": share(r, lambda x: x == 1), "top3": share(r, lambda x: x is not None and x <= 3)}
                     for kind, r in sorted(by_kind.items())},
         "misses": misses,

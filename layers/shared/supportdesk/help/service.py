@@ -57,5 +57,9 @@ class HelpCentre:
         `language`; empty when nothing is relevant enough."""
         return self.index.search(text[:MAX_QUERY], language, limit).results
 
+    def automatic_answer(self, text: str, language: str) -> dict | None:
+        """The article to send unasked in reply to a customer's message, or None when no article is a clear answer."""
+        return self.index.confident_answer(text[:MAX_QUERY], language)
+
 
 __all__ = ["HelpCentre", "MAX_QUERY", "parse_language", "parse_query"]
