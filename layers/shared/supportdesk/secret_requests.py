@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from supportdesk.errors import DomainError
+
 PASSWORD = "password"
 VERIFICATION_CODE = "verification_code"
 CARD_NUMBER = "card_number"
@@ -71,6 +73,20 @@ _COMMA = re.compile(r"[,，、]+")
 class SecretRequest:
     rule: str  # password | verification_code | card_number | id_number
     clause: str  # the clause that asks (for the agent to see what to rewrite; it is their own text)
+
+
+class UnsafeRequestForSecret(DomainError):
+    """422: a staff message asks the customer for a secret; `details.rule` names which."""
+
+    status = 422
+    code = "unsafe_request_for_secret"
+
+
+def refuse_secret_requests(text: str) -> None:
+    """Raise UnsafeRequestForSecret when a staff message asks the customer for a secret (see find_secret_request)."""
+    found = find_secret_request(text)
+    if found is not None:
+        raise UnsafeRequestForSecret(rule=found.rule, details={"rule": found.rule})
 
 
 @lru_cache(maxsize=1)
@@ -138,4 +154,5 @@ def _asks(text: str) -> bool:
     return any(re.search(rf"(?<![a-z]){re.escape(marker)}(?![a-z])", text) for marker in _REQUEST_EN)
 
 
-__all__ = ["CARD_NUMBER", "ID_NUMBER", "PASSWORD", "RULES", "SecretRequest", "VERIFICATION_CODE", "find_secret_request"]
+__all__ = ["CARD_NUMBER", "ID_NUMBER", "PASSWORD", "RULES", "SecretRequest", "UnsafeRequestForSecret", "VERIFICATION_CODE",
+           "find_secret_request", "refuse_secret_requests"]

@@ -34,3 +34,12 @@ def contact_desk():
     settings = get_settings()
     return ContactDesk(Channels.from_settings(settings), BusinessHours.from_settings(settings), DynamoTicketStore(),
                        runtime.clock(), estimate_wait)
+
+
+@component
+def self_service_tickets():
+    """The customer's ticket routes with the help centre in front of the human desk (tickets/self_service.py)."""
+    from supportdesk.tickets.self_service import SelfServiceTickets
+    from supportdesk.tickets.wiring import ticket_service, ticket_store
+
+    return SelfServiceTickets(ticket_service(), ticket_store(), help_centre(), runtime.clock())

@@ -489,6 +489,63 @@ class DynamoTicketStore:
         last = results.last_evaluated_key if len(entries) >= limit else None
         return entries, encode_cursor({"e": last["entry_id"]["S"]}) if last else None
 
+    # ---- self-service (the help centre's part in tickets; see tickets/self_service.py) -------------------------
+    def add_messages_if(self, ticket_id: str, messages: list[NewMessage], now: datetime, expected_status: str) -> bool:
+        """Messages written after the request's own change (the help centre's automatic reply), only while the ticket
+        is still `expected_status`: one transaction, no read. False when the ticket moved on meanwhile."""
+        from supportdesk.dal.tickets import TicketModel
+
+        def build(transaction):
+            transaction.update(
+                TicketModel(ticket_id),
+                actions=_ticket_actions({"updated_at": stamp(now)}),
+                condition=TicketModel.status == expected_status,
+            )
+            for index, message in enumerate(messages):
+                transaction.save(message.model(ticket_id, index))
+
+        try:
+            _transact(build)
+        except StatusChanged:
+            return False
+        return True
+
+    def close_by_customer(self, ticket, now: datetime, messages: list[NewMessage]):
+        """open or waiting -> resolved by the customer (an article solved it), counting one more resolution; a
+        waiting ticket leaves the queue (-1 on the tree's update path and on the waiting count) in the same
+        transaction. Conditioned on the state that was read, so concurrent calls resolve it once. Returns the ticket
+        as it is now."""
+        from supportdesk.dal.tickets import TicketModel, TicketQueueModel
+
+        resolutions = int(ticket.resolution_count or 0)
+        changes = {
+            "status": "resolved",
+            "resolved_at": stamp(now),
+            "updated_at": stamp(now),
+            "resolution_count": resolutions + 1,
+        }
+        waiting = ticket.status == "waiting"
+        if waiting:
+            changes["waiting_queue"] = None
+            queue, seq = ticket.queue, int(ticket.queue_seq)
+            condition = (TicketModel.status == "waiting") & (TicketModel.queue_seq == seq)
+        else:
+            condition = TicketModel.status == "open"
+        condition = condition & (TicketModel.resolution_count == resolutions)
+
+        def build(transaction):
+            transaction.update(TicketModel(ticket.ticket_id), actions=_ticket_actions(changes), condition=condition)
+            if waiting:
+                for index in q.update_path(seq):
+                    transaction.update(TicketQueueModel(q.node_key(queue, index)),
+                                       actions=[TicketQueueModel.count.add(-1)])
+                transaction.update(TicketQueueModel(q.stats_key(queue)), actions=[TicketQueueModel.waiting.add(-1)])
+            for index, message in enumerate(messages):
+                transaction.save(message.model(ticket.ticket_id, index))
+
+        _transact(build)
+        return _changed(ticket, changes)
+
 
 class DynamoOrderLookup:
     """Is this order the caller's? One GetItem on (customer_id, order_id): another customer's order is simply absent."""
