@@ -137,6 +137,20 @@ def ticket_scenarios(client: Client) -> list[Measurement]:
         measure("POST /tickets/{id}/rating", lambda: first(route(
             customer, "POST", "/tickets/{ticket_id}/rating", tid, body={"score": 5, "comment": "Quick, thanks"}))),
     ]
+
+    def open_answered():
+        status, body = route(customer, "POST", "/tickets", body={
+            "category": "order_status", "subject": "取消订单", "message": "怎么取消订单"})
+        assert body.get("automatic_answer"), body
+        opened["id"] = body["ticket"]["id"]
+        return status
+
+    results += [
+        measure("POST /tickets (with an automatic answer)", open_answered),
+        measure("POST /tickets/{id}/solved-by-article", lambda: first(route(
+            customer, "POST", "/tickets/{ticket_id}/solved-by-article", opened["id"],
+            body={"article_id": "cancel-order"}))),
+    ]
     return results
 
 
