@@ -79,7 +79,8 @@ class SelfServiceTickets:
     def open_ticket(self, caller, category: str, subject: str, message: str, order_id: str | None = None) -> dict:
         result = self.tickets.open_ticket(caller, category, subject, message, order_id)
         result["suggested_articles"] = suggested_articles(self.help, subject, message, caller.language)
-        result["automatic_answer"] = self._answer(result, f"{subject}\n{message}", caller.language)
+        # the automatic answer reads the question the customer wrote, not the title they gave it
+        result["automatic_answer"] = self._answer(result, message, caller.language)
         return result
 
     def post_message(self, caller, ticket_id: str, text: str) -> dict:
