@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from supportdesk.api import create_app, json_response, request_language
+from supportdesk.api import create_app, json_response, query, request_language, responses
 from supportdesk.help import service as help_service
 from supportdesk.help.wiring import contact_desk, help_centre
 from supportdesk.observability import logger, metrics
@@ -30,13 +30,16 @@ def _cached(body: dict, language: str, cache_control: str) -> Response:
     return json_response(200, body, {"Cache-Control": cache_control, "Vary": "Accept-Language"}, language)
 
 
-@app.get("/help/articles", summary="Help articles in a language (?lang=zh-CN|en)", tags=["help"])
+@app.get("/help/articles", summary="Help articles in a language (?lang=zh-CN|en)", tags=["help"],
+         openapi_extensions=query("lang") | responses(200, "HelpArticles", {400: ("invalid_language",)}))
 def list_articles() -> Response[dict]:
     language = _language()
     return _cached(help_centre().list_articles(language), language, ARTICLE_CACHE)
 
 
-@app.get("/help/articles/<article_id>", summary="One help article (Markdown body)", tags=["help"])
+@app.get("/help/articles/<article_id>", summary="One help article (Markdown body)", tags=["help"],
+         openapi_extensions=query("lang") | responses(200, "HelpArticle", {400: ("invalid_language",),
+                                                                            404: ("article_not_found",)}))
 def get_article(article_id: str) -> Response[dict]:
     language = _language()
     return _cached(help_centre().get_article(article_id, language), language, ARTICLE_CACHE)
@@ -46,6 +49,8 @@ def get_article(article_id: str) -> Response[dict]:
     "/help/search",
     summary="Search the help centre (?q=...&lang=); answered=false when nothing is relevant enough",
     tags=["help"],
+    openapi_extensions=query("q", "lang")
+    | responses(200, "HelpSearch", {400: ("missing_field", "field_too_long", "invalid_language")}),
 )
 def search() -> Response[dict]:
     query = help_service.parse_query(_query("q"))
@@ -59,6 +64,7 @@ def search() -> Response[dict]:
     "/support/contact",
     summary="Contact channels, service hours, open now / next opening, holiday notice and the current wait",
     tags=["help"],
+    openapi_extensions=query("lang") | responses(200, "SupportContact", {400: ("invalid_language",)}),
 )
 def contact() -> Response[dict]:
     language = _language()

@@ -12,10 +12,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import sys
 import functions.help.app
-from supportdesk.help import wiring
+from supportdesk import runtime
 heavy = [m for m in ("boto3", "pynamodb", "snowballstemmer", "jieba", "pypinyin", "opencc", "holidays")
          if m in sys.modules]
-print(heavy, wiring.help_index.cache_info().currsize)
+print(heavy, sum(cached.cache_info().currsize for cached in runtime._components))  # adapters built so far
 """
 
 

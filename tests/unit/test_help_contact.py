@@ -8,7 +8,7 @@ import pytest
 
 from supportdesk.clock import FixedClock
 from supportdesk.help.contact import Channels, ContactDesk
-from supportdesk.tickets.hours import BusinessHours
+from supportdesk.hours import BusinessHours
 from supportdesk.tickets.queue import QueueStats
 from supportdesk.tickets.waiting import estimate_wait
 

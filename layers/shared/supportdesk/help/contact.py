@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Callable, Protocol
 
 from supportdesk import i18n
-from supportdesk.tickets.hours import MIDNIGHT, BusinessHours
+from supportdesk.hours import MIDNIGHT, BusinessHours
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,15 @@ class Channels:
     weibo: str = ""
 
     @classmethod
-    def from_settings(cls, settings) -> "Channels":
-        return cls(settings.support_chat_url, settings.support_phone, settings.support_inbox,
-                   settings.wechat_account, settings.weibo_account)
+    def from_settings(cls, contact, tickets) -> "Channels":
+        """From ContactSettings and, for the e-mail address, the ticket desk's SUPPORT_INBOX (TicketSettings)."""
+        return cls(contact.support_chat_url, contact.support_phone, tickets.support_inbox, contact.wechat_account,
+                   contact.weibo_account)
 
 
 class QueueStatsReader(Protocol):
+    """The part of the ticket desk's QueueStore this route needs (supportdesk.tickets.queue_repository)."""
+
     def stats(self, queue: str):  # -> supportdesk.tickets.queue.QueueStats (waiting, agents_online, handle_seconds)
         ...
 

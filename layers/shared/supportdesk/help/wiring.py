@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from supportdesk import runtime
+from supportdesk.errors import ConfigurationError
 from supportdesk.runtime import component
-from supportdesk.settings import ConfigurationError, get_settings
 
 
 @component
@@ -27,13 +27,13 @@ def help_centre():
 @component
 def contact_desk():
     from supportdesk.help.contact import Channels, ContactDesk
-    from supportdesk.tickets.hours import BusinessHours
-    from supportdesk.tickets.repository import DynamoTicketStore
+    from supportdesk.help.settings import contact_settings
+    from supportdesk.tickets import wiring as tickets
+    from supportdesk.tickets.settings import ticket_settings
     from supportdesk.tickets.waiting import estimate_wait
 
-    settings = get_settings()
-    return ContactDesk(Channels.from_settings(settings), BusinessHours.from_settings(settings), DynamoTicketStore(),
-                       runtime.clock(), estimate_wait)
+    return ContactDesk(Channels.from_settings(contact_settings(), ticket_settings()), tickets.business_hours(),
+                       tickets.queue_store(), runtime.clock(), estimate_wait)
 
 
 @component

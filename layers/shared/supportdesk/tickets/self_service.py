@@ -17,9 +17,11 @@ from typing import Any, Protocol
 from supportdesk import i18n
 from supportdesk.errors import Conflict, NotFound
 from supportdesk.observability import audit, logger, metrics
+from supportdesk.tickets.desk import STATE_RETRIES
 from supportdesk.tickets.handoff import wants_human
+from supportdesk.tickets.model import Author, NewMessage, StatusChanged, TicketStatus
 from supportdesk.tickets.references import normalize_reference
-from supportdesk.tickets.repository import NewMessage, StatusChanged
+from supportdesk.tickets.views import ticket_view
 
 MAX_SUGGESTED = 3
 AUTOMATIC_NOTE = "automatic_answer"
@@ -55,13 +57,13 @@ def automatic_reply(help_centre: HelpArticles | None, text: str, language: str, 
     if answer is None:
         return None
     body = i18n.message(f"ticket_note_{AUTOMATIC_NOTE}", language, title=answer["title"], snippet=answer["snippet"])
-    return NewMessage("system", body, now, note=AUTOMATIC_NOTE,
+    return NewMessage(Author.SYSTEM, body, now, note=AUTOMATIC_NOTE,
                       params={"automatic": "true", "article_id": answer["id"], "title": answer["title"]})
 
 
 def solved_note(title: str, article_id: str, language: str, now: datetime) -> NewMessage:
     body = i18n.message(f"ticket_note_{SOLVED_NOTE}", language, title=title)
-    return NewMessage("system", body, now, note=SOLVED_NOTE, params={"article_id": article_id, "title": title})
+    return NewMessage(Author.SYSTEM, body, now, note=SOLVED_NOTE, params={"article_id": article_id, "title": title})
 
 
 class SelfServiceTickets:
@@ -69,7 +71,7 @@ class SelfServiceTickets:
     (which stays unaware of the help centre) and adds: suggestions on opening, the automatic reply after the
     customer's message is stored (one more transaction, and only when a reply is sent), and solved-by-article."""
 
-    def __init__(self, tickets, store, help_centre: HelpArticles, clock, retries: int = 4) -> None:
+    def __init__(self, tickets, store, help_centre: HelpArticles, clock, retries: int = STATE_RETRIES) -> None:
         self.tickets = tickets
         self.store = store
         self.help = help_centre
@@ -92,13 +94,13 @@ class SelfServiceTickets:
         """The automatic reply, if the ticket is still open (no human asked for, no agent talking) and the help
         centre has a clear answer. A failure to add it loses only the suggestion: logged, never an error."""
         ticket = result["ticket"]
-        if ticket["status"] != "open" or wants_human(text):
+        if ticket["status"] != TicketStatus.OPEN.value or wants_human(text):
             return None
         reply = automatic_reply(self.help, text, language, self.clock.now())
         if reply is None:
             return None
         try:
-            added = self.store.add_messages_if(ticket["id"], [reply], reply.created_at, "open")
+            added = self.store.add_messages_if(ticket["id"], [reply], reply.created_at, TicketStatus.OPEN)
         except Exception:  # noqa: BLE001 - the customer's own message is stored; the answer is a bonus
             logger.exception("automatic answer not stored", extra={"ticket_id": ticket["id"]})
             return None
@@ -110,8 +112,6 @@ class SelfServiceTickets:
     def solved_by_article(self, caller, ticket_id: str, article_id: str) -> dict:
         """The customer says an article solved it: an open or waiting ticket is resolved (leaving the queue). Safe
         to repeat: a resolved ticket is answered as it is, with solved_now false."""
-        from supportdesk.tickets.service import ticket_view
-
         article = self.help.get_article(article_id, caller.language)  # 404 article_not_found
         now = self.clock.now()
         reference = normalize_reference(ticket_id)
@@ -119,9 +119,9 @@ class SelfServiceTickets:
             ticket = self.store.get(reference) if reference else None
             if ticket is None or ticket.customer_id != caller.account_id:
                 raise NotFound("ticket_not_found")
-            if ticket.status == "resolved":
+            if ticket.status == TicketStatus.RESOLVED:
                 return {"ticket": ticket_view(ticket, now), "article": _brief(article), "solved_now": False}
-            if ticket.status not in ("open", "waiting"):
+            if ticket.status not in (TicketStatus.OPEN, TicketStatus.WAITING):
                 raise Conflict("ticket_with_agent")
             note = solved_note(article["title"], article["id"], ticket.language, now)
             try:
