@@ -84,7 +84,12 @@ SCHEMAS: dict[str, dict] = {
                      agents_online=INTEGER, estimated_wait_seconds=INTEGER, expected_at=TIME, open_now=BOOLEAN,
                      agents_back_at=_nullable(TIME)),
     "TicketChange": _object(["ticket", "masked", "masked_kinds", "queue"], ticket=_ref("Ticket"), masked=BOOLEAN,
-                            masked_kinds=MASKED_KINDS, queue=_nullable(_ref("Queue"))),
+                            masked_kinds=MASKED_KINDS, queue=_nullable(_ref("Queue")),
+                            suggested_articles={"type": "array", "maxItems": 3, "description": "POST /tickets only",
+                                                "items": _object(["id", "title", "snippet", "language"], id=STRING,
+                                                                 title=STRING, snippet=STRING, language=STRING)},
+                            automatic_answer={**_nullable(_object(["id", "title"], id=STRING, title=STRING)),
+                                              "description": "The help article sent as an automatic reply, if any"}),
     "TicketList": _object(["tickets", "next_cursor"], tickets={"type": "array", "items": _ref("Ticket")},
                           next_cursor=CURSOR),
     "TicketWithMessages": _object(["ticket", "messages"], ticket=_ref("Ticket"),
@@ -115,6 +120,30 @@ SCHEMAS: dict[str, dict] = {
                         entries={"type": "array", "items": _object(["actor_id", "actor_role", "action", "at"],
                                                                    actor_id=STRING, actor_role=STRING, action=STRING,
                                                                    at=TIME)}),
+    # The help centre (functions/help) and self-service in tickets
+    "HelpArticles": _object(["language", "articles"], language=STRING, articles={"type": "array", "items": _object(
+        ["id", "title", "category", "language"], id=STRING, title=STRING, category=STRING, language=STRING)}),
+    "HelpArticle": _object(["id", "title", "category", "tags", "body", "language"], id=STRING, title=STRING,
+                           category=STRING, tags={"type": "array", "items": STRING},
+                           body={"type": "string", "description": "Markdown"}, language=STRING),
+    "HelpSearch": _object(["answered", "query_language", "language", "results"], answered=BOOLEAN,
+                          query_language=STRING, language=STRING,
+                          results={"type": "array", "maxItems": 5, "items": _object(
+                              ["id", "title", "snippet", "score", "language"], id=STRING, title=STRING,
+                              snippet=STRING, score={"type": "number"}, language=STRING)}),
+    "SupportContact": _object(
+        ["language", "channels", "service_hours", "open_now", "closes_at", "next_open_at", "holiday_notice",
+         "human_wait", "as_of"], language=STRING,
+        channels={"type": "array", "items": _object(["channel", "name", "address"], channel={"type": "string", "enum": [
+            "online_chat", "phone", "email", "wechat", "weibo", "app"]}, name=STRING, address=STRING)},
+        service_hours=_object(["opens", "closes", "timezone", "text"], opens=STRING, closes=STRING, timezone=STRING,
+                              text=STRING),
+        open_now=BOOLEAN, closes_at=_nullable(TIME), next_open_at=_nullable(TIME), holiday_notice=_nullable(STRING),
+        human_wait=_object(["estimated_seconds", "waiting", "agents_online"], estimated_seconds=INTEGER,
+                           waiting=INTEGER, agents_online=INTEGER),
+        as_of=TIME),
+    "SolvedByArticle": _object(["ticket", "article", "solved_now"], ticket=_ref("Ticket"),
+                               article=_object(["id", "title"], id=STRING, title=STRING), solved_now=BOOLEAN),
 }
 
 QUERY_PARAMETERS = {
@@ -124,6 +153,10 @@ QUERY_PARAMETERS = {
                "description": "next_cursor of the previous page (opaque)"},
     "agent_id": {"name": "agent_id", "in": "query", "required": False, "schema": STRING,
                  "description": "Supervisors only: another agent's account id"},
+    "lang": {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["zh-CN", "en"]},
+             "description": "Language of the answer (zh, zh-Hans, en-US... accepted); default: Accept-Language"},
+    "q": {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 500},
+          "description": "The customer's question, as typed (Chinese, English, traditional characters, typos)"},
 }
 
 STATUS_TEXT = {
@@ -132,6 +165,7 @@ STATUS_TEXT = {
     "403": "Not allowed for the caller's role or not their ticket",
     "404": "Not found, or not the caller's",
     "409": "Conflicts with the current state",
+    "422": "Understood but refused by a rule",
     "429": "Rate limited; see the Retry-After header",
 }
 # What API Gateway itself answers (template.yaml GatewayResponses): the authorizer's 401/403 on protected routes,

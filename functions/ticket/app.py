@@ -7,8 +7,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportdesk.api import caller, create_app, json_body, json_response, query, request_body, responses
+from supportdesk.help.wiring import self_service_tickets
 from supportdesk.observability import logger, metrics
 from supportdesk.roles import CUSTOMERS, STAFF, SUPERVISORS, Caller, Role
+from supportdesk.secret_requests import refuse_secret_requests
 from supportdesk.tickets import service as tickets
 from supportdesk.tickets.wiring import ticket_service
 
@@ -35,7 +37,7 @@ def _query(name: str) -> str | None:
 
 @app.post(
     "/tickets",
-    summary="Open a ticket",
+    summary="Open a ticket (with up to 3 suggested help articles, and an automatic answer when one clearly fits)",
     tags=["tickets"],
     openapi_extensions=request_body(
         ["category", "subject", "message"],
@@ -53,7 +55,7 @@ def _query(name: str) -> str | None:
 def open_ticket() -> Response[dict]:
     caller = _customer()
     body = json_body(app)
-    result = ticket_service().open_ticket(
+    result = self_service_tickets().open_ticket(
         caller,
         tickets.parse_category(body.get("category")),
         tickets.parse_text(body.get("subject"), "subject", tickets.MAX_SUBJECT),
@@ -79,7 +81,8 @@ def get_ticket(ticket_id: str) -> dict:
 
 @app.post(
     "/tickets/<ticket_id>/messages",
-    summary="Write in a ticket (reopens a resolved one; asking for a human hands it off)",
+    summary="Write in a ticket (reopens a resolved one; asking for a human hands it off; an open ticket may get an "
+    "automatic answer from the help centre)",
     tags=["tickets"],
     openapi_extensions=request_body(["message"], message={"type": "string", "maxLength": tickets.MAX_MESSAGE})
     | responses(201, "TicketChange", {400: MESSAGE_ERRORS, 403: ("forbidden",), 404: ("ticket_not_found",),
@@ -88,7 +91,22 @@ def get_ticket(ticket_id: str) -> dict:
 def post_message(ticket_id: str) -> Response[dict]:
     caller = _customer()
     text = tickets.parse_text(json_body(app).get("message"), "message", tickets.MAX_MESSAGE)
-    return json_response(201, ticket_service().post_message(caller, ticket_id, text))
+    return json_response(201, self_service_tickets().post_message(caller, ticket_id, text))
+
+
+@app.post(
+    "/tickets/<ticket_id>/solved-by-article",
+    summary="Close a ticket that a help article solved (open or waiting; repeating it is harmless)",
+    tags=["tickets"],
+    openapi_extensions=request_body(["article_id"], article_id={"type": "string", "maxLength": 80})
+    | responses(200, "SolvedByArticle", {400: ("invalid_json", "missing_field", "invalid_field", "field_too_long"),
+                                         403: ("forbidden",), 404: ("ticket_not_found", "article_not_found"),
+                                         409: ("ticket_with_agent", "ticket_busy")}),
+)
+def solved_by_article(ticket_id: str) -> dict:
+    caller = _customer()
+    article_id = tickets.parse_text(json_body(app).get("article_id"), "article_id", 80)
+    return self_service_tickets().solved_by_article(caller, ticket_id, article_id)
 
 
 @app.post("/tickets/<ticket_id>/handoff", summary="Transfer to a human agent", tags=["tickets"],
@@ -165,15 +183,17 @@ def claim(ticket_id: str) -> dict:
 
 @app.post(
     "/agent/tickets/<ticket_id>/messages",
-    summary="Answer the customer (also sent to them by e-mail)",
+    summary="Answer the customer (also sent to them by e-mail); a request for a secret is refused with 422",
     tags=["agent"],
     openapi_extensions=request_body(["message"], message={"type": "string", "maxLength": tickets.MAX_MESSAGE})
     | responses(201, "AgentReply", {400: MESSAGE_ERRORS, 403: ("forbidden", "ticket_not_assigned"),
-                                    404: ("ticket_not_found",), 409: ("ticket_not_claimed", "ticket_busy")}),
+                                    404: ("ticket_not_found",), 409: ("ticket_not_claimed", "ticket_busy"),
+                                    422: ("unsafe_request_for_secret",)}),
 )
 def agent_reply(ticket_id: str) -> Response[dict]:
     staff = _staff()
     text = tickets.parse_text(json_body(app).get("message"), "message", tickets.MAX_MESSAGE)
+    refuse_secret_requests(text)  # 422 unsafe_request_for_secret: agents never ask for passwords, codes, card or ID
     return json_response(201, ticket_service().agent_reply(staff, ticket_id, text))
 
 

@@ -20,11 +20,14 @@ DOMAIN_SOURCES = {
     "IdentityFunction": ["identity/service.py", "identity/logins.py", "identity/passwords.py", "identity/repository.py"],
     "PasswordResetFunction": ["reset/service.py", "identity/logins.py", "identity/passwords.py"],
     "TicketFunction": ["tickets/service.py", "tickets/customer.py", "tickets/staff.py", "tickets/desk.py",
-                       "tickets/repository.py", "tickets/queue_repository.py", "tickets/storage.py", "dal/cursors.py"],
+                       "tickets/repository.py", "tickets/queue_repository.py", "tickets/storage.py", "dal/cursors.py",
+                       "tickets/self_service.py", "help/service.py"],
+    "HelpFunction": ["help/service.py", "help/contact.py", "help/search.py"],
 }
 # Codes those sources raise that a function's routes cannot reach, and why.
 UNREACHABLE = {
     "IdentityFunction": {"password_same_as_current"},  # sign-up has no current password to compare with
+    "TicketFunction": {"invalid_language"},  # tickets use the help centre with the caller's language, never ?lang=
 }
 RAISED = re.compile(r"(?:InvalidInput|NotFound|Conflict|Forbidden|Unauthorized|PasswordRejected)\(\s*\"([a-z_]+)\"")
 RATE_LIMIT_CODE = re.compile(r"code=\"([a-z_]+_rate_limited|rate_limited)\"")

@@ -378,6 +378,61 @@ class DynamoTicketStore:
         last = results.last_evaluated_key if len(entries) >= limit else None
         return entries, encode_cursor({"e": last["entry_id"]["S"]}) if last else None
 
+    # ---- self-service (the help centre's part in tickets; see tickets/self_service.py) -------------------------
+    def add_messages_if(self, ticket_id: str, messages: list[NewMessage], now: datetime,
+                        expected_status: TicketStatus) -> bool:
+        """Messages written after the request's own change (the help centre's automatic reply), only while the ticket
+        is still `expected_status`: one transaction, no read. False when the ticket moved on meanwhile."""
+        from supportdesk.dal.tickets import TicketModel
+
+        def build(transaction):
+            transaction.update(
+                TicketModel(ticket_id),
+                actions=_ticket_actions({"updated_at": now}),
+                condition=TicketModel.status == expected_status.value,
+            )
+            for index, message in enumerate(messages):
+                transaction.save(_message_item(ticket_id, message, index))
+
+        try:
+            transact(build)
+        except StatusChanged:
+            return False
+        return True
+
+    def close_by_customer(self, ticket: Ticket, now: datetime, messages: list[NewMessage]) -> Ticket:
+        """open or waiting -> resolved by the customer (an article solved it), counting one more resolution; a
+        waiting ticket leaves the queue (-1 on the tree's update path and on the waiting count) in the same
+        transaction. Conditioned on the state that was read, so concurrent calls resolve it once. Returns the ticket
+        as it is now."""
+        from supportdesk.dal.tickets import TicketModel
+
+        resolutions = int(ticket.resolution_count or 0)
+        changes = {
+            "status": TicketStatus.RESOLVED,
+            "resolved_at": now,
+            "updated_at": now,
+            "resolution_count": resolutions + 1,
+        }
+        waiting = ticket.status == TicketStatus.WAITING
+        if waiting:
+            changes["waiting_queue"] = None
+            queue, seq = ticket.queue, int(ticket.queue_seq or 0)
+            condition = (TicketModel.status == TicketStatus.WAITING.value) & (TicketModel.queue_seq == seq)
+        else:
+            condition = TicketModel.status == TicketStatus.OPEN.value
+        condition = condition & (TicketModel.resolution_count == resolutions)
+
+        def build(transaction):
+            transaction.update(TicketModel(ticket.ticket_id), actions=_ticket_actions(changes), condition=condition)
+            if waiting:
+                leave_queue(transaction, queue, seq)
+            for index, message in enumerate(messages):
+                transaction.save(_message_item(ticket.ticket_id, message, index))
+
+        transact(build)
+        return _changed(ticket, changes)
+
 
 def _newest_first(index, hash_attribute: str, hash_value: str, sort_attribute: str, limit: int,
                   cursor: str | None) -> tuple[list[Ticket], str | None]:
