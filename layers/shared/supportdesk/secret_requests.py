@@ -31,7 +31,7 @@ from pathlib import Path
 
 from supportdesk.errors import DomainError
 
-PASSWORD = "password"
+PASSWORD = "password"  # noqa: S105 - the name of a rule, not a credential
 VERIFICATION_CODE = "verification_code"
 CARD_NUMBER = "card_number"
 ID_NUMBER = "id_number"
@@ -93,7 +93,7 @@ def refuse_secret_requests(text: str) -> None:
 def _traditional_to_simplified() -> dict[int, str]:
     """OpenCC's character table, shared with the help search (supportdesk/help/chardata.json): 請提供密碼 -> 请提供密码."""
     data = json.loads((Path(__file__).parent / "help" / "chardata.json").read_text(encoding="utf-8"))["t2s"]
-    return str.maketrans(dict(zip(data["traditional"], data["simplified"])))
+    return str.maketrans(dict(zip(data["traditional"], data["simplified"], strict=True)))
 
 
 def find_secret_request(text: str) -> SecretRequest | None:

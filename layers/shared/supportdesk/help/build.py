@@ -77,7 +77,10 @@ def build(analyzer: Analyzer | None = None) -> dict:
     languages = {}
     texts: dict[str, dict] = {}
     for lang in LANGUAGES:
-        ids, lengths, postings, vocabulary = [], [], {}, Counter()
+        ids: list[str] = []
+        lengths: list[int] = []
+        postings: dict[str, list[list[int]]] = {}
+        vocabulary: Counter[str] = Counter()
         texts[lang] = {}
         for article in sorted((a for a in articles if a.language == lang), key=lambda a: a.id):
             text = plain_text(article.body)

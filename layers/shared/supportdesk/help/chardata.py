@@ -20,8 +20,9 @@ PATH = Path(__file__).with_name("chardata.json")
 
 
 def generate() -> dict:
+    # build time only: opencc and pypinyin are development dependencies, not in the layer
     import opencc
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style, lazy_pinyin  # build time only, as above
 
     table = Path(opencc.__file__).with_name("dictionary") / "TSCharacters.txt"
     traditional, simplified = [], []

@@ -67,7 +67,7 @@ class CharTables:
 
     @classmethod
     def from_json(cls, data: dict) -> "CharTables":
-        t2s = dict(zip(data["t2s"]["traditional"], data["t2s"]["simplified"]))
+        t2s = dict(zip(data["t2s"]["traditional"], data["t2s"]["simplified"], strict=True))
         pinyin = {char: syllable for syllable, chars in data["pinyin"].items() for char in chars}
         return cls(t2s, pinyin)
 

@@ -383,7 +383,6 @@ class DynamoTicketStore:
                         expected_status: TicketStatus) -> bool:
         """Messages written after the request's own change (the help centre's automatic reply), only while the ticket
         is still `expected_status`: one transaction, no read. False when the ticket moved on meanwhile."""
-        from supportdesk.dal.tickets import TicketModel
 
         def build(transaction):
             transaction.update(
@@ -405,7 +404,6 @@ class DynamoTicketStore:
         waiting ticket leaves the queue (-1 on the tree's update path and on the waiting count) in the same
         transaction. Conditioned on the state that was read, so concurrent calls resolve it once. Returns the ticket
         as it is now."""
-        from supportdesk.dal.tickets import TicketModel
 
         resolutions = int(ticket.resolution_count or 0)
         changes = {

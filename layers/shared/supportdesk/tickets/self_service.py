@@ -107,7 +107,8 @@ class SelfServiceTickets:
         if not added:
             return None
         metrics.add_metric(name="TicketAutomaticAnswers", unit="Count", value=1)
-        return {"id": reply.params["article_id"], "title": reply.params["title"]}
+        params = reply.params or {}
+        return {"id": params["article_id"], "title": params["title"]}
 
     def solved_by_article(self, caller, ticket_id: str, article_id: str) -> dict:
         """The customer says an article solved it: an open or waiting ticket is resolved (leaving the queue). Safe
