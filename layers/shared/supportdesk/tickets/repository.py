@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from supportdesk.dal.batch import batch_get
@@ -86,9 +86,13 @@ class Access:
 
     def model(self):
         from supportdesk.dal.tickets import TicketAuditModel
+        from supportdesk.lifecycle.settings import lifecycle_settings
 
+        # Expires by TTL after the audit retention period (docs/operations.md, "Retention").
+        expires = self.at + timedelta(days=lifecycle_settings().audit_retention_days)
         return TicketAuditModel(self.ticket_id, message_id(self.at), actor_id=self.actor_id,
-                                actor_role=self.actor_role, action=self.action, at=stamp(self.at))
+                                actor_role=self.actor_role, action=self.action, at=stamp(self.at),
+                                expires_at=int(expires.timestamp()))
 
 
 def _ticket_actions(changes: dict) -> list:
@@ -120,6 +124,9 @@ def _waiting_changes(queue: str, seq: int, at: str) -> dict:
         "updated_at": at,
         "assigned_agent": None,
         "claimed_at": None,
+        # a reopened ticket is no longer due for a survey or auto-close (supportdesk/lifecycle/)
+        "due_job": None,
+        "due_at": None,
     }
 
 
@@ -340,6 +347,9 @@ class DynamoTicketStore:
             "resolved_at": stamp(now),
             "updated_at": stamp(now),
             "resolution_count": int(ticket.resolution_count or 0) + 1,
+            # due for the satisfaction survey, then auto-close (the LifecycleDue index; supportdesk/lifecycle/)
+            "due_job": "survey",
+            "due_at": stamp(now),
         }
 
         def build(transaction):

@@ -139,6 +139,8 @@ def ticket_view(ticket, now: datetime, *, staff: bool = False) -> dict:
             else None
         ),
         "can_rate": _can_rate(ticket, now),
+        "closed_at": _time(getattr(ticket, "closed_at", None)),
+        "follow_up_of": getattr(ticket, "follow_up_of", None),
     }
     if staff:
         view.update(
@@ -147,6 +149,8 @@ def ticket_view(ticket, now: datetime, *, staff: bool = False) -> dict:
             assigned_agent=ticket.assigned_agent,
             claimed_at=_time(ticket.claimed_at),
             queue=ticket.queue,
+            # the customer deleted their account (PIPL): customer_id no longer names anyone
+            customer_deleted=bool(getattr(ticket, "customer_deleted", None)),
         )
     return view
 
@@ -273,7 +277,8 @@ class TicketService:
         return self._open(caller, category, subject, message, order_id, channel)[1]
 
     def _open(
-        self, caller: Caller, category: str, subject: str, message: str, order_id: str | None, channel: str
+        self, caller: Caller, category: str, subject: str, message: str, order_id: str | None, channel: str,
+        follow_up_of: str | None = None,
     ) -> tuple[Any, dict]:
         """A new ticket (and its view). A first message that asks for a human creates it already waiting in the
         queue: one transaction, not a create and then a join."""
@@ -287,7 +292,7 @@ class TicketService:
         if kinds:
             first.append(self._mask_notice(kinds, caller.language, now))
         seq = None
-        if wants_human(message):
+        if wants_human(message) or follow_up_of:  # a follow-up, like a reopen, needs a person
             seq = self.store.next_sequence(q.DEFAULT_QUEUE)
             first.append(self._handoff_note(caller.language, now))
         ticket = self.store.create(
@@ -302,6 +307,7 @@ class TicketService:
                 "order_id": order_id,
                 "created_at": stamp(now),
                 "updated_at": stamp(now),
+                **({"follow_up_of": follow_up_of} if follow_up_of else {}),
             },
             first,
             seq=seq,
@@ -335,6 +341,8 @@ class TicketService:
         asks_for_human = wants_human(text)
         for _ in range(STATE_RETRIES):
             ticket = self._customer_ticket(caller, ticket_id)
+            if ticket.status == "closed":
+                return self._follow_up(caller, ticket, text)
             message = NewMessage("customer", safe, now, author_id=caller.account_id, masked_kinds=kinds)
             batch = [message] + ([self._mask_notice(kinds, ticket.language, now)] if kinds else [])
             try:
@@ -358,11 +366,23 @@ class TicketService:
             "queue": self._position(ticket, now),
         }
 
+    def _follow_up(self, caller: Caller, closed, text: str) -> dict:
+        """A message on a closed ticket does not reopen it (its conversation may be purged by retention): it opens
+        a new ticket in the human queue, same category and order, linked to the closed one."""
+        subject = i18n.message("ticket_follow_up_subject", closed.language, reference=closed.ticket_id)
+        ticket, view = self._open(caller, closed.category, subject, text, None, closed.channel,
+                                  follow_up_of=closed.ticket_id)
+        audit("ticket_follow_up", account_id=caller.account_id, ticket_id=ticket.ticket_id,
+              follow_up_of=closed.ticket_id)
+        return {**view, "follow_up": True}
+
     def handoff(self, caller: Caller, ticket_id: str) -> dict:
         """Ask for a human. Idempotent: a ticket already waiting keeps its place, one with an agent stays there."""
         now = self.clock.now()
         for _ in range(STATE_RETRIES):
             ticket = self._customer_ticket(caller, ticket_id)
+            if ticket.status == "closed":
+                raise Conflict("ticket_closed")
             if ticket.status in ("waiting", "assigned"):
                 break
             try:
@@ -475,6 +495,9 @@ class TicketService:
                 "channel": ticket.channel,
                 "queued_at": _time(ticket.queued_at),
                 "waited_seconds": max(0, int((now - queued).total_seconds())) if queued else None,
+                # the SLA schedule reported this wait to the supervisors (supportdesk/lifecycle/)
+                "sla_breached": getattr(ticket, "sla_notified_seq", None) is not None
+                and ticket.sla_notified_seq == ticket.queue_seq,
             })
         next_cursor = (
             encode_cursor({"s": str(int(tickets[-1].queue_seq))}) if len(tickets) >= limit and tickets else None

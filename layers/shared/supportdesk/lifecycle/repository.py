@@ -1,0 +1,166 @@
+"""The lifecycle jobs' port on tickets, and its DynamoDB adapter. Every read is a Query of a sparse index
+(LifecycleDue, WaitingTickets) limited to the batch; every change is one conditional write that holds only while
+the ticket is in the state the job read, so concurrent or repeated runs cannot apply a change twice."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from supportdesk.dal.transactions import ConditionFailed, conditional_update, transact
+from supportdesk.lifecycle.model import DueJob, LifecycleTicket
+
+ANONYMOUS = "deleted"  # customer_id of a purged stub or of a deleted account's tickets
+
+
+class LifecycleStore(Protocol):
+    def due(self, job: DueJob, before: datetime, limit: int) -> list[LifecycleTicket]: ...
+    def advance(self, ticket: LifecycleTicket, from_job: DueJob, to_job: DueJob) -> bool: ...
+    def close(self, ticket: LifecycleTicket, now: datetime, note: str) -> bool: ...
+    def delete_messages(self, ticket_id: str, limit: int) -> int: ...
+    def anonymise(self, ticket: LifecycleTicket, now: datetime) -> bool: ...
+    def waiting(self, queue: str, limit: int) -> list[LifecycleTicket]: ...
+    def flag_breach(self, ticket: LifecycleTicket, now: datetime) -> bool: ...
+    def unflag_breach(self, ticket: LifecycleTicket) -> bool: ...
+
+
+def _stamp(moment: datetime) -> str:
+    from supportdesk.tickets.repository import stamp
+
+    return stamp(moment)
+
+
+def _time(value: str | None) -> datetime | None:
+    from supportdesk.tickets.repository import parse_stamp
+
+    return parse_stamp(value)
+
+
+def to_ticket(item) -> LifecycleTicket:
+    return LifecycleTicket(
+        ticket_id=item.ticket_id,
+        customer_id=item.customer_id,
+        status=item.status,
+        language=item.language or "zh-CN",
+        subject=item.subject or "",
+        queue=item.queue or "general",
+        resolution_count=int(item.resolution_count or 0),
+        rated_resolution=int(item.rated_resolution or 0),
+        due_job=item.due_job,
+        due_at=_time(item.due_at),
+        resolved_at=_time(item.resolved_at),
+        queue_seq=int(item.queue_seq) if item.queue_seq is not None else None,
+        queued_at=_time(item.queued_at),
+        sla_notified_seq=int(item.sla_notified_seq) if item.sla_notified_seq is not None else None,
+    )
+
+
+class DynamoLifecycleStore:
+    def due(self, job: DueJob, before: datetime, limit: int) -> list[LifecycleTicket]:
+        """One Query of LifecycleDue: the partition of `job`, due since before `before`, oldest first."""
+        from supportdesk.dal.tickets import TicketModel
+
+        items = TicketModel.lifecycle_due.query(str(job), TicketModel.due_at < _stamp(before), limit=limit,
+                                                page_size=limit)
+        return [to_ticket(item) for item in items]
+
+    def advance(self, ticket: LifecycleTicket, from_job: DueJob, to_job: DueJob) -> bool:
+        """One conditional UpdateItem: due for `to_job` instead of `from_job`, if still resolved under the same
+        resolution (a reopen or a second resolution in between makes it a no-op)."""
+        from supportdesk.dal.tickets import TicketModel as T
+
+        return conditional_update(
+            T(ticket.ticket_id),
+            [T.due_job.set(str(to_job))],
+            (T.due_job == str(from_job)) & (T.status == "resolved") & (T.resolution_count == ticket.resolution_count),
+        )
+
+    def close(self, ticket: LifecycleTicket, now: datetime, note: str) -> bool:
+        """resolved -> closed with a system note, in one transaction; due for retention from now."""
+        from supportdesk.dal.tickets import TicketModel as T
+        from supportdesk.tickets.repository import NewMessage
+
+        message = NewMessage("system", note, now, note="closed")
+
+        def build(transaction):
+            transaction.update(
+                T(ticket.ticket_id),
+                actions=[T.status.set("closed"), T.closed_at.set(_stamp(now)), T.updated_at.set(_stamp(now)),
+                         T.due_job.set(str(DueJob.PURGE)), T.due_at.set(_stamp(now))],
+                condition=(T.due_job == str(DueJob.CLOSE)) & (T.status == "resolved")
+                & (T.resolution_count == ticket.resolution_count),
+            )
+            transaction.save(message.model(ticket.ticket_id))
+
+        try:
+            transact(build)
+        except ConditionFailed:
+            return False
+        return True
+
+    def delete_messages(self, ticket_id: str, limit: int) -> int:
+        """Up to `limit` of the ticket's messages: one Query (keys only) and BatchWriteItem deletes."""
+        from supportdesk.dal.tickets import TicketMessageModel as M
+
+        keys = list(M.query(ticket_id, limit=limit, page_size=limit, attributes_to_get=["ticket_id", "message_id"]))
+        with M.batch_write() as batch:
+            for item in keys:
+                batch.delete(item)
+        return len(keys)
+
+    def anonymise(self, ticket: LifecycleTicket, now: datetime) -> bool:
+        """The stub: who and what are gone (customer, subject, order, comment), the figures stay (category, queue,
+        times, resolutions, score). Conditional on still being due for purge."""
+        from supportdesk.dal.tickets import TicketModel as T
+
+        return conditional_update(
+            T(ticket.ticket_id),
+            [T.customer_id.set(ANONYMOUS), T.subject.set(""), T.order_id.remove(), T.rating_comment.remove(),
+             T.purged_at.set(_stamp(now)), T.due_job.remove(), T.due_at.remove()],
+            (T.due_job == str(DueJob.PURGE)) & (T.status == "closed"),
+        )
+
+    def waiting(self, queue: str, limit: int) -> list[LifecycleTicket]:
+        """One Query of the sparse WaitingTickets index, oldest first."""
+        from supportdesk.dal.tickets import TicketModel
+
+        return [to_ticket(item) for item in TicketModel.waiting_tickets.query(queue, limit=limit, page_size=limit)]
+
+    def flag_breach(self, ticket: LifecycleTicket, now: datetime) -> bool:
+        from supportdesk.dal.tickets import TicketModel as T
+
+        return conditional_update(
+            T(ticket.ticket_id),
+            [T.sla_notified_seq.set(ticket.queue_seq), T.sla_breached_at.set(_stamp(now))],
+            (T.status == "waiting") & (T.queue_seq == ticket.queue_seq)
+            & (T.sla_notified_seq.does_not_exist() | (T.sla_notified_seq != ticket.queue_seq)),
+        )
+
+    def unflag_breach(self, ticket: LifecycleTicket) -> bool:
+        from supportdesk.dal.tickets import TicketModel as T
+
+        return conditional_update(T(ticket.ticket_id), [T.sla_notified_seq.remove(), T.sla_breached_at.remove()],
+                                  T.sla_notified_seq == ticket.queue_seq)
+
+
+class SurveyTicketStore:
+    """What the survey routes need of tickets: the ticket store's get and rate (the same conditional write as the
+    ticket API, so the rating rules are one), plus the comment of a recorded rating."""
+
+    def __init__(self, tickets) -> None:
+        self._tickets = tickets
+
+    def get(self, ticket_id: str):
+        return self._tickets.get(ticket_id)
+
+    def rate(self, ticket, resolution: int, score: int, comment, now: datetime, message):
+        return self._tickets.rate(ticket, resolution, score, comment, now, message)
+
+    def comment(self, ticket, resolution: int, text: str, now: datetime) -> bool:
+        """One conditional UpdateItem: the comment of rating `resolution`, only while it has none."""
+        from supportdesk.dal.tickets import TicketModel as T
+
+        return conditional_update(
+            T(ticket.ticket_id),
+            [T.rating_comment.set(text), T.updated_at.set(_stamp(now))],
+            (T.rated_resolution == resolution) & T.rating_comment.does_not_exist(),
+        )
