@@ -14,6 +14,7 @@ from typing import Any, Callable, Protocol
 from supportdesk import i18n
 from supportdesk.clock import Clock, iso
 from supportdesk.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from supportdesk.lifecycle.survey import record_csat
 from supportdesk.notify.notifier import Recipient
 from supportdesk.observability import audit, logger, metrics
 from supportdesk.ratelimit import Limit, RateLimiter
@@ -424,6 +425,7 @@ class TicketService:
             raise Conflict("ticket_not_resolved") from None
         metrics.add_metric(name="TicketRatings", unit="Count", value=1)
         metrics.add_metric(name=f"TicketRating{score}", unit="Count", value=1)
+        record_csat(ticket.queue, score)
         audit("ticket_rated", account_id=caller.account_id, ticket_id=ticket.ticket_id, score=score,
               resolution=resolution, agent_id=ticket.assigned_agent)
         return {"ticket": ticket_view(ticket, now), "masked": bool(kinds), "masked_kinds": sorted(kinds)}
