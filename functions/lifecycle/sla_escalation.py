@@ -8,6 +8,7 @@ from datetime import timedelta
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportdesk import runtime
+from supportdesk.notify import wiring as notify
 from supportdesk.lifecycle.jobs import escalate_sla, publish
 from supportdesk.lifecycle.settings import lifecycle_settings
 from supportdesk.lifecycle.wiring import business_hours, lifecycle_store
@@ -19,7 +20,7 @@ from supportdesk.tickets.sla import QUEUES
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     s = lifecycle_settings()
-    report = escalate_sla(lifecycle_store(), runtime.notifier(), business_hours(), runtime.clock().now(),
+    report = escalate_sla(lifecycle_store(), notify.notifier(), business_hours(), runtime.clock().now(),
                           timedelta(minutes=s.sla_wait_minutes), QUEUES, s.require("supervisors_email"),
                           s.batch_size)
     metrics.add_metric(name="SlaBreachesNew", unit="Count", value=report.done)

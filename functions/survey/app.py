@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportdesk import i18n
-from supportdesk.api import create_app, request_language
+from supportdesk.api import create_app, request_language, responses
 from supportdesk.lifecycle.wiring import survey_service
 from supportdesk.observability import logger, metrics
 
@@ -30,12 +30,18 @@ def _page(page) -> Response:
                              "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"})
 
 
-@app.get("/survey/<token>", summary="Answer a satisfaction survey link (records its score)", tags=["survey"])
+PAGE_ERRORS = {404: ("survey_link_invalid",), 409: ("survey_already_answered", "survey_not_open"),
+               410: ("survey_link_expired",)}
+
+
+@app.get("/survey/<token>", summary="Answer a satisfaction survey link (records its score)", tags=["survey"],
+         openapi_extensions=responses(200, "HtmlPage", PAGE_ERRORS))
 def answer(token: str):
     return _page(survey_service().answer(token, _language()))
 
 
-@app.post("/survey/<token>", summary="Add a comment to the score a survey link recorded", tags=["survey"])
+@app.post("/survey/<token>", summary="Add a comment to the score a survey link recorded", tags=["survey"],
+          openapi_extensions=responses(200, "HtmlPage", PAGE_ERRORS))
 def comment(token: str):
     body = app.current_event.decoded_body or ""
     form = parse_qs(body[:MAX_FORM]) if isinstance(body, str) else {}

@@ -9,7 +9,7 @@ from supportdesk.lifecycle.jobs import open_seconds_between
 from supportdesk.lifecycle.survey_tokens import (
     ExpiredSurveyToken, InvalidSurveyToken, SurveyClaim, SurveyTokens,
 )
-from supportdesk.tickets.hours import BusinessHours
+from supportdesk.hours import BusinessHours
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)  # Tuesday 10:00 in Shanghai
 
@@ -48,9 +48,9 @@ def test_a_link_signed_with_another_key_is_invalid():
 
 
 def hours() -> BusinessHours:
-    from supportdesk.settings import load_settings
+    from supportdesk.tickets.settings import load_ticket_settings
 
-    return BusinessHours.from_settings(load_settings({"BUSINESS_HOURS": "09:00-21:00", "HOLIDAY_COUNTRY": "none"}))
+    return BusinessHours.from_settings(load_ticket_settings({"BUSINESS_HOURS": "09:00-21:00", "HOLIDAY_COUNTRY": "none"}))
 
 
 def test_business_time_counts_only_open_hours():

@@ -24,13 +24,13 @@ class LifecycleStore(Protocol):
 
 
 def _stamp(moment: datetime) -> str:
-    from supportdesk.tickets.repository import stamp
+    from supportdesk.tickets.storage import stamp
 
     return stamp(moment)
 
 
 def _time(value: str | None) -> datetime | None:
-    from supportdesk.tickets.repository import parse_stamp
+    from supportdesk.tickets.storage import parse_stamp
 
     return parse_stamp(value)
 
@@ -76,10 +76,12 @@ class DynamoLifecycleStore:
 
     def close(self, ticket: LifecycleTicket, now: datetime, note: str) -> bool:
         """resolved -> closed with a system note, in one transaction; due for retention from now."""
+        from supportdesk.dal.tickets import TicketMessageModel
         from supportdesk.dal.tickets import TicketModel as T
-        from supportdesk.tickets.repository import NewMessage
+        from supportdesk.tickets.storage import message_id
 
-        message = NewMessage("system", note, now, note="closed")
+        message = TicketMessageModel(ticket.ticket_id, message_id(now), author="system", text=note,
+                                     created_at=_stamp(now), note="closed")
 
         def build(transaction):
             transaction.update(
@@ -89,7 +91,7 @@ class DynamoLifecycleStore:
                 condition=(T.due_job == str(DueJob.CLOSE)) & (T.status == "resolved")
                 & (T.resolution_count == ticket.resolution_count),
             )
-            transaction.save(message.model(ticket.ticket_id))
+            transaction.save(message)
 
         try:
             transact(build)
@@ -155,7 +157,7 @@ class SurveyTicketStore:
     def rate(self, ticket, resolution: int, score: int, comment, now: datetime, message):
         return self._tickets.rate(ticket, resolution, score, comment, now, message)
 
-    def comment(self, ticket, resolution: int, text: str, now: datetime) -> bool:
+    def comment(self, ticket, resolution: int, text: str, now: datetime) -> bool:  # ticket: tickets.model.Ticket
         """One conditional UpdateItem: the comment of rating `resolution`, only while it has none."""
         from supportdesk.dal.tickets import TicketModel as T
 
@@ -164,3 +166,38 @@ class SurveyTicketStore:
             [T.rating_comment.set(text), T.updated_at.set(_stamp(now))],
             (T.rated_resolution == resolution) & T.rating_comment.does_not_exist(),
         )
+
+
+class DynamoForgetStore:
+    """Storage side of deleting an account (lifecycle/forget.py)."""
+
+    def customer_ticket_ids(self, customer_id: str, limit: int) -> list[str]:
+        """One Query of CustomerTickets: anonymised tickets leave the partition, so each page is new work."""
+        from supportdesk.dal.tickets import TicketModel
+
+        return [t.ticket_id for t in TicketModel.customer_tickets.query(customer_id, limit=limit, page_size=limit)]
+
+    def anonymise_customer_ticket(self, ticket_id: str, customer_id: str) -> bool:
+        """The ticket stops naming the customer and their order; staff see `customer_deleted`."""
+        from supportdesk.dal.tickets import TicketModel as T
+
+        return conditional_update(
+            T(ticket_id),
+            [T.customer_id.set(ANONYMOUS), T.customer_deleted.set(1), T.order_id.remove()],
+            T.customer_id == customer_id,
+        )
+
+    def delete_account(self, account_id: str, logins: list[str]) -> bool:
+        """The account and its login items in one transaction (False when it was already gone)."""
+        from supportdesk.dal.accounts import AccountLoginModel, AccountModel
+
+        def build(transaction):
+            transaction.delete(AccountModel(account_id), condition=AccountModel.account_id.exists())
+            for login in logins:
+                transaction.delete(AccountLoginModel(login), condition=AccountLoginModel.account_id == account_id)
+
+        try:
+            transact(build)
+        except ConditionFailed:
+            return False
+        return True

@@ -13,6 +13,7 @@ from supportdesk.lifecycle.survey_tokens import (
     PICK, SCORES, ExpiredSurveyToken, InvalidSurveyToken, SurveyClaim, SurveyTokens,
 )
 from supportdesk.observability import audit, metrics
+from supportdesk.tickets.csat import record_csat
 
 RATING_WINDOW = timedelta(days=7)
 MAX_COMMENT = 1000
@@ -37,16 +38,6 @@ def render(language: str, state: str, **context) -> str:
     defaults = {"reference": None, "scores": [], "score": None, "action": "", "message": "", "max_comment": MAX_COMMENT}
     return _environment().get_template("survey.html").render({**defaults, **context, "language": language,
                                                                "state": state})
-
-
-def record_csat(queue: str, score: int) -> None:
-    """CSAT per queue: `Csat` is 1 for a 4 or 5 and 0 otherwise, so its daily Average per Queue is the share of
-    satisfied answers."""
-    from aws_lambda_powertools.metrics import MetricUnit, single_metric
-
-    with single_metric(name="Csat", unit=MetricUnit.Count, value=1 if score >= 4 else 0,
-                       namespace=metrics.namespace) as metric:
-        metric.add_dimension(name="Queue", value=queue or "general")
 
 
 class SurveyService:
@@ -81,13 +72,12 @@ class SurveyService:
             return Page(200, render(language, "pick", reference=ticket.ticket_id, scores=scores))
         if int(ticket.rated_resolution or 0) >= claim.resolution:
             return self._already(ticket, claim, token, language)
-        from supportdesk.tickets.repository import NewMessage, StatusChanged, parse_stamp
+        from supportdesk.tickets.model import Author, NewMessage, StatusChanged, TicketStatus
 
-        resolved_at = parse_stamp(ticket.resolved_at)
-        if (ticket.status != "resolved" or int(ticket.resolution_count or 0) != claim.resolution
-                or resolved_at is None or now - resolved_at > RATING_WINDOW):
+        if (ticket.status is not TicketStatus.RESOLVED or ticket.resolution_count != claim.resolution
+                or ticket.resolved_at is None or now - ticket.resolved_at > RATING_WINDOW):
             return self._error(language, 409, "survey_not_open", ticket.ticket_id)
-        record = NewMessage("customer", "", now, author_id=ticket.customer_id, note="rating",
+        record = NewMessage(Author.CUSTOMER, "", now, author_id=ticket.customer_id, note="rating",
                             params={"score": str(claim.score), "resolution": str(claim.resolution), "via": "survey"})
         try:
             self.tickets.rate(ticket, claim.resolution, claim.score, None, now, record)

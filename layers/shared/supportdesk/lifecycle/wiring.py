@@ -4,7 +4,9 @@ from __future__ import annotations
 from supportdesk import runtime
 from supportdesk.lifecycle.settings import lifecycle_settings
 from supportdesk.runtime import component
-from supportdesk.settings import get_settings
+from supportdesk.tickets.wiring import business_hours, ticket_store
+
+__all__ = ["business_hours", "lifecycle_store", "survey_service", "survey_tokens"]
 
 
 @component
@@ -23,17 +25,22 @@ def survey_tokens():
 
 
 @component
-def business_hours():
-    from supportdesk.tickets.hours import BusinessHours
-
-    return BusinessHours.from_settings(get_settings())
-
-
-@component
 def survey_service():
     from supportdesk.lifecycle.repository import SurveyTicketStore
     from supportdesk.lifecycle.survey import SurveyService
-    from supportdesk.tickets.masking import mask_sensitive
-    from supportdesk.tickets.repository import DynamoTicketStore
+    from supportdesk.masking import mask_sensitive
 
-    return SurveyService(SurveyTicketStore(DynamoTicketStore()), survey_tokens(), runtime.clock(), mask_sensitive)
+    return SurveyService(SurveyTicketStore(ticket_store()), survey_tokens(), runtime.clock(), mask_sensitive)
+
+
+@component
+def account_eraser():
+    from supportdesk.identity import wiring as identity
+    from supportdesk.identity.passwords import verify_password
+    from supportdesk.lifecycle.forget import AccountEraser
+    from supportdesk.lifecycle.repository import DynamoForgetStore
+    from supportdesk.notify import wiring as notify
+    from supportdesk.ratelimit import rate_limiter
+
+    return AccountEraser(identity.account_repository(), DynamoForgetStore(), notify.notifier(), verify_password,
+                         rate_limiter(), lifecycle_settings().support_contact)
