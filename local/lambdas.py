@@ -176,6 +176,12 @@ class FunctionHost:
         self._environments: dict[str, dict[str, str]] = {}
         install_container_environ()
 
+    def reprovisioned(self) -> None:
+        """The template's resources were created again (POST /_local/reset): secrets and queues have new ARNs, so
+        every function's environment is built again from the template, as a new deployment would."""
+        self.functions = self.template.functions()
+        self._environments.clear()
+
     def resolve(self, name_or_arn: str) -> str:
         logical_id = self.template.function_for_arn(name_or_arn)
         if logical_id is None:

@@ -170,8 +170,7 @@ class Stack:
             outbox = self._outbox = Outbox()
             outbox.watch()
             self._host = FunctionHost(template, self.client)
-            for logical_id in self._host.functions:
-                self._host.environment(logical_id).update(self.function_environment)  # the function's own dict
+            self._configure_functions()
             install_step_functions_seam(self._host)
             if self.seed_data:
                 from local.seed import seed
@@ -195,10 +194,7 @@ class Stack:
             self.requests = RequestLog(gateway, route_of, json_lines=self.json_logs)
             self._api = make_server(self.bind, self.requested_api_port, self.requests, threaded=True,
                                     request_handler=RawHeadersRequestHandler)
-            for logical_id in self._host.functions:  # survey links in e-mails point at this stack, not at AWS
-                environment = self._host.environment(logical_id)
-                if "SURVEY_BASE_URL" in environment:
-                    environment["SURVEY_BASE_URL"] = self.api_url
+            self._configure_functions()
             self._api_thread = threading.Thread(target=self._api.serve_forever, name="local-api", daemon=True)
             self._api_thread.start()
         except BaseException:
@@ -232,6 +228,9 @@ class Stack:
             self._moto_api("reset", None)
             self._moto_api("config", MOTO_CONFIG)
             self._provision()
+            if self._host is not None:
+                self._host.reprovisioned()
+                self._configure_functions()
             self.clock.reset()
             if self._outbox is not None:
                 self._outbox.watch()  # moto's backends are new objects
@@ -241,6 +240,15 @@ class Stack:
             # and checks it with zxcvbn (about a second per account on a busy machine).
             self._restore_items(self._seeded)
             return dict(self.accounts)
+
+    def _configure_functions(self) -> None:
+        """Each function's own environment dict: the extra variables given to the stack, and survey links that point
+        at this stack (once it listens) rather than at AWS."""
+        for logical_id in self._host.functions:
+            environment = self._host.environment(logical_id)
+            environment.update(self.function_environment)
+            if "SURVEY_BASE_URL" in environment and self._api is not None:
+                environment["SURVEY_BASE_URL"] = self.api_url
 
     def _table_items(self) -> dict[str, list[dict]]:
         """Every item of every table (a development snapshot of a few seeded items: a Scan is fine here)."""
