@@ -176,12 +176,6 @@ class FunctionHost:
         self._environments: dict[str, dict[str, str]] = {}
         install_container_environ()
 
-    def reprovisioned(self) -> None:
-        """The template's resources were created again (POST /_local/reset): secrets and queues have new ARNs, so
-        every function's environment is built again from the template, as a new deployment would."""
-        self.functions = self.template.functions()
-        self._environments.clear()
-
     def resolve(self, name_or_arn: str) -> str:
         logical_id = self.template.function_for_arn(name_or_arn)
         if logical_id is None:
@@ -210,6 +204,12 @@ class FunctionHost:
             timeout_seconds=int(self.timeout(logical_id)),
             log_group_name=f"/aws/lambda/{STACK_NAME}-{logical_id}",
         )
+
+    def refresh(self) -> None:
+        """Read the functions from the template again and forget their environments (after the stack provisioned its
+        resources anew: a secret's ARN changes)."""
+        self.functions = self.template.functions()
+        self._environments.clear()
 
     def environment(self, logical_id: str) -> dict[str, str]:
         """The variables a function's container has: its template entry and Globals, then what Lambda's runtime

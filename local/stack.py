@@ -49,6 +49,20 @@ def reset_caches() -> None:
         pending.extend(model.__subclasses__())
 
 
+def forget_settings_and_secrets() -> None:
+    """What a reset must forget: settings and adapters name the new secrets, and the old secrets' values are gone.
+    Clients, connections and the password hasher stay valid (same endpoint): rebuilding them would make the first
+    requests after a reset as slow as cold starts."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from supportdesk.runtime import reset_runtime
+    from supportdesk.settings import reset_settings
+
+    reset_settings()
+    reset_runtime()
+    parameters.clear_caches()
+
+
 def _check_free(host: str, port: int, variable: str) -> None:
     """Fail with a clear message instead of a server thread dying on a port in use (moto would then hang)."""
     import socket
@@ -170,7 +184,7 @@ class Stack:
             outbox = self._outbox = Outbox()
             outbox.watch()
             self._host = FunctionHost(template, self.client)
-            self._configure_functions()
+            self._extend_function_environments()
             install_step_functions_seam(self._host)
             if self.seed_data:
                 from local.seed import seed
@@ -194,7 +208,7 @@ class Stack:
             self.requests = RequestLog(gateway, route_of, json_lines=self.json_logs)
             self._api = make_server(self.bind, self.requested_api_port, self.requests, threaded=True,
                                     request_handler=RawHeadersRequestHandler)
-            self._configure_functions()
+            self._extend_function_environments()  # now that the API listens: survey links point at it
             self._api_thread = threading.Thread(target=self._api.serve_forever, name="local-api", daemon=True)
             self._api_thread.start()
         except BaseException:
@@ -202,8 +216,9 @@ class Stack:
             raise
         return self
 
-    def _provision(self) -> None:
-        """Create the template's resources in moto and give this process the functions' environment."""
+    def _provision(self, forget: Any = None) -> None:
+        """Create the template's resources in moto and give this process the functions' environment; then forget the
+        layer's caches (`forget`, default all of them)."""
         from local.provision import provision
 
         template = self.template
@@ -217,7 +232,7 @@ class Stack:
             # The demo orders are written before any function that reads them may exist in the template.
             environment["ORDERS_TABLE"] = template.physical_name("OrdersTable")
         os.environ.update(environment)
-        reset_caches()
+        (forget or reset_caches)()
 
     def reset(self) -> dict[str, str]:
         """Back to the state start() left, without a restart (POST /_local/reset): an empty moto world, the template's
@@ -227,10 +242,10 @@ class Stack:
         with self._reset_lock:
             self._moto_api("reset", None)
             self._moto_api("config", MOTO_CONFIG)
-            self._provision()
+            self._provision(forget=forget_settings_and_secrets)
             if self._host is not None:
-                self._host.reprovisioned()
-                self._configure_functions()
+                self._host.refresh()  # the functions' environments name the new secrets
+                self._extend_function_environments()
             self.clock.reset()
             if self._outbox is not None:
                 self._outbox.watch()  # moto's backends are new objects
@@ -241,7 +256,7 @@ class Stack:
             self._restore_items(self._seeded)
             return dict(self.accounts)
 
-    def _configure_functions(self) -> None:
+    def _extend_function_environments(self) -> None:
         """Each function's own environment dict: the extra variables given to the stack, and survey links that point
         at this stack (once it listens) rather than at AWS."""
         for logical_id in self._host.functions:
