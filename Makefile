@@ -30,8 +30,12 @@ test: $(STAMP) lint
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
+# cfn-lint on the template; ruff (ruff.toml: lint rules only, the formatter comes later) and mypy (mypy.ini) on the
+# code that ships or runs the local stack: functions/, layers/, local/.
 lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/ruff check --no-cache functions layers local
+	$(VENV)/bin/mypy
 
 # `sam validate --lint` and `sam build` exactly as a deploy runs them (SAM CLI lives in .venv-sam).
 SAM := .venv-sam/bin/sam
@@ -53,4 +57,4 @@ openapi: $(STAMP)
 	$(PY) -m local.openapi --write docs/openapi.json
 
 clean:
-	rm -rf $(VENV) .venv-sam .aws-sam .pytest_cache
+	rm -rf $(VENV) .venv-sam .aws-sam .pytest_cache .mypy_cache .ruff_cache

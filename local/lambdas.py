@@ -82,7 +82,7 @@ class ContainerEnviron(MutableMapping):
 def install_container_environ() -> None:
     """Replace os.environ (idempotent). Outside an invoke it reads and writes the process environment unchanged."""
     if not isinstance(os.environ, ContainerEnviron):
-        os.environ = ContainerEnviron(os.environ)  # type: ignore[assignment]
+        os.environ = ContainerEnviron(os.environ)  # type: ignore[assignment]  # noqa: B003 - a per-invoke view, not a clearing
 
 
 @dataclass
@@ -351,7 +351,7 @@ def install_step_functions_seam(host: FunctionHost) -> None:
         _seam_hosts.insert(0, host)
     if _original_invoke is None:
         _original_invoke = LambdaSimpleBackend.invoke
-        LambdaSimpleBackend.invoke = _invoke_our_handler  # type: ignore[method-assign]
+        LambdaSimpleBackend.invoke = _invoke_our_handler  # type: ignore[method-assign,assignment]
 
 
 def uninstall_step_functions_seam(host: FunctionHost) -> None:

@@ -159,12 +159,13 @@ def _responses(method: str, path: str, declared: dict | None, authorized: bool) 
     media = "text/html" if declared["schema"] == "HtmlPage" else "application/json"
     answers = {str(declared["success"]): {"description": "Success",
                                           "content": {media: {"schema": _ref(declared["schema"])}}}}
-    for status, codes in sorted(errors.items()):
+    for status, error_codes in sorted(errors.items()):
         page = media == "text/html" and status in declared["errors"]
+        html = {media: {"schema": _ref("HtmlPage")}}
         answers[status] = {
-            "description": f"{STATUS_TEXT.get(status, 'Error')} (error.code: {', '.join(sorted(codes))})",
-            "content": {media: {"schema": _ref("HtmlPage")}} if page else {"application/json": {"schema": _ref("Error")}},
-            "x-error-codes": sorted(codes),
+            "description": f"{STATUS_TEXT.get(status, 'Error')} (error.code: {', '.join(sorted(error_codes))})",
+            "content": html if page else {"application/json": {"schema": _ref("Error")}},
+            "x-error-codes": sorted(error_codes),
         }
     return answers
 

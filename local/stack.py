@@ -285,7 +285,7 @@ class Stack:
                     batch = dynamodb.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
 
     def _moto_api(self, action: str, body: dict | None) -> None:
-        request = urllib.request.Request(f"{self.moto_url}/moto-api/{action}", data=json.dumps(body or {}).encode(),
+        request = urllib.request.Request(f"{self.moto_url}/moto-api/{action}", data=json.dumps(body or {}).encode(),  # noqa: S310
                                          headers={"Content-Type": "application/json"}, method="POST")
         urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - our own loopback server
 
@@ -311,7 +311,7 @@ class Stack:
             self._moto = None
         self._clients.clear()
         if self._saved_moto_config is not None:
-            default_user_config.clear()
+            default_user_config.clear()  # type: ignore[attr-defined]
             default_user_config.update(self._saved_moto_config)  # type: ignore[typeddict-item]
             self._saved_moto_config = None
         from supportdesk import runtime

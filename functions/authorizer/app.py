@@ -56,4 +56,4 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         return authorize(event)
     except Unauthorized:
         # The exact message "Unauthorized" is what makes API Gateway answer 401.
-        raise Exception("Unauthorized")  # noqa: TRY002
+        raise Exception("Unauthorized") from None  # noqa: TRY002

@@ -9,7 +9,9 @@ S3Action) and then invokes this function asynchronously (retries, then the dead-
 
 The raw message is unmasked, so once the event is processed (ticket written, auto-reply sent, or deliberately
 dropped) it is deleted. A failure leaves it in place for Lambda's retries and the dead-letter queue (the bucket's
-90-day lifecycle rule removes what is never reprocessed).
+90-day lifecycle rule removes what is never reprocessed). Each record is processed once per SES message id
+(supportdesk.idempotency): a retry after some records were processed replays their outcomes instead of opening a
+second ticket.
 """
 from __future__ import annotations
 
@@ -19,10 +21,11 @@ import email.policy
 from aws_lambda_powertools.utilities.data_classes import SESEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from supportdesk import i18n
+from supportdesk import i18n, idempotency
 from supportdesk.aws import client
 from supportdesk.errors import DomainError
 from supportdesk.identity import wiring as identity
+from supportdesk.identity.logins import normalize_email
 from supportdesk.notify import wiring as notify
 from supportdesk.notify.notifier import Recipient
 from supportdesk.observability import audit, logger, mask_email, metrics
@@ -52,8 +55,6 @@ def _delete_raw_message(message_id: str) -> None:
 
 
 def _find_customer(address: str):
-    from supportdesk.identity.logins import normalize_email
-
     try:
         login = normalize_email(address)
     except DomainError:
@@ -109,11 +110,19 @@ def _unknown_sender(mail, message_id: str) -> str:
     return "unknown_sender"
 
 
+@idempotency.idempotent(data_keyword_argument="mail", key="message_id")
+def _handle_once(record, *, mail: dict) -> str:
+    """handle_record once per SES message id: a retry of the event (Lambda's own after a failure, or a redelivery)
+    replays the stored outcome of a record already processed instead of opening a second ticket."""
+    return handle_record(record)
+
+
 @event_source(data_class=SESEvent)
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: SESEvent, context: LambdaContext) -> dict:
-    outcomes = [handle_record(record) for record in event.records]
+    idempotency.register_lambda_context(context)
+    outcomes = [_handle_once(record, mail={"message_id": record.ses.mail.message_id}) for record in event.records]
     # Only once every record is processed: a failure raises above and leaves all raw messages for the retry.
     for record in event.records:
         _delete_raw_message(record.ses.mail.message_id)

@@ -51,6 +51,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--skip-layer", action="store_true", help="skip building the layer (needs PyPI)")
+    parser.add_argument("--skip-first-request", action="store_true", help="skip the cold/warm first-request table")
     args = parser.parse_args()
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -74,6 +75,21 @@ def main() -> int:
         out.append(f"| {r['function']} | `{r['module']}` | {r['seconds'] * 1000:.0f} | {r['ratio']:.2f} | "
                    f"{r['rss_mib']:.1f} | {'yes' if r['imports_boto3'] else 'no'} | {'yes' if within else '**no**'} |")
     out.append("")
+    if not args.skip_first_request:
+        from tests.bench import first_request
+
+        out += ["### First request per route, cold and warm", "",
+                "Each route in a fresh interpreter (a new container): the handler module's import (init), then its "
+                "first request (cold: it pays every deferred import, the first client and the first secret read), "
+                f"then the median of {first_request.WARM_RUNS} more (warm). A deferred import only moves its cost "
+                "from the import column to the cold column. Requests go to moto as a server on loopback, so the "
+                "DynamoDB round trips cost a local HTTP call each.", "",
+                "| route | handler import (ms) | first request, cold (ms) | warm (ms) | status |",
+                "|---|---:|---:|---:|---:|"]
+        for r in first_request.run():
+            out.append(f"| {r['route']} | {r['import_ms']:.0f} | {r['cold_ms']:.0f} | {r['warm_ms']:.0f} | "
+                       f"{r['status']} |")
+        out.append("")
     if not args.skip_layer:
         layer = layer_size.run()
         layer_ok = not layer["has_boto3"] and not layer["has_botocore"]

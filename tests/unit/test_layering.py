@@ -149,3 +149,26 @@ def test_services_see_ports_and_dataclasses_only_never_a_pynamodb_model_or_an_ad
             assert _top(module) != "dal" and not module.endswith(".storage"), f"{path.name} imports {module}"
             if module.endswith("repository"):
                 assert name[:1].isupper() and not name.startswith("Dynamo"), f"{path.name} imports {module}.{name}"
+
+
+def _function_local_imports() -> list[tuple[Path, int, str]]:
+    found = []
+    for root in (PACKAGE, PACKAGE.parents[2] / "functions"):
+        for path in root.rglob("*.py"):
+            source = path.read_text(encoding="utf-8")
+            lines = source.splitlines()
+            for function in ast.walk(ast.parse(source)):
+                if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for node in ast.walk(function):
+                        if isinstance(node, (ast.Import, ast.ImportFrom)):
+                            found.append((path, node.lineno, lines[node.lineno - 1] + " " + lines[node.lineno - 2]))
+    return found
+
+
+def test_a_function_local_import_says_why_on_its_line_or_the_one_above():
+    """A deferred import only moves its cost to the first request (make bench shows both); one without a measured
+    reason belongs at the top of its module."""
+    imports = _function_local_imports()
+    assert imports, "no deferred import found: the check would be empty"
+    unexplained = [f"{path.relative_to(PACKAGE.parents[2])}:{line}" for path, line, text in imports if "#" not in text]
+    assert unexplained == []

@@ -3,7 +3,7 @@ helpers to read validated input. Handlers stay thin: parse, call one service fun
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -15,17 +15,25 @@ from supportdesk.observability import logger, metrics
 from supportdesk.roles import Caller, Role
 from supportdesk.settings import get_settings
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
 JSON = "application/json"
+
+
+def _event(app: APIGatewayRestResolver | Router) -> APIGatewayProxyEvent:
+    """The current request: a REST API proxy event (every resolver of this project is an APIGatewayRestResolver)."""
+    return cast("APIGatewayProxyEvent", app.current_event)
 
 
 def request_language(app: APIGatewayRestResolver | Router) -> str:
     """The caller's language: Accept-Language first, then the language on the caller's account, then default."""
-    event = app.current_event
+    event = _event(app)
     header = event.headers.get("accept-language") or event.headers.get("Accept-Language")
     default = get_settings().default_language
     if header:
         return i18n.negotiate(header, default)
-    authorizer = event.request_context.authorizer or {}
+    authorizer: Mapping[str, Any] = event.request_context.authorizer or {}
     return i18n.normalize_language(authorizer.get("lang"), default)
 
 
@@ -125,7 +133,7 @@ def json_body(app: APIGatewayRestResolver | Router) -> dict[str, Any]:
     raw = app.current_event.body
     if raw in (None, ""):
         raise InvalidInput("invalid_json")
-    body = json.loads(app.current_event.decoded_body)
+    body = json.loads(app.current_event.decoded_body or "")
     if not isinstance(body, dict):
         raise InvalidInput("invalid_json")
     return body
@@ -145,7 +153,7 @@ def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bo
 
 
 def source_ip(app: APIGatewayRestResolver | Router) -> str:
-    return app.current_event.request_context.identity.source_ip or "unknown"
+    return _event(app).request_context.identity.source_ip or "unknown"
 
 
 # ---- the caller ---------------------------------------------------------------------------------------------
@@ -154,7 +162,7 @@ def source_ip(app: APIGatewayRestResolver | Router) -> str:
 def caller(app: APIGatewayRestResolver | Router, *, roles: frozenset[Role] | set[Role] | None = None) -> Caller:
     """Who calls, as the API Gateway authorizer established it (never taken from the request body): 401 without an
     authenticated caller, 403 when `roles` is given and the caller's role is not one of them (or is unknown)."""
-    context = app.current_event.request_context.authorizer or {}
+    context: Mapping[str, Any] = _event(app).request_context.authorizer or {}
     account_id = context.get("principalId") or context.get("account_id")
     if not account_id:
         raise Unauthorized()

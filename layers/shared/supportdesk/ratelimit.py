@@ -7,6 +7,7 @@ from typing import Protocol
 
 from supportdesk import runtime
 from supportdesk.clock import Clock
+from supportdesk.dal.rate_limits import RateLimitModel
 from supportdesk.errors import RateLimited
 from supportdesk.runtime import component
 
@@ -24,8 +25,6 @@ class CounterStore(Protocol):
 
 class DynamoCounterStore:
     def increment(self, bucket: str, expires_at: int) -> int:
-        from supportdesk.dal.rate_limits import RateLimitModel
-
         item = RateLimitModel(bucket)
         item.update(actions=[RateLimitModel.hits.add(1), RateLimitModel.expires_at.set(expires_at)])
         return int(item.hits)

@@ -45,7 +45,7 @@ def load(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
             values[f.name] = raw or default
             continue
         try:
-            values[f.name] = default if raw in (None, "") else int(raw)  # type: ignore[arg-type]
+            values[f.name] = default if raw is None or raw == "" else int(raw)
         except ValueError as exc:
             raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
     return cls(**values)
@@ -58,7 +58,7 @@ def _settings_of(cls: type, container: str) -> object:
 
 def settings_of(cls: type[T]) -> T:
     """The settings of `cls` for this container, read once (reset_settings() forgets them)."""
-    return _settings_of(cls, container_key())  # type: ignore[return-value]
+    return _settings_of(cls, container_key())  # type: ignore[return-value,arg-type]
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,11 @@ class Settings:
     ticket_queue_table: str = ""
     ticket_audit_table: str = ""
     reset_codes_table: str = ""
+    idempotency_table: str = ""  # Powertools idempotency records (supportdesk.idempotency)
     # Secrets and identity
     token_secret_id: str = ""
     token_ttl_seconds: int = 3600
-    token_issuer: str = "support-desk"
+    token_issuer: str = "support-desk"  # noqa: S105 - the JWT issuer claim, not a secret
     # Argon2id cost; defaults are OWASP's recommended m=19 MiB, t=2, p=1 (cheap enough for 512 MB Lambdas)
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456

@@ -135,7 +135,7 @@ class TicketMessageModel(Model):
     created_at = UnicodeAttribute()
     masked_kinds = UnicodeSetAttribute(null=True)
     note = UnicodeAttribute(null=True)  # system notes: which note (masked_notice, after_hours, ...)
-    params = MapAttribute(null=True)
+    params: MapAttribute = MapAttribute(null=True)
 
 
 class TicketQueueModel(Model):
@@ -146,7 +146,7 @@ class TicketQueueModel(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     # Fenwick node
-    count = NumberAttribute(null=True)
+    count = NumberAttribute(null=True)  # type: ignore[assignment]  # an attribute named like Model.count (the table's)
     # Stats item
     next_seq = NumberAttribute(null=True)
     waiting = NumberAttribute(null=True)

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 from typing import Protocol
 
+from supportdesk.dal.accounts import AccountLoginModel, AccountModel
 from supportdesk.dal.transactions import ConditionFailed, TransactionBusy, transact
 from supportdesk.errors import Conflict
 from supportdesk.identity.model import Account
@@ -38,8 +39,6 @@ def to_account(item) -> Account:
 class DynamoAccountRepository:
     def create(self, account: Account) -> None:
         """The account and one login item per login, in one transaction: a login already taken cancels it all."""
-        from supportdesk.dal.accounts import AccountLoginModel, AccountModel
-
         item = AccountModel(
             account.account_id,
             role=account.role.value,
@@ -69,8 +68,6 @@ class DynamoAccountRepository:
     def find_by_login(self, login: str) -> Account | None:
         """Two GetItems. An unknown login still makes the second call (on a random id) so that the two cases take
         the same number of round trips and cannot be told apart by timing."""
-        from supportdesk.dal.accounts import AccountLoginModel, AccountModel
-
         try:
             account_id = AccountLoginModel.get(login).account_id
         except AccountLoginModel.DoesNotExist:
@@ -82,8 +79,6 @@ class DynamoAccountRepository:
         return to_account(account) if account_id else None
 
     def get(self, account_id: str) -> Account | None:
-        from supportdesk.dal.accounts import AccountModel
-
         try:
             return to_account(AccountModel.get(account_id))
         except AccountModel.DoesNotExist:
@@ -91,8 +86,6 @@ class DynamoAccountRepository:
 
     def change_password(self, account: Account, password_hash: str, changed_at: datetime) -> int:
         """Store the new hash and bump the password version (ending older sessions) in one conditional update."""
-        from supportdesk.dal.accounts import AccountModel
-
         item = AccountModel(account.account_id)
         item.update(
             actions=[
@@ -105,6 +98,4 @@ class DynamoAccountRepository:
         return int(item.password_version)
 
     def update_hash(self, account: Account, password_hash: str) -> None:
-        from supportdesk.dal.accounts import AccountModel
-
         AccountModel(account.account_id).update(actions=[AccountModel.password_hash.set(password_hash)])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from supportdesk.dal.orders import OrderModel
+
 
 class OrderLookup(Protocol):
     def belongs_to(self, customer_id: str, order_id: str) -> bool:
@@ -15,8 +17,6 @@ class DynamoOrderLookup:
     """One GetItem on (customer_id, order_id): another customer's order is simply absent."""
 
     def belongs_to(self, customer_id: str, order_id: str) -> bool:
-        from supportdesk.dal.orders import OrderModel
-
         try:
             OrderModel.get(customer_id, order_id, attributes_to_get=["customer_id"])
         except OrderModel.DoesNotExist:

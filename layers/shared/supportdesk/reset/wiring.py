@@ -4,30 +4,26 @@ from __future__ import annotations
 
 from supportdesk import ratelimit, runtime
 from supportdesk.identity import wiring as identity
+from supportdesk.identity.tokens import secrets_manager_key
 from supportdesk.notify import wiring as notify
+from supportdesk.reset.repository import DynamoResetCodeRepository
+from supportdesk.reset.service import PasswordResetService, ResponsePacer
 from supportdesk.reset.settings import reset_settings
 from supportdesk.runtime import component
 
 
 @component
-def reset_code_repository():
-    from supportdesk.reset.repository import DynamoResetCodeRepository
-
+def reset_code_repository() -> DynamoResetCodeRepository:
     return DynamoResetCodeRepository()
 
 
 @component
-def response_pacer():
-    from supportdesk.reset.service import ResponsePacer
-
+def response_pacer() -> ResponsePacer:
     return ResponsePacer(reset_settings().reset_response_floor_ms / 1000)
 
 
 @component
-def reset_service():
-    from supportdesk.identity.tokens import secrets_manager_key
-    from supportdesk.reset.service import PasswordResetService
-
+def reset_service() -> PasswordResetService:
     s = reset_settings()
     return PasswordResetService(
         codes=reset_code_repository(),

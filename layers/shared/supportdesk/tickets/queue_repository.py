@@ -5,10 +5,12 @@ enter_queue / leave_queue while building it)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from supportdesk.dal.batch import batch_get
 from supportdesk.dal.cursors import decode_cursor, encode_cursor
+from supportdesk.dal.tickets import TicketModel, TicketQueueModel
+from supportdesk.dal.tickets import TicketQueueModel as Model  # short name for the presence conditions
 from supportdesk.dal.transactions import conditional_update
 from supportdesk.errors import Conflict, InvalidInput
 from supportdesk.tickets import queue as q
@@ -43,8 +45,6 @@ def leave_queue(transaction, queue: str, seq: int) -> None:
 
 
 def _move(transaction, queue: str, seq: int, step: int) -> None:
-    from supportdesk.dal.tickets import TicketQueueModel
-
     for index in q.update_path(seq):
         transaction.update(TicketQueueModel(q.node_key(queue, index)), actions=[TicketQueueModel.count.add(step)])
     transaction.update(TicketQueueModel(q.stats_key(queue)), actions=[TicketQueueModel.waiting.add(step)])
@@ -64,6 +64,10 @@ def to_stats(queue: str, item) -> q.QueueStats:
     )
 
 
+def _node_count(item: Any) -> int:
+    return int(item.count or 0)
+
+
 def to_queue_entry(item) -> QueueEntry:
     return QueueEntry(
         ticket_id=item.ticket_id,
@@ -80,25 +84,19 @@ def to_queue_entry(item) -> QueueEntry:
 class DynamoQueueStore:
     def next_sequence(self, queue: str) -> int:
         """One UpdateItem ADD: the queue's next ticket number (gaps from abandoned joins are harmless)."""
-        from supportdesk.dal.tickets import TicketQueueModel
-
         counter = TicketQueueModel(q.sequence_key(queue))
         counter.update(actions=[TicketQueueModel.next_seq.add(1)])
         return int(counter.next_seq)
 
     def position(self, queue: str, seq: int) -> tuple[int, q.QueueStats]:
         """The ticket's place (1 = next) and the queue's stats: one strongly consistent BatchGetItem."""
-        from supportdesk.dal.tickets import TicketQueueModel
-
         nodes = [(TicketQueueModel, q.node_key(queue, index)) for index in q.prefix_path(seq)]
         stats = (TicketQueueModel, q.stats_key(queue))
         found = batch_get(nodes + [stats])
-        position = sum(int(found[key].count or 0) for key in nodes if key in found)
+        position = sum(_node_count(found[key]) for key in nodes if key in found)
         return position, to_stats(queue, found.get(stats))
 
     def stats(self, queue: str) -> q.QueueStats:
-        from supportdesk.dal.tickets import TicketQueueModel
-
         try:
             item = TicketQueueModel.get(q.stats_key(queue), consistent_read=True)
         except TicketQueueModel.DoesNotExist:
@@ -107,8 +105,6 @@ class DynamoQueueStore:
 
     def waiting(self, queue: str, limit: int, cursor: str | None = None) -> tuple[list[QueueEntry], str | None]:
         """Waiting tickets, oldest first: a Query on the sparse WaitingTickets index, after the cursor's number."""
-        from supportdesk.dal.tickets import TicketModel
-
         position = decode_cursor(cursor, ("s",))
         after = None
         if position:
@@ -134,8 +130,6 @@ class DynamoQueueStore:
         `lease_until`) and puts the item in the PresenceLeases index; going online again only renews the lease (one
         conditional UpdateItem, the counter untouched); going offline takes it out of the index. Returns whether the
         agent's state (and the counter) changed."""
-        from supportdesk.dal.tickets import TicketQueueModel as Model
-
         presence = Model(q.presence_key(queue, agent_id))
         if not online:
             try:
@@ -161,18 +155,14 @@ class DynamoQueueStore:
     @staticmethod
     def _renew_lease(presence, lease: list) -> bool:
         """One UpdateItem conditioned on the agent still being online; False when they no longer are."""
-        from supportdesk.dal.tickets import TicketQueueModel as Model
-
         return conditional_update(presence, lease, Model.online == 1)
 
     @staticmethod
     def _presence_change(queue: str, presence, online: bool, now: datetime, condition, lease: list | None = None):
         """The presence item and the queue's counter in one transaction (StatusChanged when `condition` fails).
         Going offline removes the lease, which takes the item out of the PresenceLeases index."""
-        from supportdesk.dal.tickets import TicketQueueModel as Model
-
-        actions = [Model.online.set(1 if online else 0), Model.changed_at.set(stamp(now))]
-        actions += lease if online else [Model.lease_until.remove(), Model.lease_queue.remove()]
+        actions: list = [Model.online.set(1 if online else 0), Model.changed_at.set(stamp(now))]
+        actions += (lease or []) if online else [Model.lease_until.remove(), Model.lease_queue.remove()]
 
         def build(transaction):
             transaction.update(presence, actions=actions, condition=condition)
@@ -183,8 +173,6 @@ class DynamoQueueStore:
     def expired_leases(self, queue: str, now: datetime, limit: int) -> list[str]:
         """Agents of `queue` whose presence lease ended before `now`, soonest first: one Query (at most `limit`) on
         the sparse PresenceLeases index, which holds only online agents."""
-        from supportdesk.dal.tickets import TicketQueueModel as Model
-
         items = Model.presence_leases.query(queue, Model.lease_until < stamp(now), limit=limit, page_size=limit)
         return [q.presence_agent(queue, item.pk) for item in items]
 
@@ -192,8 +180,6 @@ class DynamoQueueStore:
         """Take an agent whose lease ended off the count: the same transaction as going offline, conditioned also on
         the lease still being over at `now`, so a renewal that arrived since the Query wins and the counter moves at
         most once per going online. Returns whether the agent was taken off."""
-        from supportdesk.dal.tickets import TicketQueueModel as Model
-
         presence = Model(q.presence_key(queue, agent_id))
         try:
             self._presence_change(queue, presence, False, now, (Model.online == 1) & (Model.lease_until < stamp(now)))

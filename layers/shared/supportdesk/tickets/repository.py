@@ -15,6 +15,7 @@ from typing import Protocol
 
 from supportdesk.dal.batch import batch_get
 from supportdesk.dal.cursors import decode_cursor, encode_cursor
+from supportdesk.dal.tickets import TicketAuditModel, TicketMessageModel, TicketModel, TicketQueueModel
 from supportdesk.errors import Conflict
 from supportdesk.observability import logger
 from supportdesk.tickets import queue as q
@@ -31,12 +32,14 @@ from supportdesk.tickets.model import (
 )
 from supportdesk.tickets.queue_repository import enter_queue, leave_queue, to_stats
 from supportdesk.tickets.references import new_reference
-from supportdesk.tickets.storage import message_id, parse_stamp, stamp, transact
+from supportdesk.tickets.settings import ticket_settings
+from supportdesk.tickets.storage import message_id, parse_required_stamp, parse_stamp, stamp, transact
 
 MAX_REFERENCE_ATTEMPTS = 12
 _TICKET_FIELDS = frozenset(f.name for f in fields(Ticket))
 
-__all__ = ["DynamoTicketStore", "StatusChanged", "TicketStore", "parse_stamp", "stamp", "to_access", "to_message", "to_ticket"]
+__all__ = ["DynamoTicketStore", "StatusChanged", "TicketStore", "parse_stamp", "stamp", "to_access", "to_message",
+           "to_ticket"]
 
 
 class TicketStore(Protocol):
@@ -73,8 +76,8 @@ def to_ticket(item) -> Ticket:
         category=item.category,
         subject=item.subject,
         status=TicketStatus(item.status),
-        created_at=parse_stamp(item.created_at),
-        updated_at=parse_stamp(item.updated_at),
+        created_at=parse_required_stamp(item.created_at),
+        updated_at=parse_required_stamp(item.updated_at),
         language=item.language,
         channel=Channel(item.channel),
         queue=item.queue,
@@ -104,7 +107,7 @@ def to_message(item) -> Message:
         message_id=item.message_id,
         author=Author(item.author),
         text=item.text,
-        created_at=parse_stamp(item.created_at),
+        created_at=parse_required_stamp(item.created_at),
         author_id=item.author_id,
         masked_kinds=frozenset(item.masked_kinds or ()),
         note=item.note,
@@ -113,12 +116,10 @@ def to_message(item) -> Message:
 
 
 def to_access(item) -> Access:
-    return Access(item.ticket_id, item.actor_id, item.actor_role, item.action, parse_stamp(item.at))
+    return Access(item.ticket_id, item.actor_id, item.actor_role, item.action, parse_required_stamp(item.at))
 
 
 def _message_item(ticket_id: str, message: NewMessage, index: int = 0):
-    from supportdesk.dal.tickets import TicketMessageModel
-
     return TicketMessageModel(
         ticket_id,
         message_id(message.created_at, index),
@@ -133,9 +134,6 @@ def _message_item(ticket_id: str, message: NewMessage, index: int = 0):
 
 
 def _access_item(access: Access):
-    from supportdesk.dal.tickets import TicketAuditModel
-    from supportdesk.tickets.settings import ticket_settings
-
     # Expires by TTL after the audit retention period (docs/operations.md, "Data").
     expires = access.at + timedelta(days=ticket_settings().audit_retention_days)
     return TicketAuditModel(access.ticket_id, message_id(access.at), actor_id=access.actor_id,
@@ -154,8 +152,6 @@ def _stored(value):
 
 def _ticket_actions(changes: dict) -> list:
     """UpdateItem actions that write `changes` to a ticket (None removes the attribute)."""
-    from supportdesk.dal.tickets import TicketModel
-
     attributes = TicketModel.get_attributes()
     return [attributes[name].remove() if value is None else attributes[name].set(_stored(value))
             for name, value in changes.items()]
@@ -189,8 +185,6 @@ class DynamoTicketStore:
         """Store a new ticket under a fresh reference (conditional put; a collision draws again) with its first
         messages, in one transaction. With `seq` (see next_sequence) the ticket starts out waiting in its queue
         under that number: the tree and the waiting count move in the same transaction. Returns the stored ticket."""
-        from supportdesk.dal.tickets import TicketModel
-
         changes: dict = {
             "customer_id": ticket.customer_id,
             "category": ticket.category,
@@ -225,26 +219,18 @@ class DynamoTicketStore:
         raise Conflict("ticket_busy")
 
     def get(self, ticket_id: str) -> Ticket | None:
-        from supportdesk.dal.tickets import TicketModel
-
         try:
             return to_ticket(TicketModel.get(ticket_id, consistent_read=True))
         except TicketModel.DoesNotExist:
             return None
 
     def messages(self, ticket_id: str, limit: int = 500) -> list[Message]:
-        from supportdesk.dal.tickets import TicketMessageModel
-
         return [to_message(item) for item in TicketMessageModel.query(ticket_id, consistent_read=True, limit=limit)]
 
     def customer_tickets(self, customer_id: str, limit: int, cursor: str | None) -> tuple[list[Ticket], str | None]:
-        from supportdesk.dal.tickets import TicketModel
-
         return _newest_first(TicketModel.customer_tickets, "customer_id", customer_id, "created_at", limit, cursor)
 
     def agent_tickets(self, agent_id: str, limit: int, cursor: str | None) -> tuple[list[Ticket], str | None]:
-        from supportdesk.dal.tickets import TicketModel
-
         return _newest_first(TicketModel.agent_tickets, "assigned_agent", agent_id, "updated_at", limit, cursor)
 
     def append(
@@ -253,8 +239,6 @@ class DynamoTicketStore:
     ) -> Ticket:
         """Add messages to a ticket whose status is still `expected_status` (and a staff member's look at it, if
         given). Returns the ticket as it is now."""
-        from supportdesk.dal.tickets import TicketModel
-
         changes = {"updated_at": now}
 
         def build(transaction):
@@ -276,8 +260,6 @@ class DynamoTicketStore:
         """Put the ticket in its queue: status -> waiting (if it is still in one of `from_statuses`), +1 on the
         tree's update path and on the waiting count, and the messages, all in one transaction. Returns the ticket
         as it is now."""
-        from supportdesk.dal.tickets import TicketModel
-
         changes = _waiting_changes(ticket.queue, seq, now)
 
         def build(transaction):
@@ -296,8 +278,6 @@ class DynamoTicketStore:
     def claim(self, ticket: Ticket, agent_id: str, now: datetime, access: Access) -> Ticket:
         """waiting -> assigned for exactly one agent: the status condition lets one transaction through, which also
         records the claimer's look. Returns the ticket as it is now."""
-        from supportdesk.dal.tickets import TicketModel
-
         queue, seq = ticket.queue, int(ticket.queue_seq or 0)
         changes = {
             "status": TicketStatus.ASSIGNED,
@@ -321,8 +301,6 @@ class DynamoTicketStore:
 
     def ticket_with_stats(self, ticket_id: str, queue: str) -> tuple[Ticket | None, q.QueueStats]:
         """A ticket and a queue's stats (the ticket's, when it is in that queue): one BatchGetItem."""
-        from supportdesk.dal.tickets import TicketModel, TicketQueueModel
-
         ticket, stats = (TicketModel, ticket_id), (TicketQueueModel, q.stats_key(queue))
         found = batch_get([ticket, stats])
         item = found.get(ticket)
@@ -336,8 +314,6 @@ class DynamoTicketStore:
         """assigned -> resolved, counting one more resolution, and (if the handling time is known) the queue's
         average handling time, guarded by the stats item's version (optimistic locking); the resolver's look goes
         into the same transaction. Returns the ticket as it is now."""
-        from supportdesk.dal.tickets import TicketModel, TicketQueueModel
-
         changes = {
             "status": TicketStatus.RESOLVED,
             "resolved_at": now,
@@ -381,8 +357,6 @@ class DynamoTicketStore:
              message: NewMessage) -> Ticket:
         """Store the rating of resolution number `resolution`, once: the condition rejects a second rating of the
         same resolution and a rating of a ticket that was reopened meanwhile. Returns the ticket as it is now."""
-        from supportdesk.dal.tickets import TicketModel
-
         changes = {
             "rated_resolution": resolution,
             "rating_score": score,
@@ -410,8 +384,6 @@ class DynamoTicketStore:
         _access_item(access).save()
 
     def access_log(self, ticket_id: str, limit: int, cursor: str | None) -> tuple[list[Access], str | None]:
-        from supportdesk.dal.tickets import TicketAuditModel
-
         position = decode_cursor(cursor, ("e",))
         start = {"ticket_id": {"S": ticket_id}, "entry_id": {"S": position["e"]}} if position else None
         results = TicketAuditModel.query(

@@ -8,7 +8,7 @@ input of both edges (the API and inbound e-mail), so they validate the same way.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 from supportdesk.errors import InvalidInput
 from supportdesk.tickets.customer import CustomerOperations
@@ -44,6 +44,14 @@ def parse_category(value: Any) -> str:
     if not isinstance(value, str) or value.strip() not in CATEGORIES:
         raise InvalidInput("invalid_category", details={"field": "category", "allowed": list(CATEGORIES)})
     return value.strip()
+
+
+@overload
+def parse_text(value: Any, field: str, max_length: int, required: Literal[True] = True) -> str: ...
+
+
+@overload
+def parse_text(value: Any, field: str, max_length: int, required: bool) -> str | None: ...
 
 
 def parse_text(value: Any, field: str, max_length: int, required: bool = True) -> str | None:

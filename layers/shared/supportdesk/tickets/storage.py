@@ -25,6 +25,11 @@ def parse_stamp(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def parse_required_stamp(value: str) -> datetime:
+    """A stamp the item always has (created_at, ...)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def message_id(moment: datetime, index: int = 0) -> str:
     """Time-ordered id. Ties at the same clock reading (two writes in the same microsecond, or a fixed clock in
     tests) keep the order they were written in: the process's wall clock in nanoseconds, then the position in the

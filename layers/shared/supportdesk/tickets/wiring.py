@@ -2,40 +2,36 @@
 from __future__ import annotations
 
 from supportdesk import ratelimit, runtime
+from supportdesk.hours import BusinessHours
 from supportdesk.identity import wiring as identity
+from supportdesk.masking import mask_sensitive
 from supportdesk.notify import wiring as notify
 from supportdesk.orders import wiring as orders
 from supportdesk.runtime import component
+from supportdesk.tickets.queue_repository import DynamoQueueStore
+from supportdesk.tickets.repository import DynamoTicketStore
+from supportdesk.tickets.service import TicketService
 from supportdesk.tickets.settings import ticket_settings
+from supportdesk.tickets.waiting import estimate_wait
 
 
 @component
-def ticket_store():
-    from supportdesk.tickets.repository import DynamoTicketStore
-
+def ticket_store() -> DynamoTicketStore:
     return DynamoTicketStore()
 
 
 @component
-def queue_store():
-    from supportdesk.tickets.queue_repository import DynamoQueueStore
-
+def queue_store() -> DynamoQueueStore:
     return DynamoQueueStore()
 
 
 @component
-def business_hours():
-    from supportdesk.hours import BusinessHours
-
+def business_hours() -> BusinessHours:
     return BusinessHours.from_settings(ticket_settings())
 
 
 @component
-def ticket_service():
-    from supportdesk.masking import mask_sensitive
-    from supportdesk.tickets.service import TicketService
-    from supportdesk.tickets.waiting import estimate_wait
-
+def ticket_service() -> TicketService:
     return TicketService(
         store=ticket_store(),
         queue=queue_store(),
