@@ -50,7 +50,8 @@ def test_a_link_signed_with_another_key_is_invalid():
 def hours() -> BusinessHours:
     from supportdesk.tickets.settings import load_ticket_settings
 
-    return BusinessHours.from_settings(load_ticket_settings({"BUSINESS_HOURS": "09:00-21:00", "HOLIDAY_COUNTRY": "none"}))
+    settings = load_ticket_settings({"BUSINESS_HOURS": "09:00-21:00", "HOLIDAY_COUNTRY": "none"})
+    return BusinessHours.from_settings(settings)
 
 
 def test_business_time_counts_only_open_hours():

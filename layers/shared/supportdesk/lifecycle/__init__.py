@@ -1,1 +1,2 @@
-"""Scheduled lifecycle of tickets and accounts: survey, auto-close, SLA escalation, retention (see docs/operations.md)."""
+"""Scheduled lifecycle of tickets and accounts: survey, auto-close, SLA escalation, retention, account deletion
+(docs/operations.md)."""

@@ -18,7 +18,7 @@ from supportdesk.clock import iso
 from supportdesk.lifecycle.model import DueJob, JobReport, LifecycleTicket
 from supportdesk.lifecycle.survey_tokens import PICK, SCORES, SurveyClaim
 from supportdesk.notify.notifier import Recipient
-from supportdesk.observability import logger
+from supportdesk.observability import logger, metrics
 
 RATING_WINDOW = timedelta(days=7)  # the ticket API's rule: a resolution may be rated within 7 days
 RESOLVED = "resolved"
@@ -167,7 +167,7 @@ def escalate_sla(store, notifier, hours, now: datetime, target: timedelta, queue
     time it joins the queue, since rejoining gives it a new number. Flag first, then mail; a failed mail unflags,
     so the next run tries again."""
     report = JobReport("sla", details={"breached_waiting": 0})
-    new: list[LifecycleTicket] = []
+    new: list[tuple[LifecycleTicket, datetime]] = []  # newly breached tickets and when they joined the queue
     for queue in queues:
         waiting = store.waiting(queue, limit)
         breached_here = 0
@@ -180,7 +180,7 @@ def escalate_sla(store, notifier, hours, now: datetime, target: timedelta, queue
             if ticket.sla_notified_seq == ticket.queue_seq:
                 continue  # this breach was already reported
             if store.flag_breach(ticket, now):
-                new.append(ticket)
+                new.append((ticket, ticket.queued_at))
             else:
                 report.skipped += 1
         report.details["breached_waiting"] += breached_here
@@ -190,14 +190,14 @@ def escalate_sla(store, notifier, hours, now: datetime, target: timedelta, queue
     if new:
         context = {
             "target_minutes": int(target.total_seconds() // 60),
-            "tickets": [{"reference": t.ticket_id, "queue": t.queue, "queued_at": iso(t.queued_at),
-                         "waited_minutes": int(open_seconds_between(hours, t.queued_at, now) // 60)} for t in new],
+            "tickets": [{"reference": t.ticket_id, "queue": t.queue, "queued_at": iso(queued),
+                         "waited_minutes": int(open_seconds_between(hours, queued, now) // 60)} for t, queued in new],
         }
         try:
             notifier.send(Recipient("email", supervisors, language), "ticket_sla_breach", context)
         except Exception:  # noqa: BLE001 - unflag, so the next run reports them again
-            logger.exception("SLA breach mail failed", extra={"tickets": [t.ticket_id for t in new]})
-            for ticket in new:
+            logger.exception("SLA breach mail failed", extra={"tickets": [t.ticket_id for t, _ in new]})
+            for ticket, _ in new:
                 store.unflag_breach(ticket)
             report.failed += len(new)
             return report
@@ -208,8 +208,6 @@ def escalate_sla(store, notifier, hours, now: datetime, target: timedelta, queue
 def publish(report: JobReport) -> dict:
     """A run's report, logged and published as metrics with a Job dimension (`LifecycleDone`, `LifecycleSkipped`,
     `LifecycleFailed`; `LifecycleBacklog` 1 when the batch was full and the next run continues)."""
-    from supportdesk.observability import metrics
-
     metrics.add_dimension(name="Job", value=report.job)
     metrics.add_metric(name="LifecycleDone", unit="Count", value=report.done)
     metrics.add_metric(name="LifecycleSkipped", unit="Count", value=report.skipped)

@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from supportdesk.dal.accounts import AccountLoginModel, AccountModel
+from supportdesk.dal.tickets import TicketMessageModel, TicketModel
 from supportdesk.dal.transactions import ConditionFailed, conditional_update, transact
+from supportdesk.tickets.storage import message_id, parse_stamp, stamp
 from supportdesk.lifecycle.model import DueJob, LifecycleTicket
 
 ANONYMOUS = "deleted"  # customer_id of a purged stub or of a deleted account's tickets
@@ -24,14 +27,10 @@ class LifecycleStore(Protocol):
 
 
 def _stamp(moment: datetime) -> str:
-    from supportdesk.tickets.storage import stamp
-
     return stamp(moment)
 
 
 def _time(value: str | None) -> datetime | None:
-    from supportdesk.tickets.storage import parse_stamp
-
     return parse_stamp(value)
 
 
@@ -57,7 +56,6 @@ def to_ticket(item) -> LifecycleTicket:
 class DynamoLifecycleStore:
     def due(self, job: DueJob, before: datetime, limit: int) -> list[LifecycleTicket]:
         """One Query of LifecycleDue: the partition of `job`, due since before `before`, oldest first."""
-        from supportdesk.dal.tickets import TicketModel
 
         items = TicketModel.lifecycle_due.query(str(job), TicketModel.due_at < _stamp(before), limit=limit,
                                                 page_size=limit)
@@ -66,30 +64,26 @@ class DynamoLifecycleStore:
     def advance(self, ticket: LifecycleTicket, from_job: DueJob, to_job: DueJob) -> bool:
         """One conditional UpdateItem: due for `to_job` instead of `from_job`, if still resolved under the same
         resolution (a reopen or a second resolution in between makes it a no-op)."""
-        from supportdesk.dal.tickets import TicketModel as T
 
         return conditional_update(
-            T(ticket.ticket_id),
-            [T.due_job.set(str(to_job))],
-            (T.due_job == str(from_job)) & (T.status == "resolved") & (T.resolution_count == ticket.resolution_count),
+            TicketModel(ticket.ticket_id),
+            [TicketModel.due_job.set(str(to_job))],
+            (TicketModel.due_job == str(from_job)) & (TicketModel.status == "resolved") & (TicketModel.resolution_count == ticket.resolution_count),
         )
 
     def close(self, ticket: LifecycleTicket, now: datetime, note: str) -> bool:
         """resolved -> closed with a system note, in one transaction; due for retention from now."""
-        from supportdesk.dal.tickets import TicketMessageModel
-        from supportdesk.dal.tickets import TicketModel as T
-        from supportdesk.tickets.storage import message_id
 
         message = TicketMessageModel(ticket.ticket_id, message_id(now), author="system", text=note,
                                      created_at=_stamp(now), note="closed")
 
         def build(transaction):
             transaction.update(
-                T(ticket.ticket_id),
-                actions=[T.status.set("closed"), T.closed_at.set(_stamp(now)), T.updated_at.set(_stamp(now)),
-                         T.due_job.set(str(DueJob.PURGE)), T.due_at.set(_stamp(now))],
-                condition=(T.due_job == str(DueJob.CLOSE)) & (T.status == "resolved")
-                & (T.resolution_count == ticket.resolution_count),
+                TicketModel(ticket.ticket_id),
+                actions=[TicketModel.status.set("closed"), TicketModel.closed_at.set(_stamp(now)), TicketModel.updated_at.set(_stamp(now)),
+                         TicketModel.due_job.set(str(DueJob.PURGE)), TicketModel.due_at.set(_stamp(now))],
+                condition=(TicketModel.due_job == str(DueJob.CLOSE)) & (TicketModel.status == "resolved")
+                & (TicketModel.resolution_count == ticket.resolution_count),
             )
             transaction.save(message)
 
@@ -101,10 +95,9 @@ class DynamoLifecycleStore:
 
     def delete_messages(self, ticket_id: str, limit: int) -> int:
         """Up to `limit` of the ticket's messages: one Query (keys only) and BatchWriteItem deletes."""
-        from supportdesk.dal.tickets import TicketMessageModel as M
 
-        keys = list(M.query(ticket_id, limit=limit, page_size=limit, attributes_to_get=["ticket_id", "message_id"]))
-        with M.batch_write() as batch:
+        keys = list(TicketMessageModel.query(ticket_id, limit=limit, page_size=limit, attributes_to_get=["ticket_id", "message_id"]))
+        with TicketMessageModel.batch_write() as batch:
             for item in keys:
                 batch.delete(item)
         return len(keys)
@@ -112,36 +105,34 @@ class DynamoLifecycleStore:
     def anonymise(self, ticket: LifecycleTicket, now: datetime) -> bool:
         """The stub: who and what are gone (customer, subject, order, comment), the figures stay (category, queue,
         times, resolutions, score). Conditional on still being due for purge."""
-        from supportdesk.dal.tickets import TicketModel as T
 
         return conditional_update(
-            T(ticket.ticket_id),
-            [T.customer_id.set(ANONYMOUS), T.subject.set(""), T.order_id.remove(), T.rating_comment.remove(),
-             T.purged_at.set(_stamp(now)), T.due_job.remove(), T.due_at.remove()],
-            (T.due_job == str(DueJob.PURGE)) & (T.status == "closed"),
+            TicketModel(ticket.ticket_id),
+            [TicketModel.customer_id.set(ANONYMOUS), TicketModel.subject.set(""), TicketModel.order_id.remove(), TicketModel.rating_comment.remove(),
+             TicketModel.purged_at.set(_stamp(now)), TicketModel.due_job.remove(), TicketModel.due_at.remove()],
+            (TicketModel.due_job == str(DueJob.PURGE)) & (TicketModel.status == "closed"),
         )
 
     def waiting(self, queue: str, limit: int) -> list[LifecycleTicket]:
         """One Query of the sparse WaitingTickets index, oldest first."""
-        from supportdesk.dal.tickets import TicketModel
 
         return [to_ticket(item) for item in TicketModel.waiting_tickets.query(queue, limit=limit, page_size=limit)]
 
     def flag_breach(self, ticket: LifecycleTicket, now: datetime) -> bool:
-        from supportdesk.dal.tickets import TicketModel as T
 
+        if ticket.queue_seq is None:
+            return False
         return conditional_update(
-            T(ticket.ticket_id),
-            [T.sla_notified_seq.set(ticket.queue_seq), T.sla_breached_at.set(_stamp(now))],
-            (T.status == "waiting") & (T.queue_seq == ticket.queue_seq)
-            & (T.sla_notified_seq.does_not_exist() | (T.sla_notified_seq != ticket.queue_seq)),
+            TicketModel(ticket.ticket_id),
+            [TicketModel.sla_notified_seq.set(ticket.queue_seq), TicketModel.sla_breached_at.set(_stamp(now))],
+            (TicketModel.status == "waiting") & (TicketModel.queue_seq == ticket.queue_seq)
+            & (TicketModel.sla_notified_seq.does_not_exist() | (TicketModel.sla_notified_seq != ticket.queue_seq)),
         )
 
     def unflag_breach(self, ticket: LifecycleTicket) -> bool:
-        from supportdesk.dal.tickets import TicketModel as T
 
-        return conditional_update(T(ticket.ticket_id), [T.sla_notified_seq.remove(), T.sla_breached_at.remove()],
-                                  T.sla_notified_seq == ticket.queue_seq)
+        return conditional_update(TicketModel(ticket.ticket_id), [TicketModel.sla_notified_seq.remove(), TicketModel.sla_breached_at.remove()],
+                                  TicketModel.sla_notified_seq == ticket.queue_seq)
 
 
 class SurveyTicketStore:
@@ -159,12 +150,11 @@ class SurveyTicketStore:
 
     def comment(self, ticket, resolution: int, text: str, now: datetime) -> bool:  # ticket: tickets.model.Ticket
         """One conditional UpdateItem: the comment of rating `resolution`, only while it has none."""
-        from supportdesk.dal.tickets import TicketModel as T
 
         return conditional_update(
-            T(ticket.ticket_id),
-            [T.rating_comment.set(text), T.updated_at.set(_stamp(now))],
-            (T.rated_resolution == resolution) & T.rating_comment.does_not_exist(),
+            TicketModel(ticket.ticket_id),
+            [TicketModel.rating_comment.set(text), TicketModel.updated_at.set(_stamp(now))],
+            (TicketModel.rated_resolution == resolution) & TicketModel.rating_comment.does_not_exist(),
         )
 
 
@@ -173,23 +163,20 @@ class DynamoForgetStore:
 
     def customer_ticket_ids(self, customer_id: str, limit: int) -> list[str]:
         """One Query of CustomerTickets: anonymised tickets leave the partition, so each page is new work."""
-        from supportdesk.dal.tickets import TicketModel
 
         return [t.ticket_id for t in TicketModel.customer_tickets.query(customer_id, limit=limit, page_size=limit)]
 
     def anonymise_customer_ticket(self, ticket_id: str, customer_id: str) -> bool:
         """The ticket stops naming the customer and their order; staff see `customer_deleted`."""
-        from supportdesk.dal.tickets import TicketModel as T
 
         return conditional_update(
-            T(ticket_id),
-            [T.customer_id.set(ANONYMOUS), T.customer_deleted.set(1), T.order_id.remove()],
-            T.customer_id == customer_id,
+            TicketModel(ticket_id),
+            [TicketModel.customer_id.set(ANONYMOUS), TicketModel.customer_deleted.set(1), TicketModel.order_id.remove()],
+            TicketModel.customer_id == customer_id,
         )
 
     def delete_account(self, account_id: str, logins: list[str]) -> bool:
         """The account and its login items in one transaction (False when it was already gone)."""
-        from supportdesk.dal.accounts import AccountLoginModel, AccountModel
 
         def build(transaction):
             transaction.delete(AccountModel(account_id), condition=AccountModel.account_id.exists())

@@ -14,6 +14,7 @@ from supportdesk.lifecycle.survey_tokens import (
 )
 from supportdesk.observability import audit, metrics
 from supportdesk.tickets.csat import record_csat
+from supportdesk.tickets.model import Author, NewMessage, StatusChanged, TicketStatus
 
 RATING_WINDOW = timedelta(days=7)
 MAX_COMMENT = 1000
@@ -28,14 +29,14 @@ class Page:
 
 @lru_cache(maxsize=1)
 def _environment():
-    import jinja2
+    import jinja2  # deferred: only the survey function renders pages, and only on its first request
 
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(PAGES)), autoescape=True,
                               undefined=jinja2.StrictUndefined)
 
 
 def render(language: str, state: str, **context) -> str:
-    defaults = {"reference": None, "scores": [], "score": None, "action": "", "message": "", "max_comment": MAX_COMMENT}
+    defaults: dict[str, object] = {"reference": None, "scores": [], "score": None, "action": "", "message": "", "max_comment": MAX_COMMENT}
     return _environment().get_template("survey.html").render({**defaults, **context, "language": language,
                                                                "state": state})
 
@@ -67,13 +68,12 @@ class SurveyService:
         if ticket is None:
             return self._error(language, 404, "survey_link_invalid")
         if claim.score == PICK:
-            scores = [{"score": s, "url": f"{self.base_path}/survey/{self.tokens.sign(SurveyClaim(claim.ticket_id, claim.resolution, s, claim.expires))}"}
-                      for s in SCORES]
+            signed = {s: self.tokens.sign(SurveyClaim(claim.ticket_id, claim.resolution, s, claim.expires))
+                      for s in SCORES}
+            scores = [{"score": s, "url": f"{self.base_path}/survey/{token}"} for s, token in signed.items()]
             return Page(200, render(language, "pick", reference=ticket.ticket_id, scores=scores))
         if int(ticket.rated_resolution or 0) >= claim.resolution:
             return self._already(ticket, claim, token, language)
-        from supportdesk.tickets.model import Author, NewMessage, StatusChanged, TicketStatus
-
         if (ticket.status is not TicketStatus.RESOLVED or ticket.resolution_count != claim.resolution
                 or ticket.resolved_at is None or now - ticket.resolved_at > RATING_WINDOW):
             return self._error(language, 409, "survey_not_open", ticket.ticket_id)
