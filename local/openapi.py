@@ -53,11 +53,14 @@ MASKED_KINDS = {"type": "array", "items": {"type": "string", "enum": ["bank_card
 SCHEMAS: dict[str, dict] = {
     "Error": ERROR_SCHEMA,
     "Health": _object(["status"], status={"type": "string", "const": "ok"}),
+    "HtmlPage": {"type": "string", "description": "A small HTML page in the caller's language (zh-CN or en)."},
     "Account": _object(["id", "role", "email", "phone", "name", "language"], id=STRING,
                        role={"type": "string", "enum": ["customer", "agent", "supervisor"]}, email=_nullable(STRING),
                        phone=_nullable(STRING), name=_nullable(STRING),
                        language={"type": "string", "enum": ["zh-CN", "en"]}),
     "AccountCreated": _object(["account"], account=_ref("Account")),
+    "AccountDeleted": _object(["status", "tickets_anonymised"], status={"type": "string", "const": "deleted"},
+                              tickets_anonymised=INTEGER),
     "Login": _object(["access_token", "token_type", "expires_in", "account"], access_token=STRING,
                      token_type={"type": "string", "const": "Bearer"}, expires_in=INTEGER, account=_ref("Account")),
     "ResetAccepted": _object(["status", "message", "code_valid_seconds"],
@@ -186,12 +189,16 @@ def _responses(method: str, path: str, declared: dict | None, authorized: bool) 
     errors: dict[str, set[str]] = {status: set(codes) for status, codes in declared["errors"].items()}
     for status, codes in {**GATEWAY_ERRORS, **(AUTHORIZER_ERRORS if authorized else {})}.items():
         errors.setdefault(status, set()).update(codes)
+    # A page route (the survey) answers HTML, its errors too (pages named by the code's message); the rest JSON.
+    media = "text/html" if declared["schema"] == "HtmlPage" else "application/json"
     answers = {str(declared["success"]): {"description": "Success",
-                                          "content": {"application/json": {"schema": _ref(declared["schema"])}}}}
+                                          "content": {media: {"schema": _ref(declared["schema"])}}}}
     for status, error_codes in sorted(errors.items()):
+        page = media == "text/html" and status in declared["errors"]
+        html = {media: {"schema": _ref("HtmlPage")}}
         answers[status] = {
             "description": f"{STATUS_TEXT.get(status, 'Error')} (error.code: {', '.join(sorted(error_codes))})",
-            "content": {"application/json": {"schema": _ref("Error")}},
+            "content": html if page else {"application/json": {"schema": _ref("Error")}},
             "x-error-codes": sorted(error_codes),
         }
     return answers

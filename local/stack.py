@@ -208,6 +208,7 @@ class Stack:
             self.requests = RequestLog(gateway, route_of, json_lines=self.json_logs)
             self._api = make_server(self.bind, self.requested_api_port, self.requests, threaded=True,
                                     request_handler=RawHeadersRequestHandler)
+            self._extend_function_environments()  # now that the API listens: survey links point at it
             self._api_thread = threading.Thread(target=self._api.serve_forever, name="local-api", daemon=True)
             self._api_thread.start()
         except BaseException:
@@ -256,8 +257,13 @@ class Stack:
             return dict(self.accounts)
 
     def _extend_function_environments(self) -> None:
+        """Each function's own environment dict: the extra variables given to the stack, and survey links that point
+        at this stack (once it listens) rather than at AWS."""
         for logical_id in self._host.functions:
-            self._host.environment(logical_id).update(self.function_environment)  # the function's own dict
+            environment = self._host.environment(logical_id)
+            environment.update(self.function_environment)
+            if "SURVEY_BASE_URL" in environment and self._api is not None:
+                environment["SURVEY_BASE_URL"] = self.api_url
 
     def _table_items(self) -> dict[str, list[dict]]:
         """Every item of every table (a development snapshot of a few seeded items: a Scan is fine here)."""

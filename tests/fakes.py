@@ -71,7 +71,8 @@ class MemoryTicketStore:
                    language=ticket.language, channel=ticket.channel.value, queue=ticket.queue,
                    order_id=ticket.order_id, created_at=stamp(ticket.created_at), updated_at=stamp(ticket.created_at),
                    queue_seq=None, queued_at=None, assigned_agent=None, claimed_at=None, resolved_at=None,
-                   resolution_count=0, rated_resolution=0, rating_score=None, rating_comment=None, rated_at=None)
+                   resolution_count=0, rated_resolution=0, rating_score=None, rating_comment=None, rated_at=None,
+                   closed_at=None, follow_up_of=ticket.follow_up_of, customer_deleted=None, sla_notified_seq=None)
         if seq is not None:
             row.update(status="waiting", queue_seq=seq, queued_at=row["created_at"])
             self.waiting_seqs.add(seq)

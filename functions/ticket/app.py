@@ -111,7 +111,7 @@ def solved_by_article(ticket_id: str) -> dict:
 
 @app.post("/tickets/<ticket_id>/handoff", summary="Transfer to a human agent", tags=["tickets"],
           openapi_extensions=responses(200, "Handoff", {403: ("forbidden",), 404: ("ticket_not_found",),
-                                                         409: ("ticket_busy",)}))
+                                                         409: ("ticket_busy", "ticket_closed")}))
 def handoff(ticket_id: str) -> dict:
     return ticket_service().handoff(_customer(), ticket_id)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import json
 import os
 import re
 import secrets
@@ -198,7 +199,82 @@ def _sla(run: Run) -> None:
     assert report["leases_expired"] == 1 and report["oldest_ticket_id"] == ticket_id
 
 
+def _lifecycle(job: str) -> dict:
+    """A lifecycle job run with the whole environment (to bring a ticket to the state the scenario needs)."""
+    module = importlib.import_module(f"functions.lifecycle.{job}")
+    return module.lambda_handler(load_event("lifecycle_schedule.json"), LambdaContext())
+
+
+def _resolved(desk: Desk) -> str:
+    ticket_id = desk.open(desk.alice, "转人工")["ticket"]["id"]
+    assert desk.claim(desk.agent, ticket_id)[0] == 200
+    desk.resolve(desk.agent, ticket_id)
+    return ticket_id
+
+
+def _survey_job(run: Run) -> None:
+    _resolved(run.desk)
+    run.desk.clock.advance(minutes=61)
+    assert run.invoke(load_event("lifecycle_schedule.json"))["sent"] == 1
+
+
+def _auto_close(run: Run) -> None:
+    _resolved(run.desk)
+    run.desk.clock.advance(minutes=61)
+    _lifecycle("survey_job")
+    run.desk.clock.advance(days=7)
+    assert run.invoke(load_event("lifecycle_schedule.json"))["done"] == 1
+
+
+def _retention(run: Run) -> None:
+    _resolved(run.desk)
+    run.desk.clock.advance(minutes=61)
+    _lifecycle("survey_job")
+    run.desk.clock.advance(days=7)
+    _lifecycle("auto_close")
+    run.desk.clock.advance(days=366)
+    assert run.invoke(load_event("lifecycle_schedule.json"))["done"] == 1
+
+
+def _sla_escalation(run: Run) -> None:
+    run.desk.open(run.desk.bob, "转人工")
+    run.desk.clock.advance(minutes=31)
+    assert run.invoke(load_event("lifecycle_schedule.json"))["done"] == 1
+
+
+def _survey_page(run: Run) -> None:
+    _resolved(run.desk)
+    run.desk.clock.advance(minutes=61)
+    _lifecycle("survey_job")
+    token = re.findall(r"/survey/(s1\.[A-Za-z0-9_.\-]+)", mails_to("alice@example.net")[-1].body)[4]
+    path = f"/survey/{token}"
+    get = run.invoke(api_event("GET", path, resource="/survey/{token}", path_parameters={"token": token}))
+    assert get["statusCode"] == 200, get["body"][:300]
+    post = run.invoke(api_event("POST", path, resource="/survey/{token}", path_parameters={"token": token},
+                                body="comment=Thanks", headers={"Content-Type": "application/x-www-form-urlencoded"}))
+    assert post["statusCode"] == 200, post["body"][:300]
+
+
+def _account_deletion(run: Run) -> None:
+    from types import SimpleNamespace
+
+    identity = importlib.import_module("functions.identity.app").lambda_handler
+    response = identity(api_event("POST", "/accounts", body={"email": "gone@example.net", "password": PASSWORD}),
+                        LambdaContext())
+    assert response["statusCode"] == 201, response["body"]
+    account_id = json.loads(response["body"])["account"]["id"]
+    who = SimpleNamespace(principal={"account_id": account_id, "role": "customer", "lang": "en"})
+    status, body = run.api("DELETE", "/accounts/me", {"password": PASSWORD}, who)
+    assert status == 200, body
+
+
 SCENARIOS: dict[str, Callable[..., None]] = {
+    "LifecycleSurveyFunction": _survey_job,
+    "LifecycleAutoCloseFunction": _auto_close,
+    "LifecycleRetentionFunction": _retention,
+    "LifecycleSlaEscalationFunction": _sla_escalation,
+    "SurveyFunction": _survey_page,
+    "AccountDeletionFunction": _account_deletion,
     "HealthFunction": _health,
     "IdentityFunction": _sign_up_and_login,
     "AuthorizerFunction": _authorize,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from supportdesk import i18n
 from supportdesk.errors import Conflict, NotFound, RateLimited
+from supportdesk.tickets.csat import record_csat
 from supportdesk.observability import audit, logger, metrics
 from supportdesk.roles import Caller
 from supportdesk.tickets import queue as q
@@ -33,7 +35,8 @@ class CustomerOperations(Desk):
         return self._open(caller, category, subject, message, order_id, channel)[1]
 
     def _open(
-        self, caller: Caller, category: str, subject: str, message: str, order_id: str | None, channel: Channel
+        self, caller: Caller, category: str, subject: str, message: str, order_id: str | None, channel: Channel,
+        follow_up_of: str | None = None,
     ) -> tuple[Ticket, dict]:
         """A new ticket (and its view). A first message that asks for a human creates it already waiting in the
         queue: one transaction, not a create and then a join."""
@@ -47,7 +50,7 @@ class CustomerOperations(Desk):
         if kinds:
             first.append(self._mask_notice(kinds, caller.language, now))
         seq = None
-        if wants_human(message):
+        if wants_human(message) or follow_up_of:  # a follow-up, like a reopen, needs a person
             seq = self.queue.next_sequence(q.DEFAULT_QUEUE)
             first.append(self._handoff_note(caller.language, now))
         ticket = self.store.create(
@@ -60,6 +63,7 @@ class CustomerOperations(Desk):
                 queue=q.DEFAULT_QUEUE,
                 created_at=now,
                 order_id=order_id,
+                follow_up_of=follow_up_of,
             ),
             first,
             seq=seq,
@@ -90,6 +94,8 @@ class CustomerOperations(Desk):
         self._limit(MESSAGE_PER_CUSTOMER, caller)
         now = self.clock.now()
         ticket, kinds = self._write(caller, ticket_id, text, now)
+        if ticket.status is TicketStatus.CLOSED:
+            return self._follow_up(caller, ticket, text)
         return {
             "ticket": ticket_view(ticket, now),
             "masked": bool(kinds),
@@ -99,7 +105,8 @@ class CustomerOperations(Desk):
 
     def _write(self, caller: Caller, ticket_id: str, text: str, now: datetime) -> tuple[Ticket, frozenset[str]]:
         """Store a customer's message (masked) in their ticket, deciding on the ticket's state (read again when a
-        concurrent change moved it): returns the ticket as it is now and what the masking hid."""
+        concurrent change moved it): returns the ticket as it is now and what the masking hid. A closed ticket is
+        returned untouched (the caller opens a follow-up)."""
         safe, kinds = self._masked(text)
         asks_for_human = wants_human(text)
 
@@ -107,6 +114,8 @@ class CustomerOperations(Desk):
             ticket = self._customer_ticket(caller, ticket_id)
             message = NewMessage(Author.CUSTOMER, safe, now, author_id=caller.account_id, masked_kinds=kinds)
             batch = [message] + ([self._mask_notice(kinds, ticket.language, now)] if kinds else [])
+            if ticket.status is TicketStatus.CLOSED:
+                return ticket  # nothing written: the caller opens a follow-up ticket instead
             if ticket.status is TicketStatus.RESOLVED:
                 ticket = self._join(ticket, (TicketStatus.RESOLVED,), now,
                                     batch + [self._note("reopened", ticket.language, now)])
@@ -118,6 +127,16 @@ class CustomerOperations(Desk):
 
         return retry_on_status_change(attempt), kinds
 
+    def _follow_up(self, caller: Caller, closed: Ticket, text: str) -> dict:
+        """A message on a closed ticket does not reopen it (retention will purge its conversation): it opens a new
+        ticket in the human queue, same category, linked to the closed one."""
+        subject = i18n.message("ticket_follow_up_subject", closed.language, reference=closed.ticket_id)
+        ticket, view = self._open(caller, closed.category, subject, text, None, closed.channel,
+                                  follow_up_of=closed.ticket_id)
+        audit("ticket_follow_up", account_id=caller.account_id, ticket_id=ticket.ticket_id,
+              follow_up_of=closed.ticket_id)
+        return {**view, "follow_up": True}
+
     def handoff(self, caller: Caller, ticket_id: str) -> dict:
         """Ask for a human. Idempotent: a ticket already waiting keeps its place, one with an agent stays there."""
         now = self.clock.now()
@@ -126,6 +145,8 @@ class CustomerOperations(Desk):
             ticket = self._customer_ticket(caller, ticket_id)
             if ticket.status in (TicketStatus.WAITING, TicketStatus.ASSIGNED):
                 return ticket
+            if ticket.status is TicketStatus.CLOSED:
+                raise Conflict("ticket_closed")
             return self._join(ticket, (TicketStatus.OPEN, TicketStatus.RESOLVED), now, [])
 
         ticket = retry_on_status_change(attempt)
@@ -160,6 +181,7 @@ class CustomerOperations(Desk):
             raise Conflict("ticket_not_resolved") from None
         metrics.add_metric(name="TicketRatings", unit="Count", value=1)
         metrics.add_metric(name=f"TicketRating{score}", unit="Count", value=1)
+        record_csat(ticket.queue, score)
         audit("ticket_rated", account_id=caller.account_id, ticket_id=ticket.ticket_id, score=score,
               resolution=resolution, agent_id=ticket.assigned_agent)
         return {"ticket": ticket_view(ticket, now), "masked": bool(kinds), "masked_kinds": sorted(kinds)}
@@ -173,6 +195,9 @@ class CustomerOperations(Desk):
                 try:
                     self._limit(MESSAGE_PER_CUSTOMER, caller)
                     ticket, _ = self._write(caller, reference, body, self.clock.now())
+                    if ticket.status is TicketStatus.CLOSED:
+                        follow_up = self._follow_up(caller, ticket, body)
+                        return {"action": "follow_up", "ticket_id": follow_up["ticket"]["id"]}
                     return {"action": "replied", "ticket_id": ticket.ticket_id}
                 except NotFound:
                     logger.info("e-mail names a ticket that is not the sender's; opening a new one")

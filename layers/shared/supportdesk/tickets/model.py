@@ -17,6 +17,7 @@ class TicketStatus(StrEnum):
     WAITING = "waiting"  # in the human queue
     ASSIGNED = "assigned"  # claimed by an agent
     RESOLVED = "resolved"
+    CLOSED = "closed"  # resolved and quiet for AUTO_CLOSE_DAYS (supportdesk/lifecycle/); a message opens a follow-up
 
 
 class Channel(StrEnum):
@@ -60,6 +61,11 @@ class Ticket:
     rating_score: int | None = None
     rating_comment: str | None = None
     rated_at: datetime | None = None
+    # Lifecycle (supportdesk/lifecycle/)
+    closed_at: datetime | None = None
+    follow_up_of: str | None = None  # the closed ticket a customer message on it opened this one from
+    customer_deleted: bool = False  # the customer deleted their account: customer_id names nobody
+    sla_notified_seq: int | None = None  # queue_seq whose SLA breach was reported to the supervisors
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class NewTicket:
     queue: str
     created_at: datetime
     order_id: str | None = None
+    follow_up_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,7 @@ class QueueEntry:
     language: str
     channel: Channel
     queued_at: datetime | None
+    sla_breached: bool = False  # the SLA schedule reported this wait to the supervisors
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,7 @@ def to_queue_entry(item) -> QueueEntry:
         language=item.language,
         channel=Channel(item.channel),
         queued_at=parse_stamp(item.queued_at),
+        sla_breached=item.sla_notified_seq is not None and int(item.sla_notified_seq) == int(item.queue_seq),
     )
 
 

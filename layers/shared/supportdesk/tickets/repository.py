@@ -9,7 +9,7 @@ jitter, a failed condition is reported as StatusChanged).
 from __future__ import annotations
 
 from dataclasses import fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Protocol
 
@@ -32,6 +32,7 @@ from supportdesk.tickets.model import (
 )
 from supportdesk.tickets.queue_repository import enter_queue, leave_queue, to_stats
 from supportdesk.tickets.references import new_reference
+from supportdesk.tickets.settings import ticket_settings
 from supportdesk.tickets.storage import message_id, parse_required_stamp, parse_stamp, stamp, transact
 
 MAX_REFERENCE_ATTEMPTS = 12
@@ -91,6 +92,10 @@ def to_ticket(item) -> Ticket:
         rating_score=int(item.rating_score) if item.rating_score is not None else None,
         rating_comment=item.rating_comment,
         rated_at=parse_stamp(item.rated_at),
+        closed_at=parse_stamp(item.closed_at),
+        follow_up_of=item.follow_up_of,
+        customer_deleted=bool(item.customer_deleted),
+        sla_notified_seq=int(item.sla_notified_seq) if item.sla_notified_seq is not None else None,
     )
 
 
@@ -129,8 +134,11 @@ def _message_item(ticket_id: str, message: NewMessage, index: int = 0):
 
 
 def _access_item(access: Access):
+    # Expires by TTL after the audit retention period (docs/operations.md, "Data").
+    expires = access.at + timedelta(days=ticket_settings().audit_retention_days)
     return TicketAuditModel(access.ticket_id, message_id(access.at), actor_id=access.actor_id,
-                            actor_role=str(access.actor_role), action=access.action, at=stamp(access.at))
+                            actor_role=str(access.actor_role), action=access.action, at=stamp(access.at),
+                            expires_at=int(expires.timestamp()))
 
 
 def _stored(value):
@@ -165,6 +173,9 @@ def _waiting_changes(queue: str, seq: int, at: datetime) -> dict:
         "updated_at": at,
         "assigned_agent": None,
         "claimed_at": None,
+        # a reopened ticket is no longer due for a survey or auto-close (supportdesk/lifecycle/)
+        "due_job": None,
+        "due_at": None,
     }
 
 
@@ -185,6 +196,7 @@ class DynamoTicketStore:
             "order_id": ticket.order_id,
             "created_at": ticket.created_at,
             "updated_at": ticket.created_at,
+            "follow_up_of": ticket.follow_up_of,
         }
         if seq is not None:
             changes.update(_waiting_changes(ticket.queue, seq, ticket.created_at))
@@ -307,6 +319,9 @@ class DynamoTicketStore:
             "resolved_at": now,
             "updated_at": now,
             "resolution_count": ticket.resolution_count + 1,
+            # due for the satisfaction survey, then auto-close (the LifecycleDue index; supportdesk/lifecycle/)
+            "due_job": "survey",
+            "due_at": now,
         }
 
         def build(transaction):

@@ -21,6 +21,8 @@ class TicketSettings:
     # answer a ticket by e-mail (the SES receipt rule's recipient)
     mail_bucket: str = ""
     support_inbox: str = ""
+    # Staff audit entries expire (DynamoDB TTL on expires_at) this many days after the look
+    audit_retention_days: int = 1095
 
     def __post_init__(self) -> None:
         if self.holiday_country.strip().lower() == "none":

@@ -43,6 +43,8 @@ def ticket_view(ticket: Ticket, now: datetime, *, staff: bool = False) -> dict:
             else None
         ),
         "can_rate": can_rate(ticket, now),
+        "closed_at": _time(ticket.closed_at),
+        "follow_up_of": ticket.follow_up_of,
     }
     if staff:
         view.update(
@@ -51,6 +53,8 @@ def ticket_view(ticket: Ticket, now: datetime, *, staff: bool = False) -> dict:
             assigned_agent=ticket.assigned_agent,
             claimed_at=_time(ticket.claimed_at),
             queue=ticket.queue,
+            # the customer deleted their account (PIPL): customer_id no longer names anyone
+            customer_deleted=ticket.customer_deleted,
         )
     return view
 
@@ -81,6 +85,7 @@ def queue_entry_view(entry: QueueEntry, now: datetime) -> dict:
         "channel": entry.channel.value,
         "queued_at": _time(entry.queued_at),
         "waited_seconds": max(0, int((now - entry.queued_at).total_seconds())) if entry.queued_at else None,
+        "sla_breached": entry.sla_breached,
     }
 
 
