@@ -255,6 +255,15 @@ def _survey_page(run: Run) -> None:
     assert post["statusCode"] == 200, post["body"][:300]
 
 
+def _help(run: Run) -> None:
+    status, body = run.api("GET", "/help/search", query={"q": "退款多久到账"})
+    assert status == 200 and body["answered"] is True, body
+    status, body = run.api("GET", f"/help/articles/{body['results'][0]['id']}")
+    assert status == 200, body
+    status, body = run.api("GET", "/support/contact", query={"lang": "en"})  # the wait: one read of the queue stats
+    assert status == 200 and body["human_wait"]["estimated_seconds"] >= 0, body
+
+
 def _account_deletion(run: Run) -> None:
     from types import SimpleNamespace
 
@@ -276,6 +285,7 @@ SCENARIOS: dict[str, Callable[..., None]] = {
     "SurveyFunction": _survey_page,
     "AccountDeletionFunction": _account_deletion,
     "HealthFunction": _health,
+    "HelpFunction": _help,
     "IdentityFunction": _sign_up_and_login,
     "AuthorizerFunction": _authorize,
     "PasswordResetFunction": _reset_password,
