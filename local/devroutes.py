@@ -40,6 +40,9 @@ class DevRoutes:
         self.scheduler = scheduler
         self.openapi_path = openapi_path
         self.has_route = has_route or (lambda method, path: False)  # the template's own routes win over /docs
+        # More /_local routes from other modules (local/events.py, local/payments.py): (method, path, body) ->
+        # (status, JSON body) or None when not theirs.
+        self.extra_routes: list = []
 
     def __call__(self, request: HttpRequest) -> HttpResponse | None:
         method, path = request.method.upper(), request.path.rstrip("/") or "/"
@@ -71,6 +74,10 @@ class DevRoutes:
                 return error(404, "schedule_not_found", f"No Schedule or ScheduleV2 event named {name!r} in the template.")
             fired = [{"event": s.event, "name": rule_name(s), **self.scheduler.fire(s).as_dict()} for s in schedules]
             return json_answer(202, {"fired": fired})
+        for route in self.extra_routes:
+            answer = route(method, path, request.body)
+            if answer is not None:
+                return json_answer(*answer)
         return error(404, "route_not_found", "No such local developer route (see /docs).")
 
     def openapi(self) -> HttpResponse:

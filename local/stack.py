@@ -80,6 +80,7 @@ class Stack:
         self._api_thread: threading.Thread | None = None
         self._scheduler: Any = None
         self._host: Any = None
+        self.events: Any = None
         self._saved_environ: dict[str, str] | None = None
         self._saved_moto_config: dict | None = None
         self._session: Any = None
@@ -165,10 +166,13 @@ class Stack:
             outbox.watch()
             self._host = FunctionHost(template, self.client)
             install_step_functions_seam(self._host)
+            from local.events import EventBus
+
+            self.events = EventBus(template, self._host, self.client)
             if self.seed_data:
                 from local.seed import seed
 
-                self.accounts = seed()
+                self.accounts = seed(self.events.put)
             self._scheduler = Scheduler(template, self._host)
             if self.run_schedules:
                 self.notes = self._scheduler.start()
@@ -176,6 +180,7 @@ class Stack:
             gateway.dev_routes = DevRoutes(
                 outbox, InboundMail(template, self._host, self.client("s3")), self._scheduler,
                 has_route=lambda method, path: match_route(gateway.routes, method, path) is not None)
+            gateway.dev_routes.extra_routes.append(self.events.route)
             self._api = make_server(self.bind, self.requested_api_port, gateway, threaded=True)
             self._api_thread = threading.Thread(target=self._api.serve_forever, name="local-api", daemon=True)
             self._api_thread.start()

@@ -53,6 +53,20 @@ class Settings:
     holiday_country: str = "CN"
     extra_holidays: str = ""  # comma-separated ISO dates on which the desk stays closed
     extra_workdays: str = ""  # comma-separated ISO dates on which the desk opens even on a holiday
+    # Orders read model: where refused storefront events go with their reason
+    order_events_dlq_url: str = ""
+    # Refunds and disputes
+    refunds_table: str = ""
+    idempotency_table: str = ""
+    evidence_bucket: str = ""
+    refund_review_state_machine_arn: str = ""
+    auto_approve_limit_cents: int = 20000  # ¥200
+    four_eyes_limit_cents: int = 200000  # ¥2,000
+    review_sla_seconds: int = 86400
+    payment_provider: str = "stripe"  # stripe | simulator
+    stripe_secret_id: str = ""
+    refund_reviewers_email: str = ""
+    refund_supervisors_email: str = ""
 
     def require(self, name: str) -> str:
         value = getattr(self, name)
@@ -91,6 +105,18 @@ _ENV = {
     "holiday_country": "HOLIDAY_COUNTRY",
     "extra_holidays": "EXTRA_HOLIDAYS",
     "extra_workdays": "EXTRA_WORKDAYS",
+    "order_events_dlq_url": "ORDER_EVENTS_DLQ_URL",
+    "refunds_table": "REFUNDS_TABLE",
+    "idempotency_table": "IDEMPOTENCY_TABLE",
+    "evidence_bucket": "EVIDENCE_BUCKET",
+    "refund_review_state_machine_arn": "REFUND_REVIEW_STATE_MACHINE_ARN",
+    "auto_approve_limit_cents": "AUTO_APPROVE_LIMIT_CENTS",
+    "four_eyes_limit_cents": "FOUR_EYES_LIMIT_CENTS",
+    "review_sla_seconds": "REVIEW_SLA_SECONDS",
+    "payment_provider": "PAYMENT_PROVIDER",
+    "stripe_secret_id": "STRIPE_SECRET_ID",
+    "refund_reviewers_email": "REFUND_REVIEWERS_EMAIL",
+    "refund_supervisors_email": "REFUND_SUPERVISORS_EMAIL",
 }
 
 
@@ -112,6 +138,8 @@ def load_settings(environ: dict | None = None) -> Settings:
             values[f.name] = env.get(var) or default
     if values["default_language"] not in ("zh-CN", "en"):
         raise ConfigurationError("DEFAULT_LANGUAGE must be zh-CN or en")
+    if values["payment_provider"] not in ("stripe", "simulator"):
+        raise ConfigurationError("PAYMENT_PROVIDER must be stripe or simulator")
     if (env.get("HOLIDAY_COUNTRY") or "none").strip().lower() == "none" and "HOLIDAY_COUNTRY" in env:
         values["holiday_country"] = ""  # set but empty (or "none"): no public holidays
     settings = Settings(**values)
