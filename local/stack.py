@@ -159,6 +159,9 @@ class Stack:
             if "OrdersTable" in template.resources and "ORDERS_TABLE" not in environment:
                 # The demo orders are written before any function that reads them may exist in the template.
                 environment["ORDERS_TABLE"] = template.physical_name("OrdersTable")
+            from local.payments import LOCAL_ENVIRONMENT
+
+            environment.update(LOCAL_ENVIRONMENT)  # refunds are paid by the in-process simulator
             os.environ.update(environment)
             reset_caches()
 
@@ -180,7 +183,9 @@ class Stack:
             gateway.dev_routes = DevRoutes(
                 outbox, InboundMail(template, self._host, self.client("s3")), self._scheduler,
                 has_route=lambda method, path: match_route(gateway.routes, method, path) is not None)
-            gateway.dev_routes.extra_routes.append(self.events.route)
+            from local import payments
+
+            gateway.dev_routes.extra_routes += [self.events.route, payments.route]
             self._api = make_server(self.bind, self.requested_api_port, gateway, threaded=True)
             self._api_thread = threading.Thread(target=self._api.serve_forever, name="local-api", daemon=True)
             self._api_thread.start()
