@@ -19,8 +19,8 @@ from supportdesk.settings import get_settings
 
 KEY_TTL_SECONDS = 24 * 3600
 MAX_KEY_LENGTH = 255
-IN_PROGRESS_WAIT_SECONDS = 3.0
-IN_PROGRESS_POLL_SECONDS = 0.05
+IN_PROGRESS_WAIT_SECONDS = 7.0  # below the function's 10 s timeout, well below API Gateway's 29 s
+IN_PROGRESS_POLL_SECONDS = (0.05, 0.1, 0.2, 0.4)  # then every 0.4 s
 
 
 class IdempotencyKeyReused(DomainError):
@@ -84,6 +84,7 @@ def run_once(scope: str, key: str, owner: str, payload: dict, compute: Callable[
                                config=config, key_prefix=scope)
     request = {"owner": owner, "key": key, "payload": payload}
     deadline = time.monotonic() + wait_seconds
+    polls = 0
     while True:
         try:
             return once(request=request)
@@ -92,4 +93,5 @@ def run_once(scope: str, key: str, owner: str, payload: dict, compute: Callable[
         except IdempotencyAlreadyInProgressError:
             if time.monotonic() >= deadline:
                 raise IdempotencyKeyInProgress() from None
-            time.sleep(IN_PROGRESS_POLL_SECONDS)
+            time.sleep(IN_PROGRESS_POLL_SECONDS[min(polls, len(IN_PROGRESS_POLL_SECONDS) - 1)])
+            polls += 1
