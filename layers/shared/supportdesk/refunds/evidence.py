@@ -39,11 +39,19 @@ def prefix_of(dispute_id: str) -> str:
 class S3EvidenceStore:
     def __init__(self, bucket: str) -> None:
         self.bucket = bucket
+        self._client = None
+
+    def _s3(self):
+        """An S3 client signing with SigV4 (presigned links carry X-Amz-Expires; SigV2 is deprecated)."""
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            self._client = boto3.session.Session().client("s3", config=Config(signature_version="s3v4"))
+        return self._client
 
     def presign_upload(self, key: str, content_type: str) -> dict:
-        from supportdesk.aws import client
-
-        return client("s3").generate_presigned_post(
+        return self._s3().generate_presigned_post(
             Bucket=self.bucket,
             Key=key,
             Fields={"Content-Type": content_type},
@@ -52,14 +60,10 @@ class S3EvidenceStore:
         )
 
     def files(self, prefix: str) -> list[EvidenceFile]:
-        from supportdesk.aws import client
-
-        listed = client("s3").list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=MAX_FILES * 2)
+        listed = self._s3().list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=MAX_FILES * 2)
         return [EvidenceFile(o["Key"], o["Key"].rsplit("/", 1)[-1].split("-", 1)[-1], int(o["Size"]), o["LastModified"])
                 for o in listed.get("Contents", [])]
 
     def download_url(self, key: str) -> str:
-        from supportdesk.aws import client
-
-        return client("s3").generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
+        return self._s3().generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
                                                    ExpiresIn=DOWNLOAD_SECONDS)
