@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/shared/requi
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test unit lint validate build bench openapi clean
+.PHONY: setup run test unit lint asl validate build bench openapi clean
 
 setup: $(STAMP)
 
@@ -24,7 +24,7 @@ run: $(STAMP)
 	$(PY) -m local
 
 # Two workers: the machine (and CI) has 2 cores; each worker has its own moto and local stack.
-test: $(STAMP) lint
+test: $(STAMP) lint asl
 	$(PY) -m pytest -n 2
 
 unit: $(STAMP)
@@ -32,6 +32,20 @@ unit: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
+
+# Amazon States Language: the npm asl-validator (exact versions from tools/asl-validator/package-lock.json) checks
+# every state machine definition (cfn-lint does not read a DefinitionUri file). npm comes from Debian's packages
+# when the machine has none.
+ASL_DIR := tools/asl-validator
+ASL := $(ASL_DIR)/node_modules/.bin/asl-validator
+$(ASL): $(ASL_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: installing Debian's nodejs and npm"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	cd $(ASL_DIR) && npm ci --no-audit --no-fund --silent
+	touch $@
+
+asl: $(ASL)
+	$(ASL) $(foreach f,$(wildcard statemachines/*.asl.json tests/fixtures/*.asl.json),--json-path $(f))
 
 # `sam validate --lint` and `sam build` exactly as a deploy runs them (SAM CLI lives in .venv-sam).
 SAM := .venv-sam/bin/sam

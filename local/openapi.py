@@ -84,6 +84,11 @@ def build(template: Template | None = None) -> dict:
             body = operation.pop("x-request-body", None)
             if body:
                 operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+            idempotency = operation.pop("x-idempotency-key", None)
+            if idempotency:
+                operation.setdefault("parameters", []).append({
+                    "name": "Idempotency-Key", "in": "header", "required": True, "description": idempotency,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255}})
             if re.search(r"\{[^}]+\}", path):
                 operation.setdefault("parameters", [])
                 names = {p["name"] for p in operation["parameters"]}
@@ -96,7 +101,8 @@ def build(template: Template | None = None) -> dict:
         "info": {
             "title": "Support desk API",
             "version": "1.0.0",
-            "description": "Customer-support back end: identity, password reset, tickets and transfer to a human agent. "
+            "description": "Customer-support back end: identity, password reset, tickets and transfer to a human agent, "
+            "refunds and order-amount disputes. "
             "Every error is JSON {error: {code, message}}; messages follow Accept-Language (zh-CN or en).",
         },
         "servers": [

@@ -20,7 +20,8 @@ from supportdesk.refunds.wiring import refund_service
 app = create_app()
 CUSTOMER = frozenset({"customer"})
 SUPERVISORS = frozenset({"supervisor"})
-IDEMPOTENCY_HEADER = {"x-idempotency": "Idempotency-Key header required (1-255 characters), kept 24 h"}
+IDEMPOTENCY_HEADER = {"x-idempotency-key": "Unique per request (e.g. a UUID). The same key and body replay the first "
+                      "answer for 24 h; another body under the same key is a 422 idempotency_key_reused."}
 
 
 def _caller(roles: frozenset[str]) -> Caller:

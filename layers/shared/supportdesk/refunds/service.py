@@ -474,7 +474,7 @@ class RefundService:
         if refund.status is not RefundStatus.APPROVED:
             return {"outcome": "skipped", "status": refund.status.value}
         if not refund.charge_id:
-            raise PaymentPermanentError("no_charge", "the order has no recorded charge")
+            raise PaymentPermanentError(code="no_charge", message="the order has no recorded charge")
         key = refund.refund_id if refund.payout_attempt == 0 else f"{refund.refund_id}-retry{refund.payout_attempt}"
         payout_id = self.payments.refund(ChargeRef(refund.charge_provider or "", refund.charge_id),
                                          refund.amount_cents, refund.currency, key)

@@ -18,9 +18,10 @@ NETWORK_RETRIES = 2
 
 
 class StripePaymentProvider:
-    def __init__(self, api_key: Callable[[], str], http_client: Any = None) -> None:
+    def __init__(self, api_key: Callable[[], str], http_client: Any = None, network_retries: int = NETWORK_RETRIES) -> None:
         self._api_key = api_key
         self._http_client = http_client  # tests replace the SDK's HTTP client; None = the SDK's default
+        self._network_retries = network_retries
         self._client: Any = None
 
     def _stripe(self) -> Any:
@@ -28,7 +29,7 @@ class StripePaymentProvider:
             import stripe
 
             self._client = stripe.StripeClient(self._api_key(), http_client=self._http_client,
-                                               max_network_retries=NETWORK_RETRIES)
+                                               max_network_retries=self._network_retries)
         return self._client
 
     def refund(self, charge: ChargeRef, amount_cents: int, currency: str, idempotency_key: str) -> str:
