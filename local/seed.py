@@ -4,7 +4,7 @@ reused, and orders have fixed ids (the same events again are stale and change no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 
@@ -81,10 +81,11 @@ def seed(publish: Callable[[list[dict]], list[dict]] | None = None) -> dict[str,
     """Create the demo accounts, and publish their orders' storefront events with `publish` (the local event bus:
     the orders function builds the read model from them, as in production). Returns login -> account id."""
     from supportdesk import runtime
+    from supportdesk.identity import wiring as identity
     from supportdesk.identity.service import parse_sign_up
 
-    service = runtime.identity_service()
-    repository = runtime.account_repository()
+    service = identity.identity_service()
+    repository = identity.account_repository()
     ids: dict[str, str] = {}
     customers = 0
     for demo in DEMO_ACCOUNTS:
@@ -98,5 +99,5 @@ def seed(publish: Callable[[list[dict]], list[dict]] | None = None) -> dict[str,
             customers += 1
             address = "上海市浦东新区世纪大道 100 号" if customers % 2 else "88 Demo Road, Hangzhou"
             if publish is not None:
-                publish(order_events(account.account_id, customers, address, datetime.now(timezone.utc)))
+                publish(order_events(account.account_id, customers, address, runtime.clock().now()))
     return ids

@@ -35,6 +35,15 @@ class RefundDesk:
     clock: FixedClock
     template: Any
     people: dict[str, Person] = field(default_factory=dict)
+    host: Any = None
+
+    def function_environment(self, **variables: str) -> None:
+        """Set variables in the environment of every function the workflow invokes (e.g. a short review SLA)."""
+        from tests.conftest import reset_caches
+
+        for logical_id in self.host.functions:
+            self.host.environment(logical_id).update(variables)
+        reset_caches()
 
     def __getattr__(self, name: str) -> Person:
         people = self.__dict__.get("people", {})
@@ -187,11 +196,13 @@ def refund_desk(sfn_aws, monkeypatch) -> RefundDesk:
     for person in people.values():
         seed_account(person, OPEN_TIME)
     host = FunctionHost(aws)
+    for logical_id in host.functions:  # each Lambda task sees only its function's environment, as in AWS
+        host.environment(logical_id).update({"PAYMENT_PROVIDER": "simulator"})
     install_step_functions_seam(host)
     from functions.refund import app
 
     try:
-        yield RefundDesk(app.lambda_handler, clock, aws, people)
+        yield RefundDesk(app.lambda_handler, clock, aws, people, host=host)
     finally:
         uninstall_step_functions_seam(host)
         SIMULATOR.reset()

@@ -90,13 +90,11 @@ def test_dispute_input(refund_desk):
     assert status == 400 and error["error"]["code"] == "missing_field"
 
 
-def test_an_unanswered_review_escalates_to_supervisors_and_never_approves(refund_desk, monkeypatch):
-    from tests.conftest import reset_caches
+def test_an_unanswered_review_escalates_to_supervisors_and_never_approves(refund_desk):
     from tests.integration.refund_desk import mails_to
 
-    monkeypatch.setenv("REVIEW_SLA_SECONDS", "2")
-    reset_caches()
     desk = refund_desk
+    desk.function_environment(REVIEW_SLA_SECONDS="2")  # the Assess step reads it
     seed_order("cust-alice", "O-14", 50000)
     _, body = desk.request(desk.alice, "O-14", 30000, "other")
     refund_id = body["refund"]["id"]

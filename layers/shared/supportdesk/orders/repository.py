@@ -1,5 +1,5 @@
-"""Storage of the orders read model. The port is what the services need; DynamoOrderRepository is the DynamoDB
-adapter (one key-based call per method)."""
+"""Storage of the orders read model. The ports are what the services need (OrderRepository for refunds and the order
+events, OrderLookup for tickets); the Dynamo* classes are the DynamoDB adapters (one key-based call per method)."""
 from __future__ import annotations
 
 from typing import Protocol
@@ -72,3 +72,23 @@ def to_order(item) -> Order:
         reserved_cents=int(item.reserved_cents or 0),
         refunded_cents=int(item.refunded_cents or 0),
     )
+
+
+
+class OrderLookup(Protocol):
+    def belongs_to(self, customer_id: str, order_id: str) -> bool:
+        """Is `order_id` one of `customer_id`'s orders? Another customer's order is indistinguishable from none."""
+        ...
+
+
+class DynamoOrderLookup:
+    """One GetItem on (customer_id, order_id): another customer's order is simply absent."""
+
+    def belongs_to(self, customer_id: str, order_id: str) -> bool:
+        from supportdesk.dal.orders import OrderModel
+
+        try:
+            OrderModel.get(customer_id, order_id, attributes_to_get=["customer_id"])
+        except OrderModel.DoesNotExist:
+            return False
+        return True

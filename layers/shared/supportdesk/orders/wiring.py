@@ -1,7 +1,14 @@
-"""Adapters of the orders read model, built once per container (supportdesk.runtime.component)."""
+"""The real adapters of the orders read model, once per container (see supportdesk.runtime.component)."""
 from __future__ import annotations
 
 from supportdesk.runtime import component
+
+
+@component
+def order_lookup():
+    from supportdesk.orders.repository import DynamoOrderLookup
+
+    return DynamoOrderLookup()
 
 
 @component
@@ -20,8 +27,8 @@ def order_event_service():
 
 @component
 def dead_letters():
-    """Where refused events go with their reason (the function's DeadLetterQueue)."""
+    """Where refused events go with their reason (the orders function's dead-letter queue)."""
     from supportdesk.orders.dead_letters import SqsDeadLetters
-    from supportdesk.settings import get_settings
+    from supportdesk.orders.settings import order_settings
 
-    return SqsDeadLetters(get_settings().require("order_events_dlq_url"))
+    return SqsDeadLetters(order_settings().require("order_events_dlq_url"))

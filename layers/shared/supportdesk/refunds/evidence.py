@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Callable, Protocol
 
 CONTENT_TYPES = {"image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",), "application/pdf": (".pdf",)}
 MAX_BYTES = 10 * 1024 * 1024
@@ -37,9 +37,13 @@ def prefix_of(dispute_id: str) -> str:
 
 
 class S3EvidenceStore:
-    def __init__(self, bucket: str) -> None:
-        self.bucket = bucket
+    def __init__(self, bucket: Callable[[], str]) -> None:
+        self._bucket = bucket  # read on first use: only the API function has the bucket
         self._client = None
+
+    @property
+    def bucket(self) -> str:
+        return self._bucket()
 
     def _s3(self):
         """An S3 client signing with SigV4 (presigned links carry X-Amz-Expires; SigV2 is deprecated)."""

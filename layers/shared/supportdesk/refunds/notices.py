@@ -5,7 +5,7 @@ record the customer can always read)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Callable, Protocol
 
 from supportdesk import i18n
 from supportdesk.notify.notifier import Notifier, Recipient
@@ -35,9 +35,9 @@ class Contacts(Protocol):
 
 
 class RefundNotices:
-    def __init__(self, notifier: Notifier, contacts: Contacts, tickets: TicketNotes, reviewers: str,
+    def __init__(self, notifier: Callable[[], Notifier], contacts: Contacts, tickets: TicketNotes, reviewers: str,
                  supervisors: str) -> None:
-        self._notifier = notifier
+        self._notifier = notifier  # built on first send: only then are its settings (the sender) needed
         self._contacts = contacts
         self._tickets = tickets
         self._reviewers = reviewers
@@ -48,7 +48,7 @@ class RefundNotices:
             recipient = self._contacts.recipient(refund.customer_id)
             if recipient is not None:
                 text = step_text(step, recipient.language, params)
-                self._notifier.send(recipient, CUSTOMER_TEMPLATE, {
+                self._notifier().send(recipient, CUSTOMER_TEMPLATE, {
                     "case_id": refund.refund_id, "order_id": refund.order_id, "is_dispute": refund.is_dispute,
                     "step": step, "text": text, "status": refund_status_text(refund, recipient.language)})
             if refund.ticket_id:
@@ -62,7 +62,7 @@ class RefundNotices:
         if not address:
             return
         try:
-            self._notifier.send(Recipient("email", address, "zh-CN"), STAFF_TEMPLATE, {
+            self._notifier().send(Recipient("email", address, "zh-CN"), STAFF_TEMPLATE, {
                 "case_id": refund.refund_id, "kind": refund.kind.value, "order_id": refund.order_id,
                 "amount": money(refund.amount_cents, refund.currency), "alert": alert, "audience": audience,
                 "notes": list(refund.review_notes), "payout_error": refund.payout_error or ""})
@@ -78,11 +78,11 @@ def refund_status_text(refund: Refund, language: str) -> str:
 class AccountContacts:
     """The customer's e-mail (else phone) and language, from their account (one GetItem)."""
 
-    def __init__(self, accounts) -> None:
-        self._accounts = accounts
+    def __init__(self, accounts: Callable) -> None:
+        self._accounts = accounts  # the account repository, built on first use
 
     def recipient(self, account_id: str) -> Recipient | None:
-        account = self._accounts.get(account_id)
+        account = self._accounts().get(account_id)
         if account is None:
             return None
         if account.email:
@@ -105,6 +105,8 @@ class DynamoTicketNotes:
         return ticket.customer_id == customer_id
 
     def add(self, ticket_id: str, text: str, note: str, now: datetime) -> None:
-        from supportdesk.tickets.repository import NewMessage
+        from supportdesk.dal.tickets import TicketMessageModel
+        from supportdesk.tickets.storage import message_id, stamp
 
-        NewMessage("system", text, now, note=note).model(ticket_id).save()
+        TicketMessageModel(ticket_id, message_id(now), author="system", text=text, created_at=stamp(now),
+                           note=note).save()

@@ -22,7 +22,6 @@ import hashlib
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -49,6 +48,7 @@ from supportdesk.refunds.payments import ChargeRef, PaymentPermanentError, Payme
 from supportdesk.refunds.policy import Policy, assess, refusal
 from supportdesk.refunds.repository import RefundRepository, ReservationRefused, Transition
 from supportdesk.refunds.workflow import ReviewWorkflow
+from supportdesk.roles import Caller
 
 MAX_MESSAGE = 2000
 MAX_REASON = 500
@@ -57,17 +57,6 @@ MAX_ORDER_ID = 64
 MAX_LIMIT = 50
 ARRIVAL = {"zh-CN": "1–3 个工作日", "en": "1–3 working days"}
 FINAL = (RefundStatus.PAID, RefundStatus.REJECTED, RefundStatus.CANCELLED)
-
-
-@dataclass(frozen=True)
-class Caller:
-    account_id: str
-    role: str
-    language: str = "zh-CN"
-
-    @property
-    def is_supervisor(self) -> bool:
-        return self.role == "supervisor"
 
 
 # ---- input -------------------------------------------------------------------------------------------------------
@@ -259,7 +248,7 @@ class RefundService:
         refund = self._reload(refund.refund_id)
         audit("refund_cancelled", refund_id=refund.refund_id, account_id=caller.account_id)
         self.notices.customer(refund, "cancelled", {}, now)
-        return {"refund" if not refund.is_dispute else "dispute": self.customer_view(refund)}
+        return {"refund": self.customer_view(refund)}
 
     # ---- customer: disputes and evidence -----------------------------------------------------------------------
     def get_dispute(self, caller: Caller, dispute_id: str) -> dict:
@@ -301,7 +290,7 @@ class RefundService:
             raise NotFound("refund_not_found")
         order = self.orders.get(refund.customer_id, refund.order_id)
         recent = self.refunds.approved_since(refund.customer_id, self.clock.now() - timedelta(days=self.policy.recent_days))
-        audit("refund_read", refund_id=refund_id, actor_id=staff.account_id, actor_role=staff.role)
+        audit("refund_read", refund_id=refund_id, actor_id=staff.account_id, actor_role=str(staff.role))
         view = {**self.staff_summary(refund), "message": refund.message, "expected_amount_cents": refund.expected_amount_cents,
                 "first_approver": refund.first_approver, "decided_by": list(refund.decided_by),
                 "rejection_reason": refund.rejection_reason, "payout_id": refund.payout_id,
@@ -369,7 +358,7 @@ class RefundService:
                 output = {"decision": "approve", "second": False}
         if not self.refunds.transition(refund, change):
             raise Conflict("refund_already_decided")
-        audit("refund_decided", refund_id=refund_id, actor_id=staff.account_id, actor_role=staff.role,
+        audit("refund_decided", refund_id=refund_id, actor_id=staff.account_id, actor_role=str(staff.role),
               decision=decision.value, to=change.to.value, note_given=bool(note))
         if not self.workflow.answer(refund.task_token, output):
             logger.warning("review token no longer awaited", extra={"refund_id": refund_id})

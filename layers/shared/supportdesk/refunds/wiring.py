@@ -1,9 +1,12 @@
-"""Adapters of refunds and disputes, built once per container on first use (supportdesk.runtime.component)."""
+"""Adapters of refunds and disputes, built once per container on first use (supportdesk.runtime.component).
+
+Each function of the operation has only the variables it needs (template.yaml): adapters therefore read their
+settings when first used, not when the service is built (the review step never needs the evidence bucket)."""
 from __future__ import annotations
 
 from supportdesk import runtime
+from supportdesk.refunds.settings import refund_settings
 from supportdesk.runtime import component
-from supportdesk.settings import get_settings
 
 
 @component
@@ -17,7 +20,7 @@ def refund_repository():
 def review_workflow():
     from supportdesk.refunds.workflow import StepFunctionsReviewWorkflow
 
-    return StepFunctionsReviewWorkflow(get_settings().require("refund_review_state_machine_arn"))
+    return StepFunctionsReviewWorkflow(lambda: refund_settings().require("refund_review_state_machine_arn"))
 
 
 @component
@@ -29,24 +32,26 @@ def ticket_notes():
 
 @component
 def refund_notices():
+    from supportdesk.identity.wiring import account_repository
+    from supportdesk.notify.wiring import notifier
     from supportdesk.refunds.notices import AccountContacts, RefundNotices
 
-    s = get_settings()
-    return RefundNotices(runtime.notifier(), AccountContacts(runtime.account_repository()), ticket_notes(),
-                         s.refund_reviewers_email, s.refund_supervisors_email)
+    s = refund_settings()
+    return RefundNotices(notifier, AccountContacts(account_repository), ticket_notes(), s.refund_reviewers_email,
+                         s.refund_supervisors_email)
 
 
 @component
 def evidence_store():
     from supportdesk.refunds.evidence import S3EvidenceStore
 
-    return S3EvidenceStore(get_settings().require("evidence_bucket"))
+    return S3EvidenceStore(lambda: refund_settings().require("evidence_bucket"))
 
 
 @component
 def payment_provider():
     """The provider named by the PaymentProvider parameter: stripe (key in Secrets Manager) or the simulator."""
-    s = get_settings()
+    s = refund_settings()
     if s.payment_provider == "simulator":
         from supportdesk.refunds.payments import SIMULATOR
 
@@ -57,24 +62,30 @@ def payment_provider():
     return StripePaymentProvider(secrets_manager_key(s.require("stripe_secret_id")))
 
 
+class _PaymentsOnFirstUse:
+    """The payment provider, built when a payout needs it (only the payout function has its secret)."""
+
+    def refund(self, charge, amount_cents: int, currency: str, idempotency_key: str) -> str:
+        return payment_provider().refund(charge, amount_cents, currency, idempotency_key)
+
+
 @component
 def refund_policy():
     from supportdesk.refunds.policy import Policy
 
-    s = get_settings()
+    s = refund_settings()
     return Policy(auto_approve_limit_cents=s.auto_approve_limit_cents, four_eyes_limit_cents=s.four_eyes_limit_cents)
 
 
 @component
 def refund_service():
+    from supportdesk.masking import mask_sensitive
     from supportdesk.orders.wiring import order_repository
     from supportdesk.refunds.service import RefundService
-    from supportdesk.tickets.masking import mask_sensitive
 
-    s = get_settings()
     return RefundService(
         refunds=refund_repository(), orders=order_repository(), workflow=review_workflow(), notices=refund_notices(),
-        tickets=ticket_notes(), evidence=evidence_store(), payments=payment_provider(), clock=runtime.clock(),
-        policy=refund_policy(), review_sla_seconds=s.review_sla_seconds,
+        tickets=ticket_notes(), evidence=evidence_store(), payments=_PaymentsOnFirstUse(), clock=runtime.clock(),
+        policy=refund_policy(), review_sla_seconds=refund_settings().review_sla_seconds,
         mask=lambda text: mask_sensitive(text).text,
     )

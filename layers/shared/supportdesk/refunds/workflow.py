@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import json
-from typing import Protocol
+from typing import Callable, Protocol
 
 from supportdesk.observability import logger
 
@@ -23,8 +23,12 @@ class ReviewWorkflow(Protocol):
 
 
 class StepFunctionsReviewWorkflow:
-    def __init__(self, state_machine_arn: str) -> None:
-        self.state_machine_arn = state_machine_arn
+    def __init__(self, state_machine_arn: Callable[[], str]) -> None:
+        self._state_machine_arn = state_machine_arn  # read on first start/stop: answering a token needs no ARN
+
+    @property
+    def state_machine_arn(self) -> str:
+        return self._state_machine_arn()
 
     def _execution_arn(self, name: str) -> str:
         return self.state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
