@@ -90,9 +90,17 @@ def test_the_same_supervisor_cannot_approve_twice(refund_desk):
 
 
 def test_a_rejection_needs_a_reason_gives_the_reservation_back_and_tells_the_customer(refund_desk):
+    from supportdesk.dal.tickets import TicketMessageModel, TicketModel
+
     desk = refund_desk
     seed_order("cust-alice", "O-200", 50000)
-    _, body = desk.request(desk.alice, "O-200", 30000, "other", message="I just don't like it")
+    TicketModel("T-ALICE", customer_id="cust-alice", category="refund", subject="Refund", status="open",
+                language="en", created_at="2026-11-24T01:00:00.000000Z", updated_at="2026-11-24T01:00:00.000000Z").save()
+    TicketModel("T-BOBBY", customer_id="cust-bob", category="refund", subject="Refund", status="open",
+                language="zh-CN", created_at="2026-11-24T01:00:00.000000Z", updated_at="2026-11-24T01:00:00.000000Z").save()
+    status, error = desk.request(desk.alice, "O-200", 30000, "other", ticket_id="T-BOBBY")  # not her ticket
+    assert status == 404 and error["error"]["code"] == "ticket_not_found"
+    _, body = desk.request(desk.alice, "O-200", 30000, "other", message="I just don't like it", ticket_id="T-ALICE")
     refund_id = body["refund"]["id"]
     desk.wait_parked(refund_id)
     assert desk.order("cust-alice", "O-200").reserved_cents == 30000
@@ -108,6 +116,10 @@ def test_a_rejection_needs_a_reason_gives_the_reservation_back_and_tells_the_cus
     assert view["refund"]["status"] == "rejected" and view["refund"]["rejection_reason"] == reason
     assert view["refund"]["timeline"][-1]["text"]["en"] == f"Your request was not approved: {reason}"
     assert any(reason in m.body for m in mails_to("alice@example.net"))
+    # The linked ticket got a system message at each step, in the customer's language
+    notes = [(m.author, m.note, m.text) for m in TicketMessageModel.query("T-ALICE")]
+    assert [n[1] for n in notes] == ["refund_submitted", "refund_under_review", "refund_rejected"]
+    assert all(author == "system" for author, _, _ in notes) and notes[-1][2].endswith(reason)
 
 
 def test_an_agent_can_approve_less_than_asked_and_the_rest_is_released(refund_desk):
