@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/shared/requi
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test unit lint validate build bench openapi clean help-index
+.PHONY: setup run test unit lint asl validate build bench openapi clean help-index
 
 # The help centre's search index is built from the articles, never at a function's cold start; sam build runs the
 # same builder for the layer (layers/shared/Makefile).
@@ -35,7 +35,7 @@ run: $(STAMP) $(HELP_INDEX)
 	$(PY) -m local
 
 # Two workers: the machine (and CI) has 2 cores; each worker has its own moto and local stack.
-test: $(STAMP) $(HELP_INDEX) lint
+test: $(STAMP) $(HELP_INDEX) lint asl
 	$(PY) -m pytest -n 2
 
 unit: $(STAMP) $(HELP_INDEX)
@@ -47,6 +47,20 @@ lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
 	$(VENV)/bin/ruff check --no-cache functions layers local
 	$(VENV)/bin/mypy
+
+# Amazon States Language: the npm asl-validator (exact versions from tools/asl-validator/package-lock.json) checks
+# every state machine definition (cfn-lint does not read a DefinitionUri file). npm comes from Debian's packages
+# when the machine has none.
+ASL_DIR := tools/asl-validator
+ASL := $(ASL_DIR)/node_modules/.bin/asl-validator
+$(ASL): $(ASL_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: installing Debian's nodejs and npm"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	cd $(ASL_DIR) && npm ci --no-audit --no-fund --silent
+	touch $@
+
+asl: $(ASL)
+	$(ASL) $(foreach f,$(wildcard statemachines/*.asl.json tests/fixtures/*.asl.json),--json-path $(f))
 
 # `sam validate --lint` and `sam build` exactly as a deploy runs them (SAM CLI lives in .venv-sam).
 SAM := .venv-sam/bin/sam

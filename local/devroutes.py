@@ -76,6 +76,9 @@ class DevRoutes:
         self.clock = clock  # supportdesk.clock.AdjustableClock
         self.reset = reset
         self.api_port = api_port
+        # More /_local routes from other modules (local/events.py, local/payments.py): (method, path, body) ->
+        # (status, JSON body) or None when not theirs.
+        self.extra_routes: list = []
 
     def __call__(self, request: HttpRequest) -> HttpResponse | None:
         method, path = request.method.upper(), request.path.rstrip("/") or "/"
@@ -121,6 +124,10 @@ class DevRoutes:
         if path == "/_local/reset" and method == "POST" and self.reset is not None:
             accounts = self.reset()
             return json_answer(200, {"status": "reset", "accounts": accounts, **self._clock_view()})
+        for route in self.extra_routes:
+            answer = route(method, path, request.body)
+            if answer is not None:
+                return json_answer(*answer)
         return error(404, "route_not_found", "No such local developer route (see /docs).")
 
     def _clock_view(self) -> dict:

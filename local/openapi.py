@@ -162,6 +162,11 @@ QUERY_PARAMETERS = {
           "description": "The customer's question, as typed (Chinese, English, traditional characters, typos)"},
 }
 
+from local import openapi_refunds  # noqa: E402 - the refund routes' schemas and query parameters
+
+SCHEMAS.update(openapi_refunds.SCHEMAS)
+QUERY_PARAMETERS.update(openapi_refunds.QUERY_PARAMETERS)
+
 STATUS_TEXT = {
     "400": "Invalid input",
     "401": "Missing, invalid, expired or revoked token",
@@ -251,6 +256,11 @@ def build(template: Template | None = None) -> dict:
             body = operation.pop("x-request-body", None)
             if body:
                 operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+            idempotency = operation.pop("x-idempotency-key", None)
+            if idempotency:
+                operation.setdefault("parameters", []).append({
+                    "name": "Idempotency-Key", "in": "header", "required": True, "description": idempotency,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255}})
             if re.search(r"\{[^}]+\}", path):
                 operation.setdefault("parameters", [])
                 names = {p["name"] for p in operation["parameters"]}
@@ -263,7 +273,8 @@ def build(template: Template | None = None) -> dict:
         "info": {
             "title": "Support desk API",
             "version": "1.0.0",
-            "description": "Customer-support back end: identity, password reset, tickets and transfer to a human agent. "
+            "description": "Customer-support back end: identity, password reset, tickets and transfer to a human agent, "
+            "refunds and order-amount disputes. "
             "Every error is JSON {error: {code, message}}; messages follow Accept-Language (zh-CN or en).",
         },
         "servers": [

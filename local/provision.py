@@ -53,6 +53,8 @@ def provision(template: Template, clients: ClientFactory | None = None) -> dict[
         create_table(get("dynamodb"), template.physical_name(logical_id), template.resolve(resource["Properties"]))
     for logical_id in template.of_type("AWS::S3::Bucket"):
         get("s3").create_bucket(Bucket=template.physical_name(logical_id))
+    for logical_id in template.of_type("AWS::Events::EventBus"):
+        get("events").create_event_bus(Name=template.physical_name(logical_id))
     for logical_id, resource in template.of_type("AWS::SQS::Queue").items():
         attributes = {
             k: str(v)

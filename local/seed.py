@@ -1,10 +1,11 @@
 """Demo data for the local stack, created through the product's own code (sign-up with the password policy, the
-orders model), so a fresh moto has something to log in with. Idempotent: an account that exists is reused and
-orders have fixed ids (saving again overwrites them)."""
+storefront's order events), so a fresh moto has something to log in with. Idempotent: an account that exists is
+reused, and orders have fixed ids (the same events again are stale and change nothing)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
+from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -26,28 +27,61 @@ DEMO_ACCOUNTS = (
 SEED_SOURCE = "local-seed"  # the rate limiter's key for these sign-ups, so they do not use up 127.0.0.1's quota
 
 
-def _orders(number: int) -> list[dict]:
-    """A few orders per customer, one in each state the support desk talks about."""
-    base = datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc) + timedelta(days=number)
-    return [
-        {"order_id": f"ord_demo{number}_1001", "status": "delivered", "amount_cents": 12900, "created_at": base,
-         "items": [{"sku": "TEA-001", "name": "Longjing green tea 250 g", "quantity": 1, "unit_price_cents": 12900}]},
-        {"order_id": f"ord_demo{number}_1002", "status": "shipped", "amount_cents": 25800,
-         "created_at": base + timedelta(days=5),
-         "items": [{"sku": "CUP-014", "name": "Celadon tea cup", "quantity": 2, "unit_price_cents": 12900}]},
-        {"order_id": f"ord_demo{number}_1003", "status": "paid", "amount_cents": 4500,
-         "created_at": base + timedelta(days=9),
-         "items": [{"sku": "BAG-002", "name": "Gift bag", "quantity": 3, "unit_price_cents": 1500}]},
-        {"order_id": f"ord_demo{number}_1004", "status": "pending_payment", "amount_cents": 59900,
-         "created_at": base + timedelta(days=12),
-         "items": [{"sku": "SET-100", "name": "Tea set for six", "quantity": 1, "unit_price_cents": 59900}]},
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def order_events(customer_id: str, number: int, address: str, now: datetime) -> list[dict]:
+    """The storefront's events of a few orders per customer, one in each state the support desk talks about,
+    relative to `now` (the first was delivered two days ago: inside the 7-day no-reason return period)."""
+    orders = [
+        # (suffix, items, lifecycle, placed days ago)
+        ("1001", [("TEA-001", "Longjing green tea 250 g", 1, 12900)], "delivered", 6),
+        ("1002", [("SET-300", "Celadon tea set for eight", 1, 388000)], "delivered", 8),
+        ("1003", [("CUP-014", "Celadon tea cup", 2, 12900)], "shipped", 4),
+        ("1004", [("BAG-002", "Gift bag", 3, 1500)], "paid", 1),
+        ("1005", [("POT-007", "Yixing clay teapot", 1, 59900)], "pending_payment", 0),
     ]
+    events = []
+    for suffix, items, lifecycle, days_ago in orders:
+        order_id = f"ord_demo{number}_{suffix}"
+        placed = now - timedelta(days=days_ago, hours=3)
+        total = sum(quantity * price for _, _, quantity, price in items)
+        order: dict = {
+            "order_id": order_id, "customer_id": customer_id, "currency": "CNY", "amount_cents": total,
+            "items": [{"sku": sku, "name": name, "quantity": quantity, "unit_price_cents": price}
+                      for sku, name, quantity, price in items],
+            "shipping_address": address, "placed_at": _iso(placed),
+        }
+        steps: list[tuple[str, str, datetime, dict]] = [("OrderPlaced", "pending_payment", placed, {})]
+        if lifecycle != "pending_payment":
+            paid = placed + timedelta(minutes=5)
+            order["payment"] = {"provider": "stripe", "charge_id": f"ch_demo{number}_{suffix}", "paid_cents": total,
+                                "paid_at": _iso(paid)}
+            steps.append(("OrderPaid", "paid", paid, {}))
+        if lifecycle in ("shipped", "delivered"):
+            shipped = placed + timedelta(days=1)
+            steps.append(("OrderShipped", "shipped", shipped, {"shipped_at": _iso(shipped)}))
+        if lifecycle == "delivered":
+            delivered = placed + timedelta(days=4)
+            steps.append(("OrderDelivered", "delivered", delivered, {"delivered_at": _iso(delivered)}))
+        for version, (detail_type, status, at, fields) in enumerate(steps, start=1):
+            order.update(fields)
+            detail = {**order, "status": status, "version": version, "occurred_at": _iso(at)}
+            if status == "pending_payment":
+                detail.pop("payment", None)
+            events.append({"source": ORDER_EVENT_SOURCE, "detail-type": detail_type, "detail": detail})
+    return events
 
 
-def seed() -> dict[str, str]:
-    """Create the demo accounts and their orders; returns login -> account id."""
+ORDER_EVENT_SOURCE = "storefront.orders"
+
+
+def seed(publish: Callable[[list[dict]], list[dict]] | None = None) -> dict[str, str]:
+    """Create the demo accounts, and publish their orders' storefront events with `publish` (the local event bus:
+    the orders function builds the read model from them, as in production). Returns login -> account id."""
+    from supportdesk import runtime
     from supportdesk.identity import wiring as identity
-    from supportdesk.dal.orders import OrderModel
     from supportdesk.identity.service import parse_sign_up
 
     service = identity.identity_service()
@@ -64,9 +98,6 @@ def seed() -> dict[str, str]:
         if demo.role == "customer":
             customers += 1
             address = "上海市浦东新区世纪大道 100 号" if customers % 2 else "88 Demo Road, Hangzhou"
-            for order in _orders(customers):
-                OrderModel(account.account_id, order["order_id"], status=order["status"],
-                           amount_cents=order["amount_cents"], currency="CNY", items=order["items"],
-                           shipping_address=address,
-                           created_at=order["created_at"]).save()
+            if publish is not None:
+                publish(order_events(account.account_id, customers, address, runtime.clock().now()))
     return ids

@@ -104,6 +104,7 @@ class Stack:
         self._api_thread: threading.Thread | None = None
         self._scheduler: Any = None
         self._host: Any = None
+        self.events: Any = None
         self._saved_environ: dict[str, str] | None = None
         self._saved_moto_config: dict | None = None
         self._session: Any = None
@@ -186,10 +187,13 @@ class Stack:
             self._host = FunctionHost(template, self.client)
             self._extend_function_environments()
             install_step_functions_seam(self._host)
+            from local.events import EventBus
+
+            self.events = EventBus(template, self._host, self.client)
             if self.seed_data:
                 from local.seed import seed
 
-                self.accounts = seed()
+                self.accounts = seed(self.events.put)
             self._seeded = self._table_items()
             self._scheduler = Scheduler(template, self._host, clock=self.clock.now)
             self.clock.subscribe(self._scheduler.wake)
@@ -205,6 +209,9 @@ class Stack:
                 outbox, InboundMail(template, self._host, self.client("s3")), self._scheduler,
                 has_route=lambda method, path: route_of(method, path) is not None,
                 clock=self.clock, reset=self.reset, api_port=lambda: self.api_port)
+            from local import payments
+
+            gateway.dev_routes.extra_routes += [self.events.route, payments.route]
             self.requests = RequestLog(gateway, route_of, json_lines=self.json_logs)
             self._api = make_server(self.bind, self.requested_api_port, self.requests, threaded=True,
                                     request_handler=RawHeadersRequestHandler)
@@ -257,10 +264,14 @@ class Stack:
             return dict(self.accounts)
 
     def _extend_function_environments(self) -> None:
-        """Each function's own environment dict: the extra variables given to the stack, and survey links that point
+        """Each function's own environment dict: the payment simulator, the extra variables given to the stack, and survey links that point
         at this stack (once it listens) rather than at AWS."""
+        from local.payments import LOCAL_ENVIRONMENT
+
         for logical_id in self._host.functions:
             environment = self._host.environment(logical_id)
+            if "PAYMENT_PROVIDER" in environment:  # refunds are paid by the in-process payment simulator
+                environment.update(LOCAL_ENVIRONMENT)
             environment.update(self.function_environment)
             if "SURVEY_BASE_URL" in environment and self._api is not None:
                 environment["SURVEY_BASE_URL"] = self.api_url

@@ -81,6 +81,16 @@ class StateMachine:
 
 
 @dataclass(frozen=True)
+class EventRule:
+    """An EventBridgeRule event of a function: events on `bus` matching `pattern` go to the function."""
+
+    function: str  # logical ID
+    event: str  # the event's key under Events
+    bus: str  # the bus name, resolved
+    pattern: dict
+
+
+@dataclass(frozen=True)
 class Schedule:
     """A Schedule (EventBridge rule) or ScheduleV2 (EventBridge Scheduler) event of a function."""
 
@@ -104,12 +114,19 @@ class Template:
 
     # ---- names -----------------------------------------------------------------------------------------------
     def of_type(self, resource_type: str) -> dict[str, dict]:
-        return {k: v for k, v in self.resources.items() if v.get("Type") == resource_type}
+        """Resources of a type, without those whose Condition is false for the parameters in use."""
+        return {k: v for k, v in self.resources.items()
+                if v.get("Type") == resource_type and ("Condition" not in v or self.condition(v["Condition"]))}
+
+    def condition(self, name: str) -> bool:
+        return bool(self.resolve(self.doc.get("Conditions", {})[name]))
 
     def physical_name(self, logical_id: str) -> str:
         resource_type = self.resources[logical_id]["Type"]
         if resource_type == "AWS::S3::Bucket":
             return f"{STACK_NAME}-{logical_id.lower()}"
+        if resource_type == "AWS::Events::EventBus":  # its Ref is the Name the template gives it
+            return str(self.resolve(self.resources[logical_id]["Properties"]["Name"]))
         return logical_id
 
     def arn(self, logical_id: str) -> str:
@@ -169,6 +186,15 @@ class Template:
                 return self.get_att(*(arg if isinstance(arg, list) else arg.split(".", 1)))
             if key == "Fn::Sub":
                 return self._sub(arg)
+            if key == "Fn::If":
+                name, when_true, when_false = arg
+                return self.resolve(when_true if self.condition(name) else when_false)
+            if key == "Fn::Equals":
+                return str(self.resolve(arg[0])) == str(self.resolve(arg[1]))
+            if key == "Fn::Not":
+                return not self.resolve(arg[0])
+            if key == "Condition":
+                return self.condition(arg)
             if key == "Fn::Join":
                 separator, items = arg
                 return separator.join(str(self.resolve(i)) for i in items)
@@ -269,6 +295,18 @@ class Template:
     def receipt_rules(self) -> list[dict]:
         """The Rule of every AWS::SES::ReceiptRule, resolved (ARNs and bucket names filled in), in template order."""
         return [self.resolve(r["Properties"]["Rule"]) for r in self.of_type("AWS::SES::ReceiptRule").values()]
+
+    def event_rules(self) -> list[EventRule]:
+        """The EventBridgeRule events of every function (moto stores rules but never delivers to their targets)."""
+        result = []
+        for fn in self.functions().values():
+            for event_name, event in fn.events.items():
+                if event.get("Type") != "EventBridgeRule":
+                    continue
+                props = self.resolve(event.get("Properties", {}))
+                result.append(EventRule(fn.logical_id, event_name, str(props.get("EventBusName") or "default"),
+                                        props.get("Pattern") or {}))
+        return result
 
     def schedules(self) -> list[Schedule]:
         result = []

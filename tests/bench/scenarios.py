@@ -1,6 +1,7 @@
 """One representative request per route, each preceded by the setup it needs (setup is not measured)."""
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 from tests.bench.requests import Measurement, measure
@@ -175,4 +176,103 @@ def help_scenarios(client: Client) -> list[Measurement]:
     ]
 
 
-SCENARIOS: list[Scenario] = [identity_scenarios, reset_scenarios, ticket_scenarios, help_scenarios]
+def order_scenarios(client: Client) -> list[Measurement]:
+    from functions.orders import app as orders
+    from tests.conftest import load_event
+
+    event = load_event("orders_paid.json")
+    return [measure("OrdersFunction: OrderPaid event (EventBridge)",
+                    lambda: 200 if orders.lambda_handler(event, LambdaContext())["outcome"] == "applied" else 500)]
+
+
+def refund_scenarios(client: Client) -> list[Measurement]:
+    import uuid
+
+    from functions.orders import app as orders
+    from functions.refund import app as refund
+    from functions.refund import assess, payout, review
+    from tests.conftest import load_event
+
+    from tests.conftest import reset_caches
+
+    os.environ["PAYMENT_PROVIDER"] = "simulator"  # the payout step pays the in-process simulator
+    reset_caches()
+    client.sign_up("refund-bench@example.com")
+    client.sign_up("refund-agent@example.com", role="agent")
+    customer, agent = client.token("refund-bench@example.com"), client.token("refund-agent@example.com")
+    customer_id = client.contexts[customer]["account_id"]
+    for n in range(1, 4):
+        for name in ("orders_paid.json", "orders_shipped.json", "orders_delivered.json"):
+            event = load_event(name)
+            event["detail"].update(customer_id=customer_id, order_id=f"ord_bench_{n}")
+            orders.lambda_handler(event, LambdaContext())
+
+    def route(token, method, resource, params=None, body=None, query=None, key=None):
+        path = resource
+        for name, value in (params or {}).items():
+            path = path.replace("{" + name + "}", value)
+        headers = {"Idempotency-Key": key} if key else None
+        status, payload, _ = call(refund.lambda_handler, api_event(
+            method, path, resource=resource, path_parameters=params, body=body, query=query, headers=headers,
+            principal=client.contexts[token]))
+        return status, payload
+
+    made: dict[str, str] = {}
+
+    def request_refund(order: str, amount: int, reason: str = "damaged") -> int:
+        status, body = route(customer, "POST", "/orders/{order_id}/refunds", {"order_id": order},
+                             {"amount_cents": amount, "reason": reason}, key=str(uuid.uuid4()))
+        made["refund"] = body.get("refund", {}).get("id", "")
+        return status
+
+    def open_dispute() -> int:
+        status, body = route(customer, "POST", "/orders/{order_id}/disputes", {"order_id": "ord_bench_3"},
+                             {"kind": "amount_wrong", "expected_amount_cents": 10000, "message": "Coupon missing"},
+                             key=str(uuid.uuid4()))
+        made["dispute"] = body.get("dispute", {}).get("id", "")
+        return status
+
+    def step(handler, event) -> int:
+        handler.lambda_handler(event, LambdaContext())
+        return 200
+
+    results = [measure("POST /orders/{id}/refunds", lambda: request_refund("ord_bench_1", 1000))]
+    small = made["refund"]
+    results += [
+        measure("step Assess (policy approves)", lambda: step(assess, {"refund_id": small})),
+        measure("step Payout", lambda: step(payout, {"refund_id": small})),
+        measure("GET /refunds/{id}", lambda: route(customer, "GET", "/refunds/{refund_id}", {"refund_id": small})[0]),
+        measure("GET /refunds", lambda: route(customer, "GET", "/refunds")[0]),
+        measure("GET /orders/{id}/refunds", lambda: route(customer, "GET", "/orders/{order_id}/refunds",
+                                                          {"order_id": "ord_bench_1"})[0]),
+    ]
+    request_refund("ord_bench_2", 9000, "other")  # "other": people review it
+    large = made["refund"]
+    step(assess, {"refund_id": large})
+    results += [
+        measure("step Review (stores the token)", lambda: step(review, {"refund_id": large, "token": "bench-token",
+                                                                          "stage": "review"})),
+        measure("GET /agent/refunds", lambda: route(agent, "GET", "/agent/refunds",
+                                                    query={"status": "under_review"})[0]),
+        measure("GET /agent/refunds/{id}", lambda: route(agent, "GET", "/agent/refunds/{refund_id}",
+                                                         {"refund_id": large})[0]),
+        measure("POST /agent/refunds/{id}/decision", lambda: route(
+            agent, "POST", "/agent/refunds/{refund_id}/decision", {"refund_id": large},
+            {"decision": "reject", "reason": "bench"})[0]),
+        measure("POST /orders/{id}/disputes", open_dispute),
+    ]
+    dispute = made["dispute"]
+    results += [
+        measure("POST /disputes/{id}/evidence", lambda: route(customer, "POST", "/disputes/{dispute_id}/evidence",
+                                                              {"dispute_id": dispute}, {"filename": "r.pdf",
+                                                              "content_type": "application/pdf", "size": 100})[0]),
+        measure("GET /disputes/{id}", lambda: route(customer, "GET", "/disputes/{dispute_id}",
+                                                    {"dispute_id": dispute})[0]),
+        measure("POST /refunds/{id}/cancel", lambda: route(customer, "POST", "/refunds/{refund_id}/cancel",
+                                                           {"refund_id": dispute})[0]),
+    ]
+    return results
+
+
+SCENARIOS: list[Scenario] = [identity_scenarios, reset_scenarios, ticket_scenarios, help_scenarios, order_scenarios,
+                              refund_scenarios]

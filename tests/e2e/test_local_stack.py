@@ -150,3 +150,26 @@ def test_openapi_and_docs(api):
     page = api.request("GET", "/docs")
     assert page.status == 200 and page.headers["content-type"].startswith("text/html")
     assert b"swagger-ui" in page.body and b"/auth/login" in page.body
+
+
+def test_demo_orders_arrive_through_the_event_bus(api):
+    # The seeded demo orders were published as storefront events and built by the orders function
+    reply = api.request("GET", "/_local/events")
+    assert reply.status == 200
+    delivered = reply.json()["delivered"]
+    assert delivered and all(d["deliveries"][0]["outcome"] == "delivered" for d in delivered)
+
+
+def test_an_event_posted_locally_is_routed_by_the_templates_rule(api, stack):
+    import json as _json
+
+    from supportdesk.orders.repository import DynamoOrderRepository
+
+    event = _json.loads((Template().path.parent / "events" / "orders_paid.json").read_text(encoding="utf-8"))
+    event["detail"]["order_id"] = "ord_e2e_bus"
+    reply = api.request("POST", "/_local/events", {"source": event["source"], "detail-type": event["detail-type"],
+                                                   "detail": event["detail"]})
+    assert reply.status == 202, reply.body
+    assert reply.json()["entries"][0]["deliveries"][0]["rule"] == "OrdersFunctionOrderEvents"
+    order = DynamoOrderRepository().get("cust-alice", "ord_e2e_bus")
+    assert order is not None and order.status.value == "paid" and order.version == 2

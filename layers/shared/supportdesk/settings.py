@@ -76,7 +76,8 @@ class Settings:
     ticket_queue_table: str = ""
     ticket_audit_table: str = ""
     reset_codes_table: str = ""
-    idempotency_table: str = ""  # Powertools idempotency records (supportdesk.idempotency)
+    refunds_table: str = ""
+    idempotency_table: str = ""  # answers to requests made with an Idempotency-Key (supportdesk.idempotency)
     # Secrets and identity
     token_secret_id: str = ""
     token_ttl_seconds: int = 3600

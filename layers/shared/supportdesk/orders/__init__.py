@@ -1,1 +1,2 @@
-"""Orders as the support desk reads them (the storefront owns them): the lookups other domains need."""
+"""The orders read model: the storefront's orders as its events describe them (with the refunded and reserved
+amounts the support desk moves), and the lookups other domains need (tickets: is this order the caller's)."""
