@@ -6,6 +6,7 @@ import copy
 import secrets
 import string
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 import pytest
 
@@ -20,24 +21,34 @@ def inbox(desk, aws):
 
     from functions.ticket import inbound_email
 
-    def deliver(sender: str, subject: str, text: str | None = None, html: str | None = None,
-                headers: dict[str, str] | None = None, verdicts: dict[str, str] | None = None) -> dict:
-        message = EmailMessage()
-        message["From"] = sender
-        message["To"] = "help@example.com"
-        message["Subject"] = subject
-        for name, value in (headers or {}).items():
-            message[name] = value
-        if text is not None:
-            message.set_content(text)
-            if html is not None:
-                message.add_alternative(html, subtype="html")
-        elif html is not None:
-            message.set_content(html, subtype="html")
+    def deliver(sender: str = "", subject: str = "", text: str | None = None, html: str | None = None,
+                headers: dict[str, str] | None = None, verdicts: dict[str, str] | None = None,
+                envelope: str | None = None, raw: bytes | None = None, store: bool = True) -> dict:
+        """SES's part: the raw message at inbound/<id>, then the event. `envelope` is the SMTP MAIL FROM (SES's
+        mail.source; by default the From address, as for mail a person sends from their own provider)."""
+        if raw is None:
+            message = EmailMessage()
+            message["From"] = sender
+            message["To"] = "help@example.com"
+            message["Subject"] = subject
+            for name, value in (headers or {}).items():
+                message[name] = value
+            if text is not None:
+                message.set_content(text)
+                if html is not None:
+                    message.add_alternative(html, subtype="html")
+            elif html is not None:
+                message.set_content(html, subtype="html")
+            raw = bytes(message)
         message_id = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(40))
-        client("s3").put_object(Bucket=get_settings().mail_bucket, Key=f"inbound/{message_id}", Body=bytes(message))
+        if store:
+            client("s3").put_object(Bucket=get_settings().mail_bucket, Key=f"inbound/{message_id}", Body=raw)
         event = copy.deepcopy(load_event("ticket_inbound_email.json"))
-        event["Records"][0]["ses"]["mail"]["messageId"] = message_id
+        mail = event["Records"][0]["ses"]["mail"]
+        mail["messageId"] = message_id
+        mail["source"] = envelope if envelope is not None else parseaddr(sender)[1]
+        mail["headers"] = [{"name": "From", "value": sender}] + [
+            {"name": k, "value": v} for k, v in (headers or {}).items()]
         for name, status in (verdicts or {}).items():
             event["Records"][0]["ses"]["receipt"][name] = {"status": status}
         return inbound_email.lambda_handler(event, LambdaContext())
@@ -110,7 +121,7 @@ def test_an_unknown_sender_gets_a_polite_auto_reply_and_nothing_is_stored(desk, 
         ({"Auto-Submitted": "auto-replied"}, None),
         ({"Precedence": "bulk"}, None),
         (None, {"spamVerdict": "FAIL"}),
-        (None, {"spfVerdict": "FAIL", "dkimVerdict": "FAIL"}),
+        (None, {"spfVerdict": "FAIL", "dkimVerdict": "FAIL", "dmarcVerdict": "GRAY"}),
     ],
 )
 def test_automated_spam_or_forged_mail_is_dropped_without_reply(desk, inbox, headers, verdicts):
@@ -119,10 +130,54 @@ def test_automated_spam_or_forged_mail_is_dropped_without_reply(desk, inbox, hea
     assert mails_to("stranger@example.org") == []
 
 
+ATTACKER_DOMAIN = {"spfVerdict": "PASS", "dkimVerdict": "GRAY", "dmarcVerdict": "GRAY"}
+
+
 def test_forged_mail_in_a_customers_name_is_not_added_to_their_tickets(desk, inbox):
-    result = inbox("alice@example.net", "hello", "fake", verdicts={"spfVerdict": "FAIL", "dkimVerdict": "FAIL"})
+    # Given mail sent through the attacker's own SPF-valid domain, From: Alice; example.net has no DMARC record
+    result = inbox("alice@example.net", "hello", "fake", verdicts=ATTACKER_DOMAIN, envelope="bounce@attacker.example")
+    # Then it opens nothing in Alice's name and nothing is sent to her
     assert result == {"outcomes": ["dropped"]}
     assert _tickets_of(desk, desk.alice) == []
+    assert mails_to("alice@example.net") == []
+
+
+def test_spf_aligned_with_the_from_domain_is_trusted_without_dmarc(desk, inbox):
+    result = inbox("alice@example.net", "hello", "real", verdicts=ATTACKER_DOMAIN, envelope="bounce@mail.example.net")
+    assert result == {"outcomes": ["opened"]}
+
+
+def test_an_address_hidden_in_an_encoded_word_is_not_the_sender(desk, inbox):
+    # From: =?utf-8?B?<alice@example.net>?= <attacker@evil.example>: the name shows Alice, the address is not hers
+    raw = (b"From: =?utf-8?B?YWxpY2VAZXhhbXBsZS5uZXQ=?= <attacker@evil.example>\r\nTo: help@example.com\r\n"
+           b"Subject: refund\r\n\r\nRefund to my new card\r\n")
+    assert inbox("=?utf-8?B?YWxpY2VAZXhhbXBsZS5uZXQ=?= <attacker@evil.example>", raw=raw,
+                 envelope="attacker@evil.example") == {"outcomes": ["dropped"]}
+    assert _tickets_of(desk, desk.alice) == [] and mails_to("attacker@evil.example") == []
+
+
+def test_spam_and_mail_nobody_can_vouch_for_are_dropped_before_the_message_is_read(desk, inbox):
+    # Given no raw message in the bucket at all: reading it would fail the invocation
+    assert inbox("stranger@example.org", "win", store=False, verdicts={"spamVerdict": "FAIL"}) == \
+        {"outcomes": ["dropped"]}
+    assert inbox("stranger@example.org", "hi", store=False, verdicts={
+        "spfVerdict": "GRAY", "dkimVerdict": "GRAY", "dmarcVerdict": "GRAY"}) == {"outcomes": ["dropped"]}
+
+
+def test_automated_mail_from_a_customer_changes_nothing(desk, inbox):
+    ticket_id = desk.open(desk.alice, "first")["ticket"]["id"]
+    result = inbox("alice@example.net", f"Automatic reply: [{ticket_id}] Parcel", "I am away",
+                   headers={"Auto-Submitted": "auto-replied"})
+    assert result["outcomes"] != ["replied"] and result["outcomes"] != ["opened"]
+    _, detail = desk.call(desk.alice, "GET", f"/tickets/{ticket_id}")
+    assert [m["text"] for m in detail["messages"] if m["author"] == "customer"] == ["first"]
+    assert len(_tickets_of(desk, desk.alice)) == 1 and mails_to("alice@example.net") == []
+
+
+def test_a_message_over_ten_megabytes_is_not_read_and_stays_for_inspection(desk, inbox):
+    raw = b"From: alice@example.net\r\nTo: help@example.com\r\nSubject: big\r\n\r\n" + b"x" * (10 * 1024 * 1024)
+    assert inbox("alice@example.net", raw=raw) == {"outcomes": ["kept_too_large"]}
+    assert len(_raw_messages_in_bucket()) == 1 and _tickets_of(desk, desk.alice) == []
 
 
 def test_a_mail_asking_for_a_human_queues_the_ticket(desk, inbox):
@@ -148,6 +203,12 @@ def test_the_raw_message_is_deleted_once_processed(desk, inbox):
     assert _raw_messages_in_bucket() == []
     assert inbox("stranger@example.org", "win", "prize", verdicts={"spamVerdict": "FAIL"}) == {"outcomes": ["dropped"]}
     assert _raw_messages_in_bucket() == []
+    # And no non-current version or delete marker of it stays behind in the versioned bucket
+    from supportdesk.aws import client
+    from supportdesk.settings import get_settings
+
+    versions = client("s3").list_object_versions(Bucket=get_settings().mail_bucket, Prefix="inbound/")
+    assert versions.get("Versions", []) == [] and versions.get("DeleteMarkers", []) == []
 
 
 def test_the_raw_message_stays_when_processing_fails(desk, inbox):
@@ -163,3 +224,27 @@ def test_the_raw_message_stays_when_processing_fails(desk, inbox):
     # Then the raw message is still there to be processed again
     (key,) = _raw_messages_in_bucket()
     assert key.startswith("inbound/")
+
+
+def test_the_corpus_goes_through_the_function_without_a_failure(desk, inbox):
+    from tests.fixtures.mail.corpus import SAMPLES
+
+    # Given 40+ real-world-shaped messages from customers, strangers and machines
+    outcomes = {}
+    for sample in SAMPLES:
+        sender = parseaddr(next((line.split(b":", 1)[1].decode("utf-8", "replace") for line in sample.raw.splitlines()
+                                 if line.lower().startswith(b"from:")), ""))[1]
+        return_path = parseaddr(next((line.split(b":", 1)[1].decode("ascii", "replace")
+                                      for line in sample.raw.splitlines() if line.lower().startswith(b"return-path:")),
+                                     sender))[1]
+        # When SES delivers each (all verdicts PASS)
+        (outcomes[sample.name],) = inbox(sender, raw=sample.raw, envelope=return_path)["outcomes"]
+    # Then each became a ticket or reply, an answer to a stranger, or a logged drop; none failed the invocation
+    assert set(outcomes.values()) <= {"opened", "replied", "unknown_sender", "dropped", "dropped_rate_limited"}
+    assert {name for name, outcome in outcomes.items() if outcome == "opened"} >= {
+        "gb2312_label_carries_gbk", "mixed_html_then_plain_signature", "preamble_line_before_headers"}
+    # And machine-sent mail neither opened a ticket nor was answered
+    for sample in SAMPLES:
+        if sample.automated:
+            assert outcomes[sample.name] == "dropped", sample.name
+    assert _raw_messages_in_bucket() == []
