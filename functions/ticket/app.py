@@ -7,6 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportdesk.api import STAFF_ROLES, create_app, json_body, json_response, principal, request_body
+from supportdesk.inbound.wiring import quarantine_service
 from supportdesk.observability import logger, metrics
 from supportdesk.tickets import service as tickets
 from supportdesk.tickets.service import Caller
@@ -168,6 +169,32 @@ def agent_status() -> dict:
 def access_log(ticket_id: str) -> dict:
     staff = _staff(SUPERVISORS)
     return ticket_service().access_log(staff, ticket_id, tickets.parse_limit(_query("limit")), _query("cursor"))
+
+
+# ---- staff: e-mail held in quarantine -----------------------------------------------------------------------------
+
+
+@app.get(
+    "/agent/quarantine",
+    summary="Customers' e-mail held because the sender could not be authenticated (masked, kept 14 days)",
+    tags=["agent"],
+)
+def quarantine_list() -> dict:
+    return quarantine_service().list_held(_staff(), tickets.parse_limit(_query("limit")), _query("cursor"))
+
+
+@app.post(
+    "/agent/quarantine/<quarantine_id>/release",
+    summary="Release a held e-mail into the customer's tickets, as if trusted on arrival (audited)",
+    tags=["agent"],
+)
+def quarantine_release(quarantine_id: str) -> dict:
+    return quarantine_service().release(_staff(), quarantine_id)
+
+
+@app.post("/agent/quarantine/<quarantine_id>/discard", summary="Discard a held e-mail (audited)", tags=["agent"])
+def quarantine_discard(quarantine_id: str) -> dict:
+    return quarantine_service().discard(_staff(), quarantine_id)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -8,11 +8,17 @@ In order, each step cheaper than the next:
    DMARC pass, or SPF/DKIM pass aligned with the From domain).
 4. - a known customer whose From is trusted: a reply to their ticket when the subject carries its reference
      ([T-8K3Q2]), else a new ticket (category other), acknowledged by e-mail;
-   - a known customer whose From is not trusted, or automated mail (auto-reply, bounce, list) from a customer:
-     dropped with a log line for now (quarantine and notes are the next step of the e-mail channel);
+   - a known customer whose From is not trusted: quarantined (masked, 14 days) for staff to release or discard
+     (supportdesk.inbound.service), unless it is also automated, which is dropped with a log line;
+   - automated mail (auto-reply, bounce, list) from a customer about one of their tickets: a system note in that
+     ticket, which reopens nothing, queues nothing and is answered by nothing; without a ticket, a logged drop;
    - an unknown sender: nothing is stored; a polite auto-reply (zh-CN or en, guessed from the mail) asks them to
      sign up, unless the mail is automated or its From is not trusted (no backscatter to forged addresses, no
      mail loops), which is dropped with a log line.
+
+A reply finds its ticket by the [T-…] reference in the subject, else by In-Reply-To/References naming a mail we
+sent about a ticket (remembered by supportdesk.notify.guard). Automatic answers (acknowledgements, the reply to an
+unknown sender) go to one address at most once per 24 hours.
 
 The raw message is unmasked, so once the event is processed it is deleted, the version included (the bucket is
 versioned: a plain delete would leave a non-current copy for 7 days). A failure leaves it in place for Lambda's
@@ -24,11 +30,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportdesk import i18n, runtime
 from supportdesk.aws import client
-from supportdesk.errors import DomainError
+from supportdesk.errors import DomainError, NotFound
+from supportdesk.inbound.wiring import channel_notifier, mail_channel_store, quarantine_service
 from supportdesk.mail.auth import Verdicts, parse_authentication_results, sender_trust
 from supportdesk.mail.headers import parse_address
 from supportdesk.mail.parse import InboundMail, read_mail
 from supportdesk.notify.notifier import Recipient
+from supportdesk.tickets.references import normalize_reference
 from supportdesk.observability import audit, logger, mask_email, metrics
 from supportdesk.settings import get_settings
 from supportdesk.tickets.service import MAX_MESSAGE, MAX_SUBJECT, Caller
@@ -119,18 +127,51 @@ def handle_record(record: dict) -> tuple[str, str | None]:
         if not trust.trusted:
             return _drop(message_id, "unauthenticated_sender", trust=trust.reason), version_id
         return _unknown_sender(mail, message_id), version_id
-    if not trust.trusted:
-        return _drop(message_id, "unauthenticated_customer", trust=trust.reason), version_id
-    if mail.automated:
-        return _drop(message_id, "automated_from_customer", automated=mail.automated_reason), version_id
-
     language = i18n.normalize_language(account.language)
+    caller = Caller(account.account_id, "customer", language)
     subject = (mail.subject or i18n.message("ticket_email_no_subject", language))[:MAX_SUBJECT]
     body = (mail.body or mail.subject or i18n.message("ticket_email_no_subject", language))[:MAX_MESSAGE]
-    result = ticket_service().from_email(Caller(account.account_id, "customer", language), mail.reference, subject, body)
+    reference = mail.reference or _threaded_reference(mail)
+    if not trust.trusted:
+        if mail.automated:
+            return _drop(message_id, "automated_unauthenticated", automated=mail.automated_reason), version_id
+        quarantine_id = quarantine_service().hold(account.account_id, mail.sender, subject, body, reference,
+                                                  trust.reason)
+        logger.info("inbound mail quarantined", extra={"ses_message_id": message_id, "trust": trust.reason,
+                                                       "quarantine_id": quarantine_id})
+        return "quarantined", version_id
+    if mail.automated:
+        return _automated_note(caller, reference, mail, message_id), version_id
+    result = ticket_service().from_email(caller, reference, subject, body)
     metrics.add_metric(name="InboundEmails", unit="Count", value=1)
     audit("ticket_email_received", account_id=account.account_id, ticket_id=result["ticket_id"], action=result["action"])
     return result["action"], version_id
+
+
+def _threaded_reference(mail: InboundMail) -> str | None:
+    """The ticket of the mail this one answers, from In-Reply-To/References: SES's Message-ID is
+    <SES message id>@<region>.amazonses.com, and we remember the SES message id of each mail about a ticket."""
+    store = mail_channel_store()
+    for message_ref in mail.in_reply_to[:5]:
+        local, _, domain = message_ref.partition("@")
+        if not domain.lower().endswith("amazonses.com"):
+            continue
+        ticket_id = normalize_reference(store.ticket_of_sent(local))
+        if ticket_id:
+            return ticket_id
+    return None
+
+
+def _automated_note(caller: Caller, reference: str | None, mail: InboundMail, message_id: str) -> str:
+    if reference is None:
+        return _drop(message_id, "automated_from_customer_without_ticket", automated=mail.automated_reason)
+    try:
+        result = ticket_service().note_automated_mail(caller, reference, mail.body or mail.subject)
+    except NotFound:
+        return _drop(message_id, "automated_from_customer_other_ticket", automated=mail.automated_reason)
+    audit("ticket_email_automated_noted", account_id=caller.account_id, ticket_id=result["ticket_id"],
+          automated=mail.automated_reason)
+    return "noted"
 
 
 def _unknown_sender(mail: InboundMail, message_id: str) -> str:
@@ -140,7 +181,7 @@ def _unknown_sender(mail: InboundMail, message_id: str) -> str:
     own = {a.lower() for a in (settings.mail_from, settings.support_inbox) if a}
     if mail.sender.lower() in own:
         return _drop(message_id, "own_address")
-    runtime.notifier().send(
+    channel_notifier().send(  # at most once a day per address (supportdesk.notify.guard)
         Recipient("email", mail.sender, mail.language),
         "ticket_email_unknown_sender",
         {"subject": mail.subject or i18n.message("ticket_email_no_subject", mail.language),

@@ -136,8 +136,8 @@ ATTACKER_DOMAIN = {"spfVerdict": "PASS", "dkimVerdict": "GRAY", "dmarcVerdict": 
 def test_forged_mail_in_a_customers_name_is_not_added_to_their_tickets(desk, inbox):
     # Given mail sent through the attacker's own SPF-valid domain, From: Alice; example.net has no DMARC record
     result = inbox("alice@example.net", "hello", "fake", verdicts=ATTACKER_DOMAIN, envelope="bounce@attacker.example")
-    # Then it opens nothing in Alice's name and nothing is sent to her
-    assert result == {"outcomes": ["dropped"]}
+    # Then it opens nothing in Alice's name and nothing is sent to her: it waits in quarantine for staff
+    assert result == {"outcomes": ["quarantined"]}
     assert _tickets_of(desk, desk.alice) == []
     assert mails_to("alice@example.net") == []
 
@@ -168,7 +168,7 @@ def test_automated_mail_from_a_customer_changes_nothing(desk, inbox):
     ticket_id = desk.open(desk.alice, "first")["ticket"]["id"]
     result = inbox("alice@example.net", f"Automatic reply: [{ticket_id}] Parcel", "I am away",
                    headers={"Auto-Submitted": "auto-replied"})
-    assert result["outcomes"] != ["replied"] and result["outcomes"] != ["opened"]
+    assert result == {"outcomes": ["noted"]}
     _, detail = desk.call(desk.alice, "GET", f"/tickets/{ticket_id}")
     assert [m["text"] for m in detail["messages"] if m["author"] == "customer"] == ["first"]
     assert len(_tickets_of(desk, desk.alice)) == 1 and mails_to("alice@example.net") == []
@@ -240,11 +240,117 @@ def test_the_corpus_goes_through_the_function_without_a_failure(desk, inbox):
         # When SES delivers each (all verdicts PASS)
         (outcomes[sample.name],) = inbox(sender, raw=sample.raw, envelope=return_path)["outcomes"]
     # Then each became a ticket or reply, an answer to a stranger, or a logged drop; none failed the invocation
-    assert set(outcomes.values()) <= {"opened", "replied", "unknown_sender", "dropped", "dropped_rate_limited"}
+    assert set(outcomes.values()) <= {"opened", "replied", "unknown_sender", "dropped", "dropped_rate_limited",
+                                      "noted", "quarantined"}
     assert {name for name, outcome in outcomes.items() if outcome == "opened"} >= {
         "gb2312_label_carries_gbk", "mixed_html_then_plain_signature", "preamble_line_before_headers"}
     # And machine-sent mail neither opened a ticket nor was answered
     for sample in SAMPLES:
         if sample.automated:
-            assert outcomes[sample.name] == "dropped", sample.name
+            assert outcomes[sample.name] in ("dropped", "noted"), sample.name
     assert _raw_messages_in_bucket() == []
+
+
+# ---- phase 2: quarantine, automated mail as notes, automatic answers, threading --------------------------------
+
+def _held(desk):
+    status, body = desk.call(desk.agent, "GET", "/agent/quarantine")
+    assert status == 200, body
+    return body["quarantine"]
+
+
+def test_a_forged_mail_in_a_customers_name_is_held_masked_then_released_by_staff(desk, inbox):
+    # Given a mail in Alice's name through an attacker's SPF-valid domain, with a card number in it
+    result = inbox("alice@example.net", "Refund", "Refund to 4111 1111 1111 1111 please", verdicts=ATTACKER_DOMAIN,
+                   envelope="bounce@attacker.example")
+    # Then it is held, not turned into a ticket, and nothing is sent to anyone
+    assert result == {"outcomes": ["quarantined"]}
+    assert _tickets_of(desk, desk.alice) == [] and mails_to("alice@example.net") == []
+    (held,) = _held(desk)
+    assert held["customer_id"] == desk.alice.account_id and held["reason"] == "not_aligned_with_from"
+    assert "1111 1111 1111" not in held["text"] and held["sender"] != "alice@example.net"
+    # And customers cannot see the quarantine
+    assert desk.call(desk.alice, "GET", "/agent/quarantine")[0] == 403
+    # When an agent releases it
+    status, released = desk.call(desk.agent, "POST", f"/agent/quarantine/{held['id']}/release")
+    # Then it becomes Alice's ticket, acknowledged, and the release is in the audit trail
+    assert status == 200 and released["action"] == "opened"
+    (ticket,) = _tickets_of(desk, desk.alice)
+    assert ticket["id"] == released["ticket_id"] and len(mails_to("alice@example.net")) == 1
+    assert _held(desk) == []
+    assert desk.call(desk.agent, "POST", f"/agent/quarantine/{held['id']}/release")[0] == 404
+    from supportdesk.dal.tickets import TicketAuditModel
+
+    assert [e.action for e in TicketAuditModel.query(held["id"])] == ["quarantine_release"]
+
+
+def test_a_held_mail_can_be_discarded_and_only_once(desk, inbox):
+    inbox("alice@example.net", "hello", "fake", verdicts=ATTACKER_DOMAIN, envelope="bounce@attacker.example")
+    (held,) = _held(desk)
+    assert desk.call(desk.agent, "POST", f"/agent/quarantine/{held['id']}/discard") == (200, {"discarded": held["id"]})
+    assert desk.call(desk.agent, "POST", f"/agent/quarantine/{held['id']}/discard")[0] == 404
+    assert _held(desk) == [] and _tickets_of(desk, desk.alice) == []
+
+
+def test_concurrent_releases_of_one_mail_open_one_ticket(desk, inbox):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.integration.ticket_desk import serialized_dynamodb
+
+    inbox("alice@example.net", "Parcel", "where?", verdicts=ATTACKER_DOMAIN, envelope="bounce@attacker.example")
+    (held,) = _held(desk)
+    with serialized_dynamodb(), ThreadPoolExecutor(4) as pool:
+        statuses = sorted(s for s, _ in pool.map(
+            lambda _: desk.call(desk.agent, "POST", f"/agent/quarantine/{held['id']}/release"), range(4)))
+    assert statuses.count(200) == 1 and set(statuses) <= {200, 404, 409}
+    assert len(_tickets_of(desk, desk.alice)) == 1
+
+
+def test_an_out_of_office_answering_an_agent_changes_nothing(desk, inbox):
+    # Given Alice's ticket, answered by an agent and resolved
+    ticket_id = desk.open(desk.alice, "first")["ticket"]["id"]
+    desk.call(desk.alice, "POST", f"/tickets/{ticket_id}/handoff")
+    desk.call(desk.agent, "PUT", "/agent/status", {"online": True})
+    assert desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/claim")[0] == 200
+    desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/messages", {"message": "It has shipped."})
+    assert desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/resolve")[0] == 200
+    mails_before = len(mails_to("alice@example.net"))
+    # When her out-of-office answers the agent's mail
+    result = inbox("alice@example.net", f"Automatic reply: [{ticket_id}] Parcel", "I am away until Monday.",
+                   headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"})
+    # Then it is a note in the ticket, which stays resolved, and nobody is mailed
+    assert result == {"outcomes": ["noted"]}
+    _, detail = desk.call(desk.alice, "GET", f"/tickets/{ticket_id}")
+    assert detail["ticket"]["status"] == "resolved"
+    assert detail["messages"][-1]["author"] == "system" and "I am away until Monday." in detail["messages"][-1]["text"]
+    assert len(mails_to("alice@example.net")) == mails_before and len(_tickets_of(desk, desk.alice)) == 1
+
+
+def test_an_out_of_office_without_a_reference_opens_nothing(desk, inbox):
+    assert inbox("alice@example.net", "Out of office", "Away", headers={"Auto-Submitted": "auto-replied"}) == \
+        {"outcomes": ["dropped"]}
+    assert _tickets_of(desk, desk.alice) == [] and mails_to("alice@example.net") == []
+
+
+def test_an_unknown_sender_gets_one_automatic_answer_a_day(desk, inbox):
+    for _ in range(3):
+        assert inbox("stranger@example.org", "hello", "anyone?") == {"outcomes": ["unknown_sender"]}
+    assert len(mails_to("stranger@example.org")) == 1
+    desk.clock.advance(hours=24, seconds=1)
+    inbox("stranger@example.org", "hello", "anyone?")
+    assert len(mails_to("stranger@example.org")) == 2
+
+
+def test_a_reply_that_lost_the_reference_threads_by_in_reply_to(desk, inbox):
+    # Given the acknowledgement we mailed for Alice's ticket
+    inbox("alice@example.net", "Parcel", "Where is it?")
+    (ticket,) = _tickets_of(desk, desk.alice)
+    (ack,) = mails_to("alice@example.net")
+    # When she answers it from a client that dropped the [T-…] from the subject
+    result = inbox("alice@example.net", "Re: your message", "Still waiting",
+                   headers={"In-Reply-To": f"<{ack.id}@email.amazonses.com>"})
+    # Then her answer is in that ticket
+    assert result == {"outcomes": ["replied"]}
+    _, detail = desk.call(desk.alice, "GET", f"/tickets/{ticket['id']}")
+    assert [m["text"] for m in detail["messages"] if m["author"] == "customer"] == ["Where is it?", "Still waiting"]
+

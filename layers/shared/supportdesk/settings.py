@@ -28,6 +28,7 @@ class Settings:
     ticket_messages_table: str = ""
     ticket_queue_table: str = ""
     ticket_audit_table: str = ""
+    mail_channel_table: str = ""
     # Secrets and identity
     token_secret_id: str = ""
     token_ttl_seconds: int = 3600
@@ -73,6 +74,7 @@ _ENV = {
     "ticket_messages_table": "TICKET_MESSAGES_TABLE",
     "ticket_queue_table": "TICKET_QUEUE_TABLE",
     "ticket_audit_table": "TICKET_AUDIT_TABLE",
+    "mail_channel_table": "MAIL_CHANNEL_TABLE",
     "token_secret_id": "TOKEN_SECRET_ID",
     "token_ttl_seconds": "TOKEN_TTL_SECONDS",
     "token_issuer": "TOKEN_ISSUER",

@@ -257,8 +257,9 @@ def read_mail(raw: bytes | Message) -> InboundMail:
                     defects.append(f"sender_from_{name.lower()}")
     subject = decode_header(_header(message, "Subject"))
     reason = automated_reason(message, sender, subject)
-    references = _message_ids(_header(message, "In-Reply-To")) + tuple(reversed(_message_ids(
-        _header(message, "References"))))
+    # decode_header: some libraries (Python's own email package among them) fold a long msg-id into encoded words
+    references = _message_ids(decode_header(_header(message, "In-Reply-To"))) + tuple(reversed(_message_ids(
+        decode_header(_header(message, "References")))))
     return InboundMail(
         sender=sender.address,
         subject=subject,
@@ -267,7 +268,7 @@ def read_mail(raw: bytes | Message) -> InboundMail:
         automated=bool(reason),
         language=guess_language(subject, body),
         sender_spoof_suspect=suspect,
-        message_id=next(iter(_message_ids(_header(message, "Message-ID"))), ""),
+        message_id=next(iter(_message_ids(decode_header(_header(message, "Message-ID")))), ""),
         in_reply_to=tuple(dict.fromkeys(references)),
         automated_reason=reason,
         defects=tuple(defects),

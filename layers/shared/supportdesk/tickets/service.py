@@ -642,6 +642,24 @@ class TicketService:
         }
 
     # ---- e-mail ------------------------------------------------------------------------------------------
+    def note_automated_mail(self, caller: Caller, ticket_id: str, text: str) -> dict:
+        """Automated mail (an out-of-office, a bounce) from the customer's address about their ticket: kept as a
+        system note so staff see it, but it reopens nothing, queues nothing and nobody is notified. NotFound when
+        the ticket is not the caller's."""
+        now = self.clock.now()
+        safe, _ = self._masked(text[:MAX_COMMENT])
+        for _ in range(STATE_RETRIES):
+            ticket = self._customer_ticket(caller, ticket_id)
+            note = self._note("automated_mail", ticket.language, now, text=safe)
+            try:
+                ticket = self.store.append(ticket, [note], now, ticket.status)
+                break
+            except StatusChanged:
+                continue
+        else:
+            raise Conflict("ticket_busy")
+        return {"action": "noted", "ticket_id": ticket.ticket_id}
+
     def from_email(self, caller: Caller, reference: str | None, subject: str, body: str) -> dict:
         """An e-mail from a known customer: a reply to their ticket when the subject names one of theirs,
         otherwise a new ticket (category other), acknowledged by e-mail with its reference."""

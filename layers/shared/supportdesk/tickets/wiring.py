@@ -6,6 +6,12 @@ from supportdesk.runtime import component
 from supportdesk.settings import get_settings
 
 
+def channel_notifier():
+    from supportdesk.inbound.wiring import channel_notifier as build
+
+    return build()
+
+
 @component
 def ticket_store():
     from supportdesk.tickets.repository import DynamoTicketStore
@@ -37,7 +43,7 @@ def ticket_service():
         store=ticket_store(),
         orders=order_lookup(),
         accounts=runtime.account_repository(),
-        notifier=runtime.notifier(),
+        notifier=channel_notifier(),  # one automatic answer a day per address; sent mail remembered per ticket
         clock=runtime.clock(),
         hours=business_hours(),
         mask=mask_sensitive,

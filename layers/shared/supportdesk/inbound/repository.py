@@ -1,0 +1,122 @@
+"""Storage of the e-mail channel (MailChannelTable, see supportdesk.dal.mail_channel). The port is what the
+services need; DynamoMailChannelStore is the adapter, one key-based call per method, state changes conditioned so
+that two staff members cannot both release one mail and two mails cannot both earn an automatic answer."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from typing import Protocol
+
+from supportdesk.inbound.model import HeldMail
+
+QUARANTINE = "quarantine"
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def address_key(address: str) -> str:
+    """Addresses are kept as hashes where only equality matters."""
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:32]
+
+
+class MailChannelStore(Protocol):
+    def hold(self, mail: HeldMail) -> None: ...
+
+    def held(self, quarantine_id: str, now: int) -> HeldMail | None: ...
+
+    def held_mail(self, limit: int, cursor: str | None, now: int) -> tuple[list[HeldMail], str | None]: ...
+
+    def take(self, quarantine_id: str, staff_id: str, now: int) -> HeldMail | None:
+        """Mark the mail as being handled by `staff_id` unless someone else already is (or it expired); the
+        mail as it was, or None when another request won."""
+
+    def untake(self, quarantine_id: str) -> None: ...
+
+    def forget(self, quarantine_id: str) -> None: ...
+
+    def remember_sent(self, ses_message_id: str, ticket_id: str, expires_at: int) -> None: ...
+
+    def ticket_of_sent(self, ses_message_id: str) -> str | None: ...
+
+    def claim_answer(self, address: str, now: int, until: int) -> bool:
+        """True (and remembered until `until`) when `address` got no automatic answer that is still remembered."""
+
+
+class DynamoMailChannelStore:
+    def hold(self, mail: HeldMail) -> None:
+        from supportdesk.dal.mail_channel import MailChannelModel
+
+        MailChannelModel(QUARANTINE, mail.quarantine_id, customer_id=mail.customer_id, sender=mail.sender,
+                         subject=mail.subject, body=mail.body, reference=mail.reference, reason=mail.reason,
+                         received_at=_stamp(mail.received_at), expires_at=mail.expires_at).save()
+
+    @staticmethod
+    def _held(item) -> HeldMail:
+        return HeldMail(item.sk, item.customer_id, item.sender or "", item.subject or "", item.body or "",
+                        item.reference, item.reason or "", _time(item.received_at), int(item.expires_at))
+
+    def held(self, quarantine_id: str, now: int) -> HeldMail | None:
+        from supportdesk.dal.mail_channel import MailChannelModel
+
+        try:
+            item = MailChannelModel.get(QUARANTINE, quarantine_id, consistent_read=True)
+        except MailChannelModel.DoesNotExist:
+            return None
+        return self._held(item) if int(item.expires_at or 0) > now else None  # TTL deletes lazily
+
+    def held_mail(self, limit: int, cursor: str | None, now: int) -> tuple[list[HeldMail], str | None]:
+        from supportdesk.dal.cursors import decode_cursor, encode_cursor
+        from supportdesk.dal.mail_channel import MailChannelModel as M
+
+        position = decode_cursor(cursor, ("sk",))
+        start = {"pk": {"S": QUARANTINE}, "sk": {"S": position["sk"]}} if position else None
+        result = M.query(QUARANTINE, scan_index_forward=False, limit=limit, last_evaluated_key=start,
+                         filter_condition=M.expires_at > now)
+        items = [self._held(item) for item in result]
+        last = result.last_evaluated_key
+        return items, encode_cursor({"sk": last["sk"]["S"]} if last else None)
+
+    def take(self, quarantine_id: str, staff_id: str, now: int) -> HeldMail | None:
+        from supportdesk.dal.mail_channel import MailChannelModel as M
+        from supportdesk.dal.transactions import conditional_update
+
+        item = M(QUARANTINE, quarantine_id)
+        taken = conditional_update(item, [M.handled_by.set(staff_id)],
+                                   M.pk.exists() & M.handled_by.does_not_exist() & (M.expires_at > now))
+        return self._held(item) if taken else None
+
+    def untake(self, quarantine_id: str) -> None:
+        from supportdesk.dal.mail_channel import MailChannelModel as M
+
+        M(QUARANTINE, quarantine_id).update(actions=[M.handled_by.remove()], condition=M.pk.exists())
+
+    def forget(self, quarantine_id: str) -> None:
+        from supportdesk.dal.mail_channel import MailChannelModel
+
+        MailChannelModel(QUARANTINE, quarantine_id).delete()
+
+    def remember_sent(self, ses_message_id: str, ticket_id: str, expires_at: int) -> None:
+        from supportdesk.dal.mail_channel import MailChannelModel
+
+        MailChannelModel(f"sent#{ses_message_id}", "-", ticket_id=ticket_id, expires_at=expires_at).save()
+
+    def ticket_of_sent(self, ses_message_id: str) -> str | None:
+        from supportdesk.dal.mail_channel import MailChannelModel
+
+        try:
+            return MailChannelModel.get(f"sent#{ses_message_id}", "-").ticket_id
+        except MailChannelModel.DoesNotExist:
+            return None
+
+    def claim_answer(self, address: str, now: int, until: int) -> bool:
+        from supportdesk.dal.mail_channel import MailChannelModel as M
+        from supportdesk.dal.transactions import conditional_put
+
+        return conditional_put(M(f"answered#{address_key(address)}", "-", expires_at=until),
+                               M.pk.does_not_exist() | (M.expires_at <= now))

@@ -1,0 +1,47 @@
+"""Adapters of the e-mail channel, built once per container on first use (supportdesk.runtime.component)."""
+from __future__ import annotations
+
+from supportdesk import runtime
+from supportdesk.runtime import component
+
+
+@component
+def mail_channel_store():
+    from supportdesk.inbound.repository import DynamoMailChannelStore
+
+    return DynamoMailChannelStore()
+
+
+@component
+def channel_notifier():
+    """runtime.notifier() with the channel's rules: one automatic answer per address per day, sent mail
+    remembered per ticket for threading (supportdesk.notify.guard)."""
+    from supportdesk.notify.guard import MailChannelNotifier
+
+    return MailChannelNotifier(runtime.notifier(), mail_channel_store(), runtime.clock())
+
+
+def _audit_trail(subject_id: str, staff, action: str, at) -> None:
+    from supportdesk.tickets.repository import Access
+    from supportdesk.tickets.wiring import ticket_store
+
+    ticket_store().record_access(Access(subject_id, staff.account_id, staff.role, action, at))
+
+
+def _deliver(customer_id: str, reference: str | None, subject: str, body: str) -> dict:
+    """A released mail goes through the same ticket service call as trusted mail on arrival."""
+    from supportdesk import i18n
+    from supportdesk.tickets.service import Caller
+    from supportdesk.tickets.wiring import ticket_service
+
+    account = runtime.account_repository().get(customer_id)
+    language = i18n.normalize_language(getattr(account, "language", None))
+    return ticket_service().from_email(Caller(customer_id, "customer", language), reference, subject, body)
+
+
+@component
+def quarantine_service():
+    from supportdesk.inbound.service import QuarantineService
+    from supportdesk.tickets.masking import mask_sensitive
+
+    return QuarantineService(mail_channel_store(), runtime.clock(), mask_sensitive, _deliver, _audit_trail)

@@ -1,0 +1,41 @@
+"""The e-mail channel's rules for mail we send, around any Notifier:
+
+- an automatic answer (AUTO_ANSWERS: the acknowledgement of a mailed ticket, the reply to an unknown sender) goes
+  to one address at most once per 24 hours, so that a mail loop or a flood of forged senders gets one answer a day
+  and not one per message;
+- the SES message id of every mail about a ticket is remembered with the ticket, so a reply whose subject lost
+  the [T-…] reference still threads by its In-Reply-To/References.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from supportdesk.clock import Clock
+from supportdesk.inbound.model import ANSWER_INTERVAL, THREAD_DAYS
+from supportdesk.inbound.repository import MailChannelStore
+from supportdesk.notify.notifier import AUTO_ANSWERS, Notifier, Recipient
+from supportdesk.observability import logger, mask_login, metrics
+
+
+@dataclass
+class MailChannelNotifier:
+    inner: Notifier
+    store: MailChannelStore
+    clock: Clock
+
+    def send(self, recipient: Recipient, template: str, context: dict) -> str | None:
+        now = int(self.clock.now().timestamp())
+        if recipient.channel == "email" and template in AUTO_ANSWERS:
+            if not self.store.claim_answer(recipient.address, now, now + int(ANSWER_INTERVAL.total_seconds())):
+                logger.info("automatic answer not sent: one already went to this address within 24 hours",
+                            extra={"template": template, "to": mask_login(recipient.address)})
+                metrics.add_metric(name="AutomaticAnswersSuppressed", unit="Count", value=1)
+                return None
+        message_id = self.inner.send(recipient, template, context)
+        reference = context.get("reference")
+        if message_id and recipient.channel == "email" and reference:
+            try:
+                self.store.remember_sent(message_id, str(reference), now + THREAD_DAYS * 86400)
+            except Exception:  # noqa: BLE001 - the mail is sent; a reply then threads by its subject only
+                logger.exception("sent mail not remembered for threading", extra={"ticket_id": reference})
+        return message_id
