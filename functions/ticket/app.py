@@ -7,7 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportdesk.api import STAFF_ROLES, create_app, json_body, json_response, principal, request_body
-from supportdesk.inbound.wiring import quarantine_service
+from supportdesk.inbound.wiring import attachment_service, quarantine_service
 from supportdesk.observability import logger, metrics
 from supportdesk.tickets import service as tickets
 from supportdesk.tickets.service import Caller
@@ -169,6 +169,37 @@ def agent_status() -> dict:
 def access_log(ticket_id: str) -> dict:
     staff = _staff(SUPERVISORS)
     return ticket_service().access_log(staff, ticket_id, tickets.parse_limit(_query("limit")), _query("cursor"))
+
+
+# ---- attachments (kept from customers' e-mail) ------------------------------------------------------------------
+
+
+@app.get("/tickets/<ticket_id>/attachments", summary="Files the customer sent with their e-mail", tags=["tickets"])
+def list_attachments(ticket_id: str) -> dict:
+    return attachment_service().list_for_customer(_customer(), ticket_id)
+
+
+@app.get(
+    "/tickets/<ticket_id>/attachments/<attachment_id>",
+    summary="A 5-minute download link for one attachment",
+    tags=["tickets"],
+)
+def download_attachment(ticket_id: str, attachment_id: str) -> dict:
+    return attachment_service().download_for_customer(_customer(), ticket_id, attachment_id)
+
+
+@app.get("/agent/tickets/<ticket_id>/attachments", summary="A ticket's attachments, for staff", tags=["agent"])
+def staff_attachments(ticket_id: str) -> dict:
+    return attachment_service().list_for_staff(_staff(), ticket_id)
+
+
+@app.get(
+    "/agent/tickets/<ticket_id>/attachments/<attachment_id>",
+    summary="A 5-minute download link for one attachment (audited)",
+    tags=["agent"],
+)
+def staff_download_attachment(ticket_id: str, attachment_id: str) -> dict:
+    return attachment_service().download_for_staff(_staff(), ticket_id, attachment_id)
 
 
 # ---- staff: e-mail held in quarantine -----------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from supportdesk import i18n, runtime
 from supportdesk.aws import client
 from supportdesk.errors import DomainError, NotFound
-from supportdesk.inbound.wiring import channel_notifier, mail_channel_store, quarantine_service
+from supportdesk.inbound.wiring import attachment_service, channel_notifier, mail_channel_store, quarantine_service
 from supportdesk.mail.auth import Verdicts, parse_authentication_results, sender_trust
 from supportdesk.mail.headers import parse_address
 from supportdesk.mail.parse import InboundMail, read_mail
@@ -143,9 +143,22 @@ def handle_record(record: dict) -> tuple[str, str | None]:
     if mail.automated:
         return _automated_note(caller, reference, mail, message_id), version_id
     result = ticket_service().from_email(caller, reference, subject, body)
+    if mail.attachments and result["action"] in ("opened", "replied"):
+        _keep_attachments(caller, result["ticket_id"], mail)
     metrics.add_metric(name="InboundEmails", unit="Count", value=1)
     audit("ticket_email_received", account_id=account.account_id, ticket_id=result["ticket_id"], action=result["action"])
     return result["action"], version_id
+
+
+def _keep_attachments(caller: Caller, ticket_id: str, mail: InboundMail) -> None:
+    """Accepted attachments go to S3 with the ticket; refused ones (dangerous, too large, too many) are named in a
+    note. A failure here fails the invocation after the message was written: Lambda's retry then writes the
+    message again, which is the lesser harm than losing a customer's voucher, and the raw mail stays for the DLQ."""
+    attachment_service().keep(ticket_id, mail.attachments)
+    refused = [a.filename for a in mail.attachments if a.refused]
+    if refused:
+        ticket_service().note_refused_attachments(caller, ticket_id, refused)
+        metrics.add_metric(name="InboundAttachmentsRefused", unit="Count", value=len(refused))
 
 
 def _threaded_reference(mail: InboundMail) -> str | None:

@@ -354,3 +354,42 @@ def test_a_reply_that_lost_the_reference_threads_by_in_reply_to(desk, inbox):
     _, detail = desk.call(desk.alice, "GET", f"/tickets/{ticket['id']}")
     assert [m["text"] for m in detail["messages"] if m["author"] == "customer"] == ["Where is it?", "Still waiting"]
 
+
+
+def test_attachments_are_kept_with_the_ticket_and_dangerous_ones_refused_with_a_note(desk, inbox):
+    from urllib.parse import parse_qs, urlparse
+
+    from supportdesk.aws import client
+    from supportdesk.dal.tickets import TicketAuditModel
+    from supportdesk.settings import get_settings
+    from tests.fixtures.mail.corpus import common, message, multipart, part
+
+    # Given Alice mails a payment voucher named in Chinese (RFC 2231) and a program
+    raw = message(common("<alice@example.net>", "Payment dispute", "att"), multipart(
+        "a", part("text/plain; charset=utf-8", "附件是支付凭证。".encode()),
+        part("application/pdf", __import__("base64").encodebytes(b"%PDF-1.4 voucher"), "base64",
+             "attachment; filename*=utf-8''%E6%94%AF%E4%BB%98%E5%87%AD%E8%AF%81.pdf"),
+        part("application/octet-stream", b"MZ", "8bit", "attachment; filename=\"invoice.pdf.exe\"")),
+        "multipart/mixed; boundary=\"a\"")
+    assert inbox("alice@example.net", raw=raw) == {"outcomes": ["opened"]}
+    (ticket,) = _tickets_of(desk, desk.alice)
+    # Then the voucher is listed with the ticket, and the program is named in a note
+    status, listing = desk.call(desk.alice, "GET", f"/tickets/{ticket['id']}/attachments")
+    assert status == 200
+    (voucher,) = listing["attachments"]
+    assert voucher["filename"] == "支付凭证.pdf" and voucher["size"] == len(b"%PDF-1.4 voucher")
+    _, detail = desk.call(desk.alice, "GET", f"/tickets/{ticket['id']}")
+    assert any("invoice.pdf.exe" in m["text"] for m in detail["messages"] if m["author"] == "system")
+    # And Alice gets a short-lived link that forces a download of exactly that file
+    status, link = desk.call(desk.alice, "GET", f"/tickets/{ticket['id']}/attachments/{voucher['id']}")
+    assert status == 200 and link["expires_in"] == 300
+    query = parse_qs(urlparse(link["url"]).query)
+    assert query["response-content-disposition"][0].startswith("attachment;")
+    path = urlparse(link["url"]).path.lstrip("/")
+    key = path[path.index("attachments/"):]
+    stored = client("s3").get_object(Bucket=get_settings().mail_bucket, Key=key)
+    assert stored["Body"].read() == b"%PDF-1.4 voucher" and stored.get("ServerSideEncryption") == "AES256"
+    # And nobody else's customer reaches it; a staff download is audited
+    assert desk.call(desk.bob, "GET", f"/tickets/{ticket['id']}/attachments/{voucher['id']}")[0] == 404
+    assert desk.call(desk.agent, "GET", f"/agent/tickets/{ticket['id']}/attachments/{voucher['id']}")[0] == 200
+    assert "attachment_download" in [e.action for e in TicketAuditModel.query(ticket["id"])]

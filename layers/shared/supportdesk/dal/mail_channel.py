@@ -6,6 +6,8 @@ remember between messages, one item group per partition key, all expiring throug
 - pk "sent#<SES message id>", sk "-": a mail we sent about a ticket, so that a reply which lost the [T-…]
   reference threads by In-Reply-To/References (180 days).
 - pk "answered#<hash of the address>", sk "-": when we last answered an address automatically (24 hours).
+- pk "attachments#<ticket>", sk <attachment id>: an attachment kept with a ticket; the bytes are in the MailBucket (supportdesk.inbound.attachments). No TTL: they go
+  with the ticket.
 """
 from __future__ import annotations
 
@@ -31,5 +33,8 @@ class MailChannelModel(Model):
     reason = UnicodeAttribute(null=True)
     received_at = UnicodeAttribute(null=True)
     handled_by = UnicodeAttribute(null=True)  # set while a staff member releases or discards it
-    # sent
+    # sent, attachments
     ticket_id = UnicodeAttribute(null=True)
+    size = NumberAttribute(null=True)
+    filename = UnicodeAttribute(null=True)
+    content_type = UnicodeAttribute(null=True)

@@ -7,6 +7,7 @@ import hashlib
 from datetime import datetime, timezone
 from typing import Protocol
 
+from supportdesk.inbound.attachments import StoredAttachment
 from supportdesk.inbound.model import HeldMail
 
 QUARANTINE = "quarantine"
@@ -120,3 +121,18 @@ class DynamoMailChannelStore:
 
         return conditional_put(M(f"answered#{address_key(address)}", "-", expires_at=until),
                                M.pk.does_not_exist() | (M.expires_at <= now))
+
+    def add_attachment(self, attachment: StoredAttachment) -> None:
+        from supportdesk.dal.mail_channel import MailChannelModel
+
+        MailChannelModel(f"attachments#{attachment.ticket_id}", attachment.attachment_id, ticket_id=attachment.ticket_id,
+                         filename=attachment.filename, content_type=attachment.content_type, size=attachment.size,
+                         received_at=_stamp(attachment.received_at)).save()
+
+    def attachments(self, ticket_id: str) -> list[StoredAttachment]:
+        from supportdesk.dal.mail_channel import MailChannelModel
+
+        return [StoredAttachment(item.sk, ticket_id, item.filename or "attachment", item.content_type or "",
+                                 int(item.size or 0),
+                                 _time(item.received_at))
+                for item in MailChannelModel.query(f"attachments#{ticket_id}", limit=200)]

@@ -45,3 +45,13 @@ def quarantine_service():
     from supportdesk.tickets.masking import mask_sensitive
 
     return QuarantineService(mail_channel_store(), runtime.clock(), mask_sensitive, _deliver, _audit_trail)
+
+
+@component
+def attachment_service():
+    from supportdesk.inbound.attachments import AttachmentService, S3Blobs
+    from supportdesk.settings import get_settings
+    from supportdesk.tickets.wiring import ticket_store
+
+    return AttachmentService(mail_channel_store(), S3Blobs(get_settings().require("mail_bucket")), ticket_store(),
+                             runtime.clock(), _audit_trail)

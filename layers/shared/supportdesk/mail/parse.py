@@ -62,6 +62,31 @@ _AUTO_REPLY_SUBJECT = re.compile(
 _DISPLAYABLE = ("text/plain", "text/html")
 
 
+MAX_ATTACHMENTS = 10  # kept per mail; the rest are refused with a note
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# Refused whatever they claim to be: programs, scripts, web pages (they run in a browser from our domain),
+# macro-enabled Office files, disk images and shortcuts.
+DANGEROUS_EXTENSIONS = frozenset({
+    "exe", "com", "bat", "cmd", "scr", "pif", "cpl", "dll", "msi", "msp", "msc", "jar", "js", "jse", "vbs", "vbe",
+    "wsf", "wsh", "ps1", "psm1", "hta", "html", "htm", "shtml", "xhtml", "svg", "mht", "mhtml", "lnk", "reg", "sh",
+    "py", "php", "pl", "rb", "apk", "app", "dmg", "iso", "img", "vhd", "docm", "xlsm", "pptm", "dotm", "xlam",
+    "scf", "url", "inf", "gadget", "application", "chm",
+})
+DANGEROUS_TYPES = frozenset({
+    "text/html", "application/xhtml+xml", "image/svg+xml", "application/javascript", "text/javascript",
+    "application/x-msdownload", "application/x-msdos-program", "application/x-sh", "application/x-executable",
+    "application/hta", "application/java-archive", "application/vnd.microsoft.portable-executable",
+})
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str  # decoded (RFC 2231 and RFC 2047), without any path
+    content_type: str
+    data: bytes  # empty when refused
+    refused: str = ""  # "", "dangerous_type", "too_large", "too_many"
+
+
 @dataclass(frozen=True)
 class InboundMail:
     sender: str  # the From address (else Reply-To, else Sender), from the raw addr-spec; "" when there is none
@@ -75,6 +100,7 @@ class InboundMail:
     in_reply_to: tuple[str, ...] = ()  # Message-IDs from In-Reply-To and References, nearest first
     automated_reason: str = ""
     defects: tuple[str, ...] = field(default_factory=tuple)  # what was repaired or given up while reading
+    attachments: tuple[Attachment, ...] = ()
 
 
 def guess_language(*texts: str) -> str:
@@ -161,6 +187,57 @@ def _choose(part: Message, depth: int, budget: list[int]) -> list[Message]:
     return chosen
 
 
+def _filename(part: Message) -> str:
+    raw = part.get_param("filename", header="content-disposition") or part.get_param("name")
+    if isinstance(raw, tuple):  # RFC 2231: (charset, language, %-decoded text as latin-1)
+        charset, _, value = raw
+        name = decode_text(value.encode("latin-1", "replace"), charset or "utf-8")
+    else:
+        name = decode_header(str(raw or ""))  # RFC 2047 in a parameter: not standard, but what many clients send
+    name = re.split(r"[\\/]", name)[-1].strip().strip(".")
+    return re.sub(r"[\x00-\x1f\x7f]", "", name)[:200]
+
+
+def is_dangerous(filename: str, content_type: str) -> bool:
+    extensions = [e.lower() for e in filename.split(".")[1:]]
+    return content_type.lower() in DANGEROUS_TYPES or any(e in DANGEROUS_EXTENSIONS for e in extensions[-2:])
+
+
+def attachments_of(message: Message, body_parts: list[Message]) -> tuple[Attachment, ...]:
+    """Every leaf part that is not a chosen body part and has a file name or is marked as an attachment, decoded;
+    dangerous types, oversized ones and those beyond MAX_ATTACHMENTS come back refused, without their bytes."""
+    found: list[Attachment] = []
+    stack, seen = [(message, 0)], 0
+    while stack and seen < MAX_PARTS:
+        part, depth = stack.pop()
+        seen += 1
+        if part.is_multipart():
+            if depth < MAX_DEPTH:
+                children = [c for c in (part.get_payload() or []) if isinstance(c, Message)]
+                stack.extend((c, depth + 1) for c in reversed(children))
+            continue
+        if any(part is chosen for chosen in body_parts):
+            continue
+        filename = _filename(part)
+        if not filename and not _is_attachment(part):
+            continue
+        ctype = part.get_content_type()
+        if not filename:
+            filename = "attachment"
+        if len(found) >= MAX_ATTACHMENTS:
+            found.append(Attachment(filename, ctype, b"", "too_many"))
+        elif is_dangerous(filename, ctype):
+            found.append(Attachment(filename, ctype, b"", "dangerous_type"))
+        else:
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
+            if len(data) > MAX_ATTACHMENT_BYTES:
+                found.append(Attachment(filename, ctype, b"", "too_large"))
+            else:
+                found.append(Attachment(filename, ctype, data))
+    return tuple(found)
+
+
 def body_text(message: Message) -> str:
     parts = _choose(message, 0, [MAX_PARTS])
     texts = [t.strip() for t in (_part_text(p) for p in parts) if t.strip()]
@@ -233,12 +310,14 @@ def read_mail(raw: bytes | Message) -> InboundMail:
         defects.append("preamble_before_headers")
     message: Message | None = None
     body = ""
+    attachments: tuple[Attachment, ...] = ()
     if raw.count(b"ultipart/") > MAX_PARTS:  # the standard parser's cost grows with nesting: do not start it
         defects.append("too_many_parts")
     else:
         try:
             message = email.message_from_bytes(raw, policy=email.policy.compat32)
             body = body_text(message)
+            attachments = attachments_of(message, _choose(message, 0, [MAX_PARTS]))
         except RecursionError:
             defects.append("nesting_too_deep")
     if message is None:  # the header section alone, which is flat
@@ -272,7 +351,9 @@ def read_mail(raw: bytes | Message) -> InboundMail:
         in_reply_to=tuple(dict.fromkeys(references)),
         automated_reason=reason,
         defects=tuple(defects),
+        attachments=attachments,
     )
 
 
-__all__ = ["InboundMail", "read_mail", "strip_quoted", "body_text", "guess_language", "automated_reason"]
+__all__ = ["Attachment", "InboundMail", "read_mail", "strip_quoted", "body_text", "guess_language", "automated_reason",
+           "is_dangerous"]

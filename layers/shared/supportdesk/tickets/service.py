@@ -646,13 +646,22 @@ class TicketService:
         """Automated mail (an out-of-office, a bounce) from the customer's address about their ticket: kept as a
         system note so staff see it, but it reopens nothing, queues nothing and nobody is notified. NotFound when
         the ticket is not the caller's."""
-        now = self.clock.now()
         safe, _ = self._masked(text[:MAX_COMMENT])
+        return self._mail_note(caller, ticket_id, "automated_mail", text=safe)
+
+    def note_refused_attachments(self, caller: Caller, ticket_id: str, names: list[str]) -> dict:
+        """Attachments of the customer's mail that were not kept (programs, scripts, web pages; too large; too
+        many): a note in the ticket, so the customer and staff know to send them another way."""
+        safe, _ = self._masked(", ".join(names)[:MAX_COMMENT])
+        return self._mail_note(caller, ticket_id, "attachments_refused", names=safe)
+
+    def _mail_note(self, caller: Caller, ticket_id: str, key: str, **params: Any) -> dict:
+        now = self.clock.now()
         for _ in range(STATE_RETRIES):
             ticket = self._customer_ticket(caller, ticket_id)
-            note = self._note("automated_mail", ticket.language, now, text=safe)
             try:
-                ticket = self.store.append(ticket, [note], now, ticket.status)
+                ticket = self.store.append(ticket, [self._note(key, ticket.language, now, **params)], now,
+                                           ticket.status)
                 break
             except StatusChanged:
                 continue
