@@ -188,6 +188,20 @@ def download_attachment(ticket_id: str, attachment_id: str) -> dict:
     return attachment_service().download_for_customer(_customer(), ticket_id, attachment_id)
 
 
+@app.post(
+    "/tickets/<ticket_id>/attachments",
+    summary="Attach a file from the web: a 5-minute presigned upload (at most 10 MB; programs, scripts, HTML refused)",
+    tags=["tickets"],
+    openapi_extensions=request_body(["filename", "content_type"], filename={"type": "string", "maxLength": 200},
+                                    content_type={"type": "string", "maxLength": 100}),
+)
+def upload_attachment(ticket_id: str) -> Response[dict]:
+    caller = _customer()
+    body = json_body(app)
+    return json_response(201, attachment_service().upload(caller, ticket_id, body.get("filename"),
+                                                          body.get("content_type")))
+
+
 @app.get("/agent/tickets/<ticket_id>/attachments", summary="A ticket's attachments, for staff", tags=["agent"])
 def staff_attachments(ticket_id: str) -> dict:
     return attachment_service().list_for_staff(_staff(), ticket_id)

@@ -393,3 +393,18 @@ def test_attachments_are_kept_with_the_ticket_and_dangerous_ones_refused_with_a_
     assert desk.call(desk.bob, "GET", f"/tickets/{ticket['id']}/attachments/{voucher['id']}")[0] == 404
     assert desk.call(desk.agent, "GET", f"/agent/tickets/{ticket['id']}/attachments/{voucher['id']}")[0] == 200
     assert "attachment_download" in [e.action for e in TicketAuditModel.query(ticket["id"])]
+
+
+def test_the_web_channel_uploads_an_attachment_through_a_presigned_post(desk):
+    ticket_id = desk.open(desk.alice, "see the voucher")["ticket"]["id"]
+    status, answer = desk.call(desk.alice, "POST", f"/tickets/{ticket_id}/attachments",
+                               {"filename": "凭证.jpg", "content_type": "image/jpeg"})
+    assert status == 201 and answer["attachment"]["filename"] == "凭证.jpg"
+    fields = answer["upload"]["fields"]
+    assert fields["key"] == f"attachments/{ticket_id}/{answer['attachment']['id']}"
+    assert fields["Content-Type"] == "image/jpeg" and "policy" in fields
+    # programs are refused up front; another customer's ticket is not found
+    assert desk.call(desk.alice, "POST", f"/tickets/{ticket_id}/attachments",
+                     {"filename": "setup.exe", "content_type": "application/octet-stream"})[0] == 400
+    assert desk.call(desk.bob, "POST", f"/tickets/{ticket_id}/attachments",
+                     {"filename": "a.jpg", "content_type": "image/jpeg"})[0] == 404

@@ -47,6 +47,8 @@ class AttachmentRecords(Protocol):
 class Blobs(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
+    def upload_form(self, key: str, content_type: str, max_bytes: int, seconds: int) -> dict: ...
+
     def download_url(self, key: str, filename: str, content_type: str, seconds: int) -> str: ...
 
 
@@ -63,6 +65,16 @@ class S3Blobs:
 
         client("s3").put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type,
                                 ServerSideEncryption="AES256")
+
+    def upload_form(self, key: str, content_type: str, max_bytes: int, seconds: int) -> dict:
+        """A presigned POST (S3 checks the policy: this key only, this content type, at most max_bytes, encrypted)."""
+        from supportdesk.aws import client
+
+        fields = {"Content-Type": content_type, "x-amz-server-side-encryption": "AES256"}
+        conditions = [{"Content-Type": content_type}, {"x-amz-server-side-encryption": "AES256"},
+                      ["content-length-range", 1, max_bytes]]
+        return client("s3").generate_presigned_post(self.bucket, key, Fields=fields, Conditions=conditions,
+                                                    ExpiresIn=seconds)
 
     def download_url(self, key: str, filename: str, content_type: str, seconds: int) -> str:
         from supportdesk.aws import client
@@ -127,6 +139,24 @@ class AttachmentService:
     def download_for_customer(self, caller, ticket_id: str, attachment_id: str) -> dict:
         ticket = self._customer_ticket(caller.account_id, ticket_id)
         return self._download(self._find(ticket.ticket_id, attachment_id))
+
+    def upload(self, caller, ticket_id: str, filename: str, content_type: str) -> dict:
+        """The web channel's way to attach a file to a ticket: a presigned POST for one object (5 minutes, at most
+        10 MB, the declared content type). Dangerous types are refused here, as in e-mail."""
+        from supportdesk.errors import InvalidInput
+        from supportdesk.mail.parse import MAX_ATTACHMENT_BYTES, is_dangerous
+
+        ticket = self._customer_ticket(caller.account_id, ticket_id)
+        name = re.split(r"[\\/]", str(filename or ""))[-1].strip()[:200]
+        ctype = str(content_type or "application/octet-stream").strip().lower()[:100]
+        if not name or not re.match(r"^[\w.+-]+/[\w.+-]+$", ctype):
+            raise InvalidInput("invalid_attachment")
+        if is_dangerous(name, ctype):
+            raise InvalidInput("attachment_type_refused")
+        item = StoredAttachment(f"A-{secrets.token_hex(8)}", ticket.ticket_id, name, ctype, 0, self.clock.now())
+        form = self.blobs.upload_form(item.key, ctype, MAX_ATTACHMENT_BYTES, DOWNLOAD_SECONDS)
+        self.records.add_attachment(item)  # listed from now on; the size is what S3 accepted (at most 10 MB)
+        return {"attachment": attachment_view(item), "upload": form, "expires_in": DOWNLOAD_SECONDS}
 
     @staticmethod
     def _require_staff(staff) -> None:
