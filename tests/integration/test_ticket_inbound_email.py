@@ -408,3 +408,19 @@ def test_the_web_channel_uploads_an_attachment_through_a_presigned_post(desk):
                      {"filename": "setup.exe", "content_type": "application/octet-stream"})[0] == 400
     assert desk.call(desk.bob, "POST", f"/tickets/{ticket_id}/attachments",
                      {"filename": "a.jpg", "content_type": "image/jpeg"})[0] == 404
+
+
+def test_a_hard_bounce_stops_our_mail_to_that_address(desk, inbox):
+    import json
+
+    from functions.ticket import mail_events
+
+    # Given SES reports that Alice's address hard-bounced (SNS event of the configuration set's destination)
+    notification = {"eventType": "Bounce", "bounce": {"bounceType": "Permanent",
+                                                      "bouncedRecipients": [{"emailAddress": "alice@example.net"}]}}
+    event = {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": json.dumps(notification)}},
+                         {"EventSource": "aws:sns", "Sns": {"Message": "not json"}}]}
+    assert mail_events.lambda_handler(event, LambdaContext()) == {"marked": 1}
+    # When she mails us, her ticket is opened but no acknowledgement goes to the bouncing address
+    assert inbox("alice@example.net", "Parcel", "Where is it?") == {"outcomes": ["opened"]}
+    assert mails_to("alice@example.net") == []

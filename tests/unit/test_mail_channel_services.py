@@ -58,6 +58,14 @@ class MemoryMailChannel:
     def ticket_of_sent(self, ses_message_id):
         return self.sent.get(ses_message_id)
 
+    undeliverable: set = field(default_factory=set)
+
+    def mark_undeliverable(self, address, reason):
+        self.undeliverable.add(address.lower())
+
+    def is_undeliverable(self, address):
+        return address.lower() in self.undeliverable
+
     def claim_answer(self, address, now, until):
         if self.answered.get(address.lower(), 0) > now:
             return False
@@ -197,3 +205,24 @@ def test_every_ses_mail_says_a_machine_sent_it():
         notifier.send(recipient, "ticket_agent_reply", {"reference": "T-8K3Q2", "subject": "s", "name": "",
                                                         "support_inbox": "help@example.com", "message": "hi"})
         stub.assert_no_pending_responses()
+
+
+def test_an_address_that_bounced_or_complained_gets_no_more_mail():
+    from functions.ticket.mail_events import undeliverable_addresses
+
+    hard = {"eventType": "Bounce", "bounce": {"bounceType": "Permanent",
+                                              "bouncedRecipients": [{"emailAddress": "gone@example.net"}]}}
+    soft = {"eventType": "Bounce", "bounce": {"bounceType": "Transient",
+                                              "bouncedRecipients": [{"emailAddress": "full@example.net"}]}}
+    complaint = {"notificationType": "Complaint",
+                 "complaint": {"complainedRecipients": [{"emailAddress": "angry@example.net"}]}}
+    assert undeliverable_addresses(hard) == [("gone@example.net", "bounce")]
+    assert undeliverable_addresses(soft) == [] and undeliverable_addresses({"eventType": "Delivery"}) == []
+    assert undeliverable_addresses(complaint) == [("angry@example.net", "complaint")]
+    inner, store = RecordingNotifier(), MemoryMailChannel()
+    store.mark_undeliverable("gone@example.net", "bounce")
+    notifier = MailChannelNotifier(inner, store, FixedClock(NOW))
+    assert notifier.send(Recipient("email", "Gone@example.net"), "ticket_agent_reply", {"reference": "T-8K3Q2"}) is None
+    assert inner.sent == []
+    notifier.send(Recipient("email", "here@example.net"), "ticket_agent_reply", {"reference": "T-8K3Q2"})
+    assert inner.sent == [("here@example.net", "ticket_agent_reply")]

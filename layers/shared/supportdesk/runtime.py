@@ -59,7 +59,8 @@ def identity_service():
 def notifier():
     from supportdesk.notify.notifier import SesSnsNotifier
 
-    return SesSnsNotifier(sender=get_settings().require("mail_from"))
+    settings = get_settings()
+    return SesSnsNotifier(sender=settings.require("mail_from"), configuration_set=settings.ses_configuration_set or None)
 
 
 def reset_runtime() -> None:

@@ -29,6 +29,7 @@ class Settings:
     ticket_queue_table: str = ""
     ticket_audit_table: str = ""
     mail_channel_table: str = ""
+    ses_configuration_set: str = ""  # bounce and complaint events of the mail we send
     # Secrets and identity
     token_secret_id: str = ""
     token_ttl_seconds: int = 3600
@@ -75,6 +76,7 @@ _ENV = {
     "ticket_queue_table": "TICKET_QUEUE_TABLE",
     "ticket_audit_table": "TICKET_AUDIT_TABLE",
     "mail_channel_table": "MAIL_CHANNEL_TABLE",
+    "ses_configuration_set": "SES_CONFIGURATION_SET",
     "token_secret_id": "TOKEN_SECRET_ID",
     "token_ttl_seconds": "TOKEN_TTL_SECONDS",
     "token_issuer": "TOKEN_ISSUER",

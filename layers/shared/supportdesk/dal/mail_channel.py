@@ -6,6 +6,8 @@ remember between messages, one item group per partition key, all expiring throug
 - pk "sent#<SES message id>", sk "-": a mail we sent about a ticket, so that a reply which lost the [T-…]
   reference threads by In-Reply-To/References (180 days).
 - pk "answered#<hash of the address>", sk "-": when we last answered an address automatically (24 hours).
+- pk "undeliverable#<hash of the address>", sk "-": the address hard-bounced or complained about our mail (SES
+  event via functions/ticket/mail_events.py); we send it no more mail. No TTL.
 - pk "attachments#<ticket>", sk <attachment id>: an attachment kept with a ticket; the bytes are in the MailBucket (supportdesk.inbound.attachments). No TTL: they go
   with the ticket.
 """

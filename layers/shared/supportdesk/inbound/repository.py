@@ -48,6 +48,10 @@ class MailChannelStore(Protocol):
     def claim_answer(self, address: str, now: int, until: int) -> bool:
         """True (and remembered until `until`) when `address` got no automatic answer that is still remembered."""
 
+    def mark_undeliverable(self, address: str, reason: str) -> None: ...
+
+    def is_undeliverable(self, address: str) -> bool: ...
+
 
 class DynamoMailChannelStore:
     def hold(self, mail: HeldMail) -> None:
@@ -136,3 +140,17 @@ class DynamoMailChannelStore:
                                  int(item.size or 0),
                                  _time(item.received_at))
                 for item in MailChannelModel.query(f"attachments#{ticket_id}", limit=200)]
+
+    def mark_undeliverable(self, address: str, reason: str) -> None:
+        from supportdesk.dal.mail_channel import MailChannelModel
+
+        MailChannelModel(f"undeliverable#{address_key(address)}", "-", reason=reason).save()
+
+    def is_undeliverable(self, address: str) -> bool:
+        from supportdesk.dal.mail_channel import MailChannelModel
+
+        try:
+            MailChannelModel.get(f"undeliverable#{address_key(address)}", "-")
+        except MailChannelModel.DoesNotExist:
+            return False
+        return True

@@ -3,6 +3,7 @@
 - an automatic answer (AUTO_ANSWERS: the acknowledgement of a mailed ticket, the reply to an unknown sender) goes
   to one address at most once per 24 hours, so that a mail loop or a flood of forged senders gets one answer a day
   and not one per message;
+- an address that hard-bounced or complained (functions/ticket/mail_events.py) gets no more mail from us;
 - the SES message id of every mail about a ticket is remembered with the ticket, so a reply whose subject lost
   the [T-…] reference still threads by its In-Reply-To/References.
 """
@@ -25,6 +26,11 @@ class MailChannelNotifier:
 
     def send(self, recipient: Recipient, template: str, context: dict) -> str | None:
         now = int(self.clock.now().timestamp())
+        if recipient.channel == "email" and self.store.is_undeliverable(recipient.address):
+            logger.info("mail not sent: the address bounced or complained",
+                        extra={"template": template, "to": mask_login(recipient.address)})
+            metrics.add_metric(name="MailToUndeliverableSkipped", unit="Count", value=1)
+            return None
         if recipient.channel == "email" and template in AUTO_ANSWERS:
             if not self.store.claim_answer(recipient.address, now, now + int(ANSWER_INTERVAL.total_seconds())):
                 logger.info("automatic answer not sent: one already went to this address within 24 hours",
