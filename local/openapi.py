@@ -12,6 +12,9 @@ from pathlib import Path
 
 from local.template import ROOT, Template
 
+# The servers entry of the local stack; /openapi.json on a running stack rewrites its url to the stack's address.
+LOCAL_SERVER = "Local stack (make run)"
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -27,12 +30,157 @@ ERROR_SCHEMA = {
         }
     },
 }
-ERROR_RESPONSES = {
-    "400": "Invalid input (see error.code)",
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _object(required: list[str], **properties: dict) -> dict:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+TIME = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC"}
+CURSOR = {**_nullable(STRING), "description": "Opaque; pass back as ?cursor= for the next page, null on the last"}
+MASKED_KINDS = {"type": "array", "items": {"type": "string", "enum": ["bank_card", "cn_resident_id", "secret"]}}
+
+# Success bodies, named by the routes (supportdesk.api.responses). Objects stay open (no additionalProperties:
+# false): staff views add fields to Ticket and Message, and adding a field is not a breaking change.
+SCHEMAS: dict[str, dict] = {
+    "Error": ERROR_SCHEMA,
+    "Health": _object(["status"], status={"type": "string", "const": "ok"}),
+    "Account": _object(["id", "role", "email", "phone", "name", "language"], id=STRING,
+                       role={"type": "string", "enum": ["customer", "agent", "supervisor"]}, email=_nullable(STRING),
+                       phone=_nullable(STRING), name=_nullable(STRING),
+                       language={"type": "string", "enum": ["zh-CN", "en"]}),
+    "AccountCreated": _object(["account"], account=_ref("Account")),
+    "Login": _object(["access_token", "token_type", "expires_in", "account"], access_token=STRING,
+                     token_type={"type": "string", "const": "Bearer"}, expires_in=INTEGER, account=_ref("Account")),
+    "ResetAccepted": _object(["status", "message", "code_valid_seconds"],
+                             status={"type": "string", "const": "accepted"}, message=STRING,
+                             code_valid_seconds=INTEGER),
+    "ResetDone": _object(["status", "message"], status={"type": "string", "const": "password_changed"}, message=STRING),
+    "Rating": _object(["score", "comment", "rated_at"], score={"type": "integer", "minimum": 1, "maximum": 5},
+                      comment=_nullable(STRING), rated_at=TIME),
+    "Ticket": _object(
+        ["id", "reference", "status", "category", "subject", "order_id", "channel", "created_at", "updated_at",
+         "queued_at", "with_agent", "resolved_at", "rating", "can_rate"],
+        id={"type": "string", "examples": ["T-8K3Q2"]}, reference=STRING,
+        status={"type": "string", "enum": ["open", "waiting", "assigned", "resolved"]}, category=STRING,
+        subject=STRING, order_id=_nullable(STRING), channel={"type": "string", "enum": ["web", "email"]},
+        created_at=TIME, updated_at=TIME, queued_at=_nullable(TIME), with_agent=BOOLEAN, resolved_at=_nullable(TIME),
+        rating=_nullable(_ref("Rating")), can_rate=BOOLEAN),
+    "Message": _object(["id", "author", "text", "created_at"], id=STRING,
+                       author={"type": "string", "enum": ["customer", "agent", "system"]}, text=STRING, created_at=TIME,
+                       note={"type": "string", "description": "System notes: masked, handoff, after_hours, ..."},
+                       params={"type": "object", "additionalProperties": STRING}),
+    "Queue": _object(["position", "waiting", "agents_online", "estimated_wait_seconds", "expected_at", "open_now",
+                      "agents_back_at"],
+                     position={"type": "integer", "minimum": 1, "description": "1 means next"}, waiting=INTEGER,
+                     agents_online=INTEGER, estimated_wait_seconds=INTEGER, expected_at=TIME, open_now=BOOLEAN,
+                     agents_back_at=_nullable(TIME)),
+    # The e-mail channel: quarantined mail and attachments (supportdesk/inbound/)
+    "HeldMail": _object(["id", "customer_id", "sender", "subject", "text", "reference", "reason", "received_at",
+                         "expires_at"], id=STRING, customer_id=STRING,
+                        sender={"type": "string", "description": "masked"}, subject=STRING, text=STRING,
+                        reference=_nullable(STRING), reason=STRING, received_at=TIME, expires_at=TIME),
+    "QuarantineList": _object(["quarantine", "next_cursor"], quarantine={"type": "array", "items": _ref("HeldMail")},
+                              next_cursor=CURSOR),
+    "QuarantineReleased": _object(["released", "action", "ticket_id"], released=STRING, action=STRING,
+                                  ticket_id=_nullable(STRING)),
+    "QuarantineDiscarded": _object(["discarded"], discarded=STRING),
+    "Attachment": _object(["id", "filename", "content_type", "size", "received_at"], id=STRING, filename=STRING,
+                          content_type=STRING, size=INTEGER, received_at=TIME),
+    "AttachmentList": _object(["attachments"], attachments={"type": "array", "items": _ref("Attachment")}),
+    "AttachmentLink": _object(["id", "filename", "url", "expires_in"], id=STRING, filename=STRING,
+                              url={"type": "string", "description": "presigned GET, forces a download"},
+                              expires_in=INTEGER),
+    "AttachmentUpload": _object(["attachment", "upload", "expires_in"], attachment=_ref("Attachment"),
+                                upload=_object(["url", "fields"], url=STRING,
+                                               fields={"type": "object", "additionalProperties": STRING}),
+                                expires_in=INTEGER),
+    "TicketChange": _object(["ticket", "masked", "masked_kinds", "queue"], ticket=_ref("Ticket"), masked=BOOLEAN,
+                            masked_kinds=MASKED_KINDS, queue=_nullable(_ref("Queue"))),
+    "TicketList": _object(["tickets", "next_cursor"], tickets={"type": "array", "items": _ref("Ticket")},
+                          next_cursor=CURSOR),
+    "TicketWithMessages": _object(["ticket", "messages"], ticket=_ref("Ticket"),
+                                  messages={"type": "array", "items": _ref("Message")}),
+    "Handoff": _object(["ticket", "queue"], ticket=_ref("Ticket"), queue=_nullable(_ref("Queue"))),
+    "QueueStatus": _object(["ticket_id", "status", "queue"], ticket_id=STRING, status=STRING,
+                           queue=_nullable(_ref("Queue"))),
+    "Rated": _object(["ticket", "masked", "masked_kinds"], ticket=_ref("Ticket"), masked=BOOLEAN,
+                     masked_kinds=MASKED_KINDS),
+    "AgentQueue": _object(
+        ["queue", "waiting", "agents_online", "avg_handle_seconds", "tickets", "next_cursor"], queue=STRING,
+        waiting=INTEGER, agents_online=INTEGER, avg_handle_seconds=INTEGER,
+        tickets={"type": "array", "items": _object(
+            ["id", "category", "subject", "language", "channel", "queued_at", "waited_seconds"], id=STRING,
+            category=STRING, subject=STRING, language=STRING, channel=STRING, queued_at=_nullable(TIME),
+            waited_seconds=_nullable(INTEGER))},
+        next_cursor=CURSOR),
+    "AgentTickets": _object(["agent_id", "tickets", "next_cursor"], agent_id=STRING,
+                            tickets={"type": "array", "items": _ref("Ticket")}, next_cursor=CURSOR),
+    "StaffTicket": _object(["ticket", "messages"], ticket=_ref("Ticket"),
+                           messages={"type": "array", "items": _ref("Message")}),
+    "AgentReply": _object(["ticket", "masked_kinds", "customer_notified"], ticket=_ref("Ticket"),
+                          masked_kinds=MASKED_KINDS, customer_notified=BOOLEAN),
+    "Resolved": _object(["ticket"], ticket=_ref("Ticket")),
+    "AgentStatus": _object(["online", "changed", "queue", "agents_online", "lease_until"], online=BOOLEAN,
+                           changed=BOOLEAN, queue=STRING, agents_online=INTEGER, lease_until=_nullable(TIME)),
+    "AuditLog": _object(["ticket_id", "entries", "next_cursor"], ticket_id=STRING, next_cursor=CURSOR,
+                        entries={"type": "array", "items": _object(["actor_id", "actor_role", "action", "at"],
+                                                                   actor_id=STRING, actor_role=STRING, action=STRING,
+                                                                   at=TIME)}),
+}
+
+QUERY_PARAMETERS = {
+    "limit": {"name": "limit", "in": "query", "required": False, "description": "Page size (default 20)",
+              "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20}},
+    "cursor": {"name": "cursor", "in": "query", "required": False, "schema": STRING,
+               "description": "next_cursor of the previous page (opaque)"},
+    "agent_id": {"name": "agent_id", "in": "query", "required": False, "schema": STRING,
+                 "description": "Supervisors only: another agent's account id"},
+}
+
+STATUS_TEXT = {
+    "400": "Invalid input",
+    "401": "Missing, invalid, expired or revoked token",
+    "403": "Not allowed for the caller's role or not their ticket",
     "404": "Not found, or not the caller's",
+    "409": "Conflicts with the current state",
     "429": "Rate limited; see the Retry-After header",
 }
-AUTH_RESPONSES = {"401": "Missing, invalid, expired or revoked token", "403": "The caller's role may not use this route"}
+# What API Gateway itself answers (template.yaml GatewayResponses): the authorizer's 401/403 on protected routes,
+# and THROTTLED (stage throttling) on every route.
+AUTHORIZER_ERRORS = {"401": ["unauthorized"], "403": ["forbidden"]}
+GATEWAY_ERRORS = {"429": ["rate_limited"]}
+
+
+class MissingResponses(ValueError):
+    """A deployed route does not declare its responses (supportdesk.api.responses)."""
+
+
+def _responses(method: str, path: str, declared: dict | None, authorized: bool) -> dict:
+    if not declared:
+        raise MissingResponses(f"{method.upper()} {path}: add openapi_extensions=responses(...) where it is defined")
+    if declared["schema"] not in SCHEMAS:
+        raise MissingResponses(f"{method.upper()} {path}: no schema {declared['schema']!r} in local/openapi.py")
+    errors: dict[str, set[str]] = {status: set(codes) for status, codes in declared["errors"].items()}
+    for status, codes in {**GATEWAY_ERRORS, **(AUTHORIZER_ERRORS if authorized else {})}.items():
+        errors.setdefault(status, set()).update(codes)
+    answers = {str(declared["success"]): {"description": "Success",
+                                          "content": {"application/json": {"schema": _ref(declared["schema"])}}}}
+    for status, codes in sorted(errors.items()):
+        answers[status] = {
+            "description": f"{STATUS_TEXT.get(status, 'Error')} (error.code: {', '.join(sorted(codes))})",
+            "content": {"application/json": {"schema": _ref("Error")}},
+            "x-error-codes": sorted(codes),
+        }
+    return answers
 
 
 def _resolver_paths(template: Template) -> dict[str, dict]:
@@ -71,16 +219,14 @@ def build(template: Template | None = None) -> dict:
             route = routes.get((method.upper(), path))
             if route is None:
                 continue  # implemented but not deployed: not part of the API
-            responses = {k: v for k, v in operation.get("responses", {}).items() if k != "422"}
-            for status, description in ERROR_RESPONSES.items():
-                responses.setdefault(status, {"description": description,
-                                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
-            if route.authorizer:
-                operation["security"] = [{"bearerAuth": []}]
-                for status, description in AUTH_RESPONSES.items():
-                    responses.setdefault(status, {"description": description,
-                                                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
-            operation["responses"] = dict(sorted(responses.items()))
+            # Public routes say so (security: []): the document's default would otherwise not apply, but a reader
+            # or a tool must not have to guess.
+            operation["security"] = [{"bearerAuth": []}] if route.authorizer else []
+            declared = operation.pop("x-responses", None)
+            operation["responses"] = _responses(method, path, declared, bool(route.authorizer))
+            names = operation.pop("x-query", [])
+            if names:
+                operation.setdefault("parameters", []).extend(QUERY_PARAMETERS[name] for name in names)
             body = operation.pop("x-request-body", None)
             if body:
                 operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
@@ -100,13 +246,13 @@ def build(template: Template | None = None) -> dict:
             "Every error is JSON {error: {code, message}}; messages follow Accept-Language (zh-CN or en).",
         },
         "servers": [
-            {"url": "http://127.0.0.1:3000", "description": "Local stack (make run)"},
+            {"url": "http://127.0.0.1:3000", "description": LOCAL_SERVER},
             {"url": "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}", "description": "AWS",
              "variables": {"apiId": {"default": "api-id"}, "region": {"default": "cn-north-1"}, "stage": {"default": "prod"}}},
         ],
         "paths": paths,
         "components": {
-            "schemas": {"Error": ERROR_SCHEMA},
+            "schemas": SCHEMAS,
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }

@@ -6,24 +6,25 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from supportdesk.api import STAFF_ROLES, create_app, json_body, json_response, principal, request_body
+from supportdesk.api import caller, create_app, json_body, json_response, query, request_body, responses
 from supportdesk.inbound.wiring import attachment_service, quarantine_service
 from supportdesk.observability import logger, metrics
+from supportdesk.roles import CUSTOMERS, STAFF, SUPERVISORS, Caller, Role
 from supportdesk.tickets import service as tickets
-from supportdesk.tickets.service import Caller
 from supportdesk.tickets.wiring import ticket_service
 
 app = create_app()
-CUSTOMER = frozenset({"customer"})
-SUPERVISORS = frozenset({"supervisor"})
+# Error codes per status for the OpenAPI document (supportdesk.api.responses); 403 `forbidden` is the role check.
+MESSAGE_ERRORS = ("invalid_json", "invalid_field", "empty_message", "message_too_long")
+PAGE_ERRORS = ("invalid_limit", "invalid_cursor")
 
 
 def _customer() -> Caller:
-    return Caller.of(principal(app, roles=CUSTOMER))
+    return caller(app, roles=CUSTOMERS)
 
 
-def _staff(roles: frozenset[str] = STAFF_ROLES) -> Caller:
-    return Caller.of(principal(app, roles=roles))
+def _staff(roles: frozenset[Role] = STAFF) -> Caller:
+    return caller(app, roles=roles)
 
 
 def _query(name: str) -> str | None:
@@ -43,7 +44,12 @@ def _query(name: str) -> str | None:
         subject={"type": "string", "maxLength": tickets.MAX_SUBJECT},
         message={"type": "string", "maxLength": tickets.MAX_MESSAGE},
         order_id={"type": "string", "description": "One of the caller's orders"},
-    ),
+    )
+    | responses(201, "TicketChange", {
+        400: ("invalid_json", "invalid_category", "missing_field", "invalid_field", "field_too_long", "empty_message",
+              "message_too_long"),
+        403: ("forbidden",), 404: ("order_not_found",), 409: ("ticket_busy",), 429: ("ticket_rate_limited",),
+    }),
 )
 def open_ticket() -> Response[dict]:
     caller = _customer()
@@ -58,13 +64,16 @@ def open_ticket() -> Response[dict]:
     return json_response(201, result)
 
 
-@app.get("/tickets", summary="The caller's tickets, newest first (cursor pagination)", tags=["tickets"])
+@app.get("/tickets", summary="The caller's tickets, newest first (cursor pagination)", tags=["tickets"],
+         openapi_extensions=query("limit", "cursor") | responses(200, "TicketList", {400: PAGE_ERRORS,
+                                                                                      403: ("forbidden",)}))
 def list_tickets() -> dict:
     caller = _customer()
     return ticket_service().list_tickets(caller, tickets.parse_limit(_query("limit")), _query("cursor"))
 
 
-@app.get("/tickets/<ticket_id>", summary="A ticket with its messages", tags=["tickets"])
+@app.get("/tickets/<ticket_id>", summary="A ticket with its messages", tags=["tickets"],
+         openapi_extensions=responses(200, "TicketWithMessages", {403: ("forbidden",), 404: ("ticket_not_found",)}))
 def get_ticket(ticket_id: str) -> dict:
     return ticket_service().get_ticket(_customer(), ticket_id)
 
@@ -73,7 +82,9 @@ def get_ticket(ticket_id: str) -> dict:
     "/tickets/<ticket_id>/messages",
     summary="Write in a ticket (reopens a resolved one; asking for a human hands it off)",
     tags=["tickets"],
-    openapi_extensions=request_body(["message"], message={"type": "string", "maxLength": tickets.MAX_MESSAGE}),
+    openapi_extensions=request_body(["message"], message={"type": "string", "maxLength": tickets.MAX_MESSAGE})
+    | responses(201, "TicketChange", {400: MESSAGE_ERRORS, 403: ("forbidden",), 404: ("ticket_not_found",),
+                                      409: ("ticket_busy",), 429: ("ticket_rate_limited",)}),
 )
 def post_message(ticket_id: str) -> Response[dict]:
     caller = _customer()
@@ -81,12 +92,15 @@ def post_message(ticket_id: str) -> Response[dict]:
     return json_response(201, ticket_service().post_message(caller, ticket_id, text))
 
 
-@app.post("/tickets/<ticket_id>/handoff", summary="Transfer to a human agent", tags=["tickets"])
+@app.post("/tickets/<ticket_id>/handoff", summary="Transfer to a human agent", tags=["tickets"],
+          openapi_extensions=responses(200, "Handoff", {403: ("forbidden",), 404: ("ticket_not_found",),
+                                                         409: ("ticket_busy",)}))
 def handoff(ticket_id: str) -> dict:
     return ticket_service().handoff(_customer(), ticket_id)
 
 
-@app.get("/tickets/<ticket_id>/queue", summary="Live queue position and estimated wait", tags=["tickets"])
+@app.get("/tickets/<ticket_id>/queue", summary="Live queue position and estimated wait", tags=["tickets"],
+         openapi_extensions=responses(200, "QueueStatus", {403: ("forbidden",), 404: ("ticket_not_found",)}))
 def queue_status(ticket_id: str) -> dict:
     return ticket_service().queue_status(_customer(), ticket_id)
 
@@ -99,7 +113,11 @@ def queue_status(ticket_id: str) -> dict:
         ["score"],
         score={"type": "integer", "minimum": 1, "maximum": 5},
         comment={"type": "string", "maxLength": tickets.MAX_COMMENT},
-    ),
+    )
+    | responses(201, "Rated", {
+        400: ("invalid_json", "invalid_score", "invalid_field", "field_too_long"), 403: ("forbidden",),
+        404: ("ticket_not_found",), 409: ("ticket_not_resolved", "ticket_already_rated", "rating_period_over"),
+    }),
 )
 def rate(ticket_id: str) -> Response[dict]:
     caller = _customer()
@@ -112,7 +130,9 @@ def rate(ticket_id: str) -> Response[dict]:
 # ---- staff -------------------------------------------------------------------------------------------------------
 
 
-@app.get("/agent/queue", summary="Waiting tickets, oldest first", tags=["agent"])
+@app.get("/agent/queue", summary="Waiting tickets, oldest first", tags=["agent"],
+         openapi_extensions=query("limit", "cursor") | responses(200, "AgentQueue", {400: PAGE_ERRORS,
+                                                                                      403: ("forbidden",)}))
 def waiting_queue() -> dict:
     return ticket_service().waiting_queue(_staff(), tickets.parse_limit(_query("limit")), _query("cursor"))
 
@@ -121,18 +141,25 @@ def waiting_queue() -> dict:
     "/agent/tickets",
     summary="Tickets an agent claimed, most recently active first (supervisors: ?agent_id= for any agent)",
     tags=["agent"],
+    openapi_extensions=query("agent_id", "limit", "cursor")
+    | responses(200, "AgentTickets", {400: PAGE_ERRORS, 403: ("forbidden", "supervisor_only")}),
 )
 def agent_tickets() -> dict:
     staff = _staff()
     return ticket_service().agent_tickets(staff, _query("agent_id"), tickets.parse_limit(_query("limit")), _query("cursor"))
 
 
-@app.get("/agent/tickets/<ticket_id>", summary="A ticket for staff (audited)", tags=["agent"])
+@app.get("/agent/tickets/<ticket_id>", summary="A ticket for staff (audited)", tags=["agent"],
+         openapi_extensions=responses(200, "StaffTicket", {403: ("forbidden", "ticket_not_assigned"),
+                                                           404: ("ticket_not_found",)}))
 def staff_ticket(ticket_id: str) -> dict:
     return ticket_service().staff_ticket(_staff(), ticket_id)
 
 
-@app.post("/agent/tickets/<ticket_id>/claim", summary="Take a waiting ticket (one agent wins)", tags=["agent"])
+@app.post("/agent/tickets/<ticket_id>/claim", summary="Take a waiting ticket (one agent wins)", tags=["agent"],
+          openapi_extensions=responses(200, "StaffTicket", {
+              403: ("forbidden",), 404: ("ticket_not_found",),
+              409: ("ticket_already_claimed", "ticket_not_waiting", "ticket_busy")}))
 def claim(ticket_id: str) -> dict:
     return ticket_service().claim(_staff(), ticket_id)
 
@@ -141,7 +168,9 @@ def claim(ticket_id: str) -> dict:
     "/agent/tickets/<ticket_id>/messages",
     summary="Answer the customer (also sent to them by e-mail)",
     tags=["agent"],
-    openapi_extensions=request_body(["message"], message={"type": "string", "maxLength": tickets.MAX_MESSAGE}),
+    openapi_extensions=request_body(["message"], message={"type": "string", "maxLength": tickets.MAX_MESSAGE})
+    | responses(201, "AgentReply", {400: MESSAGE_ERRORS, 403: ("forbidden", "ticket_not_assigned"),
+                                    404: ("ticket_not_found",), 409: ("ticket_not_claimed", "ticket_busy")}),
 )
 def agent_reply(ticket_id: str) -> Response[dict]:
     staff = _staff()
@@ -149,7 +178,10 @@ def agent_reply(ticket_id: str) -> Response[dict]:
     return json_response(201, ticket_service().agent_reply(staff, ticket_id, text))
 
 
-@app.post("/agent/tickets/<ticket_id>/resolve", summary="Mark a claimed ticket resolved", tags=["agent"])
+@app.post("/agent/tickets/<ticket_id>/resolve", summary="Mark a claimed ticket resolved", tags=["agent"],
+          openapi_extensions=responses(200, "Resolved", {403: ("forbidden", "ticket_not_assigned"),
+                                                         404: ("ticket_not_found",),
+                                                         409: ("ticket_not_claimed", "ticket_busy")}))
 def resolve(ticket_id: str) -> dict:
     return ticket_service().resolve(_staff(), ticket_id)
 
@@ -158,14 +190,19 @@ def resolve(ticket_id: str) -> dict:
     "/agent/status",
     summary="Go online (renews a 30-minute presence lease: repeat as a heartbeat) or offline",
     tags=["agent"],
-    openapi_extensions=request_body(["online"], online={"type": "boolean"}),
+    openapi_extensions=request_body(["online"], online={"type": "boolean"})
+    | responses(200, "AgentStatus", {400: ("invalid_json", "invalid_field"), 403: ("forbidden",),
+                                     409: ("ticket_busy",)}),
 )
 def agent_status() -> dict:
     staff = _staff()
     return ticket_service().set_status(staff, tickets.parse_online(json_body(app).get("online")))
 
 
-@app.get("/agent/tickets/<ticket_id>/audit", summary="Who on the staff read this ticket (supervisors)", tags=["agent"])
+@app.get("/agent/tickets/<ticket_id>/audit", summary="Who on the staff read this ticket (supervisors)", tags=["agent"],
+         openapi_extensions=query("limit", "cursor")
+         | responses(200, "AuditLog", {400: PAGE_ERRORS, 403: ("forbidden", "supervisor_only"),
+                                       404: ("ticket_not_found",)}))
 def access_log(ticket_id: str) -> dict:
     staff = _staff(SUPERVISORS)
     return ticket_service().access_log(staff, ticket_id, tickets.parse_limit(_query("limit")), _query("cursor"))
@@ -174,7 +211,8 @@ def access_log(ticket_id: str) -> dict:
 # ---- attachments (kept from customers' e-mail) ------------------------------------------------------------------
 
 
-@app.get("/tickets/<ticket_id>/attachments", summary="Files the customer sent with their e-mail", tags=["tickets"])
+@app.get("/tickets/<ticket_id>/attachments", summary="Files the customer sent with their e-mail", tags=["tickets"],
+         openapi_extensions=responses(200, "AttachmentList", {403: ("forbidden",), 404: ("ticket_not_found",)}))
 def list_attachments(ticket_id: str) -> dict:
     return attachment_service().list_for_customer(_customer(), ticket_id)
 
@@ -183,6 +221,8 @@ def list_attachments(ticket_id: str) -> dict:
     "/tickets/<ticket_id>/attachments/<attachment_id>",
     summary="A 5-minute download link for one attachment",
     tags=["tickets"],
+    openapi_extensions=responses(200, "AttachmentLink", {403: ("forbidden",),
+                                                         404: ("ticket_not_found", "attachment_not_found")}),
 )
 def download_attachment(ticket_id: str, attachment_id: str) -> dict:
     return attachment_service().download_for_customer(_customer(), ticket_id, attachment_id)
@@ -193,7 +233,9 @@ def download_attachment(ticket_id: str, attachment_id: str) -> dict:
     summary="Attach a file from the web: a 5-minute presigned upload (at most 10 MB; programs, scripts, HTML refused)",
     tags=["tickets"],
     openapi_extensions=request_body(["filename", "content_type"], filename={"type": "string", "maxLength": 200},
-                                    content_type={"type": "string", "maxLength": 100}),
+                                    content_type={"type": "string", "maxLength": 100})
+    | responses(201, "AttachmentUpload", {400: ("invalid_json", "invalid_attachment", "attachment_type_refused"),
+                                          403: ("forbidden",), 404: ("ticket_not_found",)}),
 )
 def upload_attachment(ticket_id: str) -> Response[dict]:
     caller = _customer()
@@ -202,7 +244,8 @@ def upload_attachment(ticket_id: str) -> Response[dict]:
                                                           body.get("content_type")))
 
 
-@app.get("/agent/tickets/<ticket_id>/attachments", summary="A ticket's attachments, for staff", tags=["agent"])
+@app.get("/agent/tickets/<ticket_id>/attachments", summary="A ticket's attachments, for staff", tags=["agent"],
+         openapi_extensions=responses(200, "AttachmentList", {403: ("forbidden",), 404: ("ticket_not_found",)}))
 def staff_attachments(ticket_id: str) -> dict:
     return attachment_service().list_for_staff(_staff(), ticket_id)
 
@@ -211,6 +254,7 @@ def staff_attachments(ticket_id: str) -> dict:
     "/agent/tickets/<ticket_id>/attachments/<attachment_id>",
     summary="A 5-minute download link for one attachment (audited)",
     tags=["agent"],
+    openapi_extensions=responses(200, "AttachmentLink", {403: ("forbidden",), 404: ("attachment_not_found",)}),
 )
 def staff_download_attachment(ticket_id: str, attachment_id: str) -> dict:
     return attachment_service().download_for_staff(_staff(), ticket_id, attachment_id)
@@ -223,6 +267,8 @@ def staff_download_attachment(ticket_id: str, attachment_id: str) -> dict:
     "/agent/quarantine",
     summary="Customers' e-mail held because the sender could not be authenticated (masked, kept 14 days)",
     tags=["agent"],
+    openapi_extensions=query("limit", "cursor") | responses(200, "QuarantineList", {
+        400: ("invalid_limit", "invalid_cursor"), 403: ("forbidden",)}),
 )
 def quarantine_list() -> dict:
     return quarantine_service().list_held(_staff(), tickets.parse_limit(_query("limit")), _query("cursor"))
@@ -232,12 +278,17 @@ def quarantine_list() -> dict:
     "/agent/quarantine/<quarantine_id>/release",
     summary="Release a held e-mail into the customer's tickets, as if trusted on arrival (audited)",
     tags=["agent"],
+    openapi_extensions=responses(200, "QuarantineReleased", {403: ("forbidden",), 404: ("quarantine_not_found",),
+                                                             409: ("quarantine_busy",)}),
 )
 def quarantine_release(quarantine_id: str) -> dict:
     return quarantine_service().release(_staff(), quarantine_id)
 
 
-@app.post("/agent/quarantine/<quarantine_id>/discard", summary="Discard a held e-mail (audited)", tags=["agent"])
+@app.post("/agent/quarantine/<quarantine_id>/discard", summary="Discard a held e-mail (audited)", tags=["agent"],
+          openapi_extensions=responses(200, "QuarantineDiscarded", {403: ("forbidden",),
+                                                                    404: ("quarantine_not_found",),
+                                                                    409: ("quarantine_busy",)}))
 def quarantine_discard(quarantine_id: str) -> dict:
     return quarantine_service().discard(_staff(), quarantine_id)
 

@@ -28,18 +28,21 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from supportdesk import i18n, runtime
+from supportdesk import i18n
 from supportdesk.aws import client
 from supportdesk.errors import DomainError, NotFound
+from supportdesk.identity import wiring as identity
 from supportdesk.inbound.wiring import attachment_service, channel_notifier, mail_channel_store, quarantine_service
 from supportdesk.mail.auth import Verdicts, parse_authentication_results, sender_trust
 from supportdesk.mail.headers import parse_address
 from supportdesk.mail.parse import InboundMail, read_mail
 from supportdesk.notify.notifier import Recipient
-from supportdesk.tickets.references import normalize_reference
 from supportdesk.observability import audit, logger, mask_email, metrics
+from supportdesk.roles import Caller, Role
 from supportdesk.settings import get_settings
-from supportdesk.tickets.service import MAX_MESSAGE, MAX_SUBJECT, Caller
+from supportdesk.tickets.service import MAX_MESSAGE, MAX_SUBJECT
+from supportdesk.tickets.references import normalize_reference
+from supportdesk.tickets.settings import ticket_settings
 from supportdesk.tickets.wiring import ticket_service
 
 INBOUND_PREFIX = "inbound/"
@@ -50,7 +53,7 @@ KEPT = "kept_too_large"  # outcome whose raw message stays in the bucket
 def _raw_message(key: str) -> tuple[bytes | None, str | None]:
     """The raw message and its version, or (None, version) when it is larger than MAX_RAW_BYTES (the body is
     then never read)."""
-    obj = client("s3").get_object(Bucket=get_settings().require("mail_bucket"), Key=key)
+    obj = client("s3").get_object(Bucket=ticket_settings().require("mail_bucket"), Key=key)
     if obj.get("ContentLength", 0) > MAX_RAW_BYTES:
         obj["Body"].close()
         return None, obj.get("VersionId")
@@ -62,7 +65,7 @@ def _delete_raw_message(key: str, version_id: str | None) -> None:
     versioned bucket only adds a delete marker). Best effort: the event is already processed, so a failed delete
     must not make Lambda run it again (a second ticket); the lifecycle rule removes the object later."""
     s3 = client("s3")
-    bucket = get_settings().require("mail_bucket")
+    bucket = ticket_settings().require("mail_bucket")
     try:
         if version_id is None:
             version_id = s3.head_object(Bucket=bucket, Key=key).get("VersionId")
@@ -82,8 +85,8 @@ def _find_customer(address: str):
         login = normalize_email(address)
     except DomainError:
         return None
-    account = runtime.account_repository().find_by_login(login)
-    return account if account is not None and account.role == "customer" else None
+    account = identity.account_repository().find_by_login(login)
+    return account if account is not None and account.role is Role.CUSTOMER else None
 
 
 def _drop(message_id: str, reason: str, **extra) -> str:
@@ -128,7 +131,7 @@ def handle_record(record: dict) -> tuple[str, str | None]:
             return _drop(message_id, "unauthenticated_sender", trust=trust.reason), version_id
         return _unknown_sender(mail, message_id), version_id
     language = i18n.normalize_language(account.language)
-    caller = Caller(account.account_id, "customer", language)
+    caller = Caller(account.account_id, Role.CUSTOMER, language)
     subject = (mail.subject or i18n.message("ticket_email_no_subject", language))[:MAX_SUBJECT]
     body = (mail.body or mail.subject or i18n.message("ticket_email_no_subject", language))[:MAX_MESSAGE]
     reference = mail.reference or _threaded_reference(mail)
@@ -190,15 +193,15 @@ def _automated_note(caller: Caller, reference: str | None, mail: InboundMail, me
 def _unknown_sender(mail: InboundMail, message_id: str) -> str:
     if mail.automated:
         return _drop(message_id, "automated_unknown_sender", automated=mail.automated_reason)
-    settings = get_settings()
-    own = {a.lower() for a in (settings.mail_from, settings.support_inbox) if a}
+    support_inbox = ticket_settings().support_inbox
+    own = {a.lower() for a in (get_settings().mail_from, support_inbox) if a}
     if mail.sender.lower() in own:
         return _drop(message_id, "own_address")
     channel_notifier().send(  # at most once a day per address (supportdesk.notify.guard)
         Recipient("email", mail.sender, mail.language),
         "ticket_email_unknown_sender",
         {"subject": mail.subject or i18n.message("ticket_email_no_subject", mail.language),
-         "support_inbox": settings.support_inbox},
+         "support_inbox": support_inbox},
     )
     logger.info("inbound mail from unknown sender answered", extra={"ses_message_id": message_id,
                                                                     "sender": mask_email(mail.sender)})

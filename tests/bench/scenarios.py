@@ -21,10 +21,10 @@ class Client:
         self.contexts: dict[str, dict] = {}
 
     def sign_up(self, email: str, role: str = "customer") -> None:
-        from supportdesk import runtime
+        from supportdesk.identity import wiring as identity
         from supportdesk.identity.service import SignUp
 
-        runtime.identity_service().sign_up(SignUp(email, None, PASSWORD, "zh-CN"), "127.0.0.1", role=role)
+        identity.identity_service().sign_up(SignUp(email, None, PASSWORD, "zh-CN"), "127.0.0.1", role=role)
 
     def token(self, login: str) -> str:
         status, body, _ = call(self.identity, api_event("POST", "/auth/login", body={"login": login, "password": PASSWORD},

@@ -17,7 +17,7 @@ from tests.integration.ticket_desk import desk, mails_to  # noqa: F401 (fixture)
 @pytest.fixture
 def inbox(desk, aws):
     from supportdesk.aws import client
-    from supportdesk.settings import get_settings
+    from supportdesk.tickets.settings import ticket_settings as get_settings
 
     from functions.ticket import inbound_email
 
@@ -188,7 +188,7 @@ def test_a_mail_asking_for_a_human_queues_the_ticket(desk, inbox):
 
 def _raw_messages_in_bucket() -> list[str]:
     from supportdesk.aws import client
-    from supportdesk.settings import get_settings
+    from supportdesk.tickets.settings import ticket_settings as get_settings
 
     listing = client("s3").list_objects_v2(Bucket=get_settings().mail_bucket, Prefix="inbound/")
     return [item["Key"] for item in listing.get("Contents", [])]
@@ -205,7 +205,7 @@ def test_the_raw_message_is_deleted_once_processed(desk, inbox):
     assert _raw_messages_in_bucket() == []
     # And no non-current version or delete marker of it stays behind in the versioned bucket
     from supportdesk.aws import client
-    from supportdesk.settings import get_settings
+    from supportdesk.tickets.settings import ticket_settings as get_settings
 
     versions = client("s3").list_object_versions(Bucket=get_settings().mail_bucket, Prefix="inbound/")
     assert versions.get("Versions", []) == [] and versions.get("DeleteMarkers", []) == []
@@ -361,7 +361,7 @@ def test_attachments_are_kept_with_the_ticket_and_dangerous_ones_refused_with_a_
 
     from supportdesk.aws import client
     from supportdesk.dal.tickets import TicketAuditModel
-    from supportdesk.settings import get_settings
+    from supportdesk.tickets.settings import ticket_settings as get_settings
     from tests.fixtures.mail.corpus import common, message, multipart, part
 
     # Given Alice mails a payment voucher named in Chinese (RFC 2231) and a program

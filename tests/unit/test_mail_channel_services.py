@@ -14,7 +14,7 @@ from supportdesk.inbound.model import HeldMail
 from supportdesk.inbound.service import QuarantineService
 from supportdesk.notify.guard import MailChannelNotifier
 from supportdesk.notify.notifier import Recipient
-from supportdesk.tickets.masking import mask_sensitive
+from supportdesk.masking import mask_sensitive
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
 

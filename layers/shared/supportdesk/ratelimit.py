@@ -5,8 +5,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
+from supportdesk import runtime
 from supportdesk.clock import Clock
 from supportdesk.errors import RateLimited
+from supportdesk.runtime import component
 
 
 @dataclass(frozen=True)
@@ -44,3 +46,9 @@ class RateLimiter:
         hits = self._store.increment(bucket, window_start + limit.window_seconds + 60)
         if hits > limit.max_hits:
             raise RateLimited(retry_after=window_start + limit.window_seconds - now, code=code)
+
+
+@component
+def rate_limiter() -> RateLimiter:
+    """The DynamoDB-backed limiter, once per container (see supportdesk.runtime.component)."""
+    return RateLimiter(DynamoCounterStore(), runtime.clock())

@@ -34,6 +34,9 @@ def secrets_manager_key(secret_id: str, max_age: int = 300) -> Callable[[], str]
     return provide
 
 
+ISSUED_AT_LEEWAY_SECONDS = 60  # a token "issued" later than now + this is refused, as PyJWT's own check would
+
+
 class TokenService:
     def __init__(self, key: Callable[[], str], clock: Clock, issuer: str, ttl_seconds: int) -> None:
         self._key = key
@@ -62,20 +65,23 @@ class TokenService:
         import jwt
 
         try:
-            # "exp" is checked below against the injected clock (not the wall clock), so expiry is testable.
+            # "exp" and "iat" are checked below against the injected clock (not the wall clock), so expiry is testable
+            # and a clock moved ahead (the local stack's) does not make fresh tokens look issued in the future.
             payload = jwt.decode(
                 token,
                 self._key(),
                 algorithms=[ALGORITHM],
                 audience=AUDIENCE,
                 issuer=self._issuer,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"], "verify_exp": False},
+                options={"require": ["exp", "iat", "sub", "iss", "aud"], "verify_exp": False,
+                         "verify_iat": False},
             )
         except jwt.PyJWTError as exc:
             raise Unauthorized() from exc
         try:
-            expired = int(payload["exp"]) <= int(self._clock.now().timestamp())
-            if expired:
+            now = int(self._clock.now().timestamp())
+            expired = int(payload["exp"]) <= now
+            if expired or int(payload["iat"]) > now + ISSUED_AT_LEEWAY_SECONDS:
                 raise Unauthorized()
             return TokenClaims(str(payload["sub"]), str(payload["role"]), str(payload.get("lang", "zh-CN")), int(payload["pwv"]))
         except (KeyError, TypeError, ValueError) as exc:

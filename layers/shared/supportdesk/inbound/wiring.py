@@ -14,35 +14,38 @@ def mail_channel_store():
 
 @component
 def channel_notifier():
-    """runtime.notifier() with the channel's rules: one automatic answer per address per day, sent mail
+    """runtime.notify.wiring.notifier() with the channel's rules: one automatic answer per address per day, sent mail
     remembered per ticket for threading (supportdesk.notify.guard)."""
     from supportdesk.notify.guard import MailChannelNotifier
 
-    return MailChannelNotifier(runtime.notifier(), mail_channel_store(), runtime.clock())
+    from supportdesk.notify import wiring as notify
+
+    return MailChannelNotifier(notify.notifier(), mail_channel_store(), runtime.clock())
 
 
 def _audit_trail(subject_id: str, staff, action: str, at) -> None:
-    from supportdesk.tickets.repository import Access
+    from supportdesk.tickets.model import Access
     from supportdesk.tickets.wiring import ticket_store
 
-    ticket_store().record_access(Access(subject_id, staff.account_id, staff.role, action, at))
+    ticket_store().record_access(Access(subject_id, staff.account_id, str(staff.role), action, at))
 
 
 def _deliver(customer_id: str, reference: str | None, subject: str, body: str) -> dict:
     """A released mail goes through the same ticket service call as trusted mail on arrival."""
     from supportdesk import i18n
-    from supportdesk.tickets.service import Caller
+    from supportdesk.identity import wiring as identity
+    from supportdesk.roles import Caller, Role
     from supportdesk.tickets.wiring import ticket_service
 
-    account = runtime.account_repository().get(customer_id)
+    account = identity.account_repository().get(customer_id)
     language = i18n.normalize_language(getattr(account, "language", None))
-    return ticket_service().from_email(Caller(customer_id, "customer", language), reference, subject, body)
+    return ticket_service().from_email(Caller(customer_id, Role.CUSTOMER, language), reference, subject, body)
 
 
 @component
 def quarantine_service():
     from supportdesk.inbound.service import QuarantineService
-    from supportdesk.tickets.masking import mask_sensitive
+    from supportdesk.masking import mask_sensitive
 
     return QuarantineService(mail_channel_store(), runtime.clock(), mask_sensitive, _deliver, _audit_trail)
 
@@ -50,8 +53,8 @@ def quarantine_service():
 @component
 def attachment_service():
     from supportdesk.inbound.attachments import AttachmentService, S3Blobs
-    from supportdesk.settings import get_settings
+    from supportdesk.tickets.settings import ticket_settings
     from supportdesk.tickets.wiring import ticket_store
 
-    return AttachmentService(mail_channel_store(), S3Blobs(get_settings().require("mail_bucket")), ticket_store(),
+    return AttachmentService(mail_channel_store(), S3Blobs(ticket_settings().require("mail_bucket")), ticket_store(),
                              runtime.clock(), _audit_trail)

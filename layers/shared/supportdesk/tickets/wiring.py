@@ -1,9 +1,12 @@
 """Adapters of the ticket operation, built once per container on first use (see supportdesk.runtime.component)."""
 from __future__ import annotations
 
-from supportdesk import runtime
+from supportdesk import ratelimit, runtime
+from supportdesk.identity import wiring as identity
+from supportdesk.notify import wiring as notify
+from supportdesk.orders import wiring as orders
 from supportdesk.runtime import component
-from supportdesk.settings import get_settings
+from supportdesk.tickets.settings import ticket_settings
 
 
 def channel_notifier():
@@ -20,34 +23,35 @@ def ticket_store():
 
 
 @component
-def order_lookup():
-    from supportdesk.tickets.repository import DynamoOrderLookup
+def queue_store():
+    from supportdesk.tickets.queue_repository import DynamoQueueStore
 
-    return DynamoOrderLookup()
+    return DynamoQueueStore()
 
 
 @component
 def business_hours():
-    from supportdesk.tickets.hours import BusinessHours
+    from supportdesk.hours import BusinessHours
 
-    return BusinessHours.from_settings(get_settings())
+    return BusinessHours.from_settings(ticket_settings())
 
 
 @component
 def ticket_service():
-    from supportdesk.tickets.masking import mask_sensitive
+    from supportdesk.masking import mask_sensitive
     from supportdesk.tickets.service import TicketService
     from supportdesk.tickets.waiting import estimate_wait
 
     return TicketService(
         store=ticket_store(),
-        orders=order_lookup(),
-        accounts=runtime.account_repository(),
+        queue=queue_store(),
+        orders=orders.order_lookup(),
+        accounts=identity.account_repository(),
         notifier=channel_notifier(),  # one automatic answer a day per address; sent mail remembered per ticket
         clock=runtime.clock(),
         hours=business_hours(),
         mask=mask_sensitive,
         estimate=estimate_wait,
-        support_inbox=get_settings().support_inbox,
-        limiter=runtime.rate_limiter(),
+        support_inbox=ticket_settings().support_inbox,
+        limiter=ratelimit.rate_limiter(),
     )
