@@ -32,16 +32,17 @@ from supportdesk import i18n
 from supportdesk.aws import client
 from supportdesk.errors import DomainError, NotFound
 from supportdesk.identity import wiring as identity
-from supportdesk.inbound.wiring import attachment_service, channel_notifier, mail_channel_store, quarantine_service
+from supportdesk.inbound.wiring import attachment_service, quarantine_service
 from supportdesk.mail.auth import Verdicts, parse_authentication_results, sender_trust
 from supportdesk.mail.headers import parse_address
 from supportdesk.mail.parse import InboundMail, read_mail
+from supportdesk.notify import wiring as notify
 from supportdesk.notify.notifier import Recipient
 from supportdesk.observability import audit, logger, mask_email, metrics
 from supportdesk.roles import Caller, Role
 from supportdesk.settings import get_settings
 from supportdesk.tickets.service import MAX_MESSAGE, MAX_SUBJECT
-from supportdesk.tickets.references import normalize_reference
+from supportdesk.tickets.references import normalize_reference, reference_in_subject
 from supportdesk.tickets.settings import ticket_settings
 from supportdesk.tickets.wiring import ticket_service
 
@@ -134,7 +135,7 @@ def handle_record(record: dict) -> tuple[str, str | None]:
     caller = Caller(account.account_id, Role.CUSTOMER, language)
     subject = (mail.subject or i18n.message("ticket_email_no_subject", language))[:MAX_SUBJECT]
     body = (mail.body or mail.subject or i18n.message("ticket_email_no_subject", language))[:MAX_MESSAGE]
-    reference = mail.reference or _threaded_reference(mail)
+    reference = reference_in_subject(mail.subject) or _threaded_reference(mail)
     if not trust.trusted:
         if mail.automated:
             return _drop(message_id, "automated_unauthenticated", automated=mail.automated_reason), version_id
@@ -167,7 +168,7 @@ def _keep_attachments(caller: Caller, ticket_id: str, mail: InboundMail) -> None
 def _threaded_reference(mail: InboundMail) -> str | None:
     """The ticket of the mail this one answers, from In-Reply-To/References: SES's Message-ID is
     <SES message id>@<region>.amazonses.com, and we remember the SES message id of each mail about a ticket."""
-    store = mail_channel_store()
+    store = notify.mail_memory()
     for message_ref in mail.in_reply_to[:5]:
         local, _, domain = message_ref.partition("@")
         if not domain.lower().endswith("amazonses.com"):
@@ -197,7 +198,7 @@ def _unknown_sender(mail: InboundMail, message_id: str) -> str:
     own = {a.lower() for a in (get_settings().mail_from, support_inbox) if a}
     if mail.sender.lower() in own:
         return _drop(message_id, "own_address")
-    channel_notifier().send(  # at most once a day per address (supportdesk.notify.guard)
+    notify.channel_notifier().send(  # at most once a day per address (supportdesk.notify.guard)
         Recipient("email", mail.sender, mail.language),
         "ticket_email_unknown_sender",
         {"subject": mail.subject or i18n.message("ticket_email_no_subject", mail.language),

@@ -10,7 +10,7 @@ import json
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from supportdesk.inbound.wiring import mail_channel_store
+from supportdesk.notify import wiring as notify
 from supportdesk.observability import logger, mask_email, metrics
 
 
@@ -41,7 +41,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
             logger.warning("mail event that is not an SES notification skipped")
             continue
         for address, reason in undeliverable_addresses(notification):
-            mail_channel_store().mark_undeliverable(address, reason)
+            notify.mail_memory().mark_undeliverable(address, reason)
             logger.info("address marked undeliverable", extra={"to": mask_email(address), "reason": reason})
             metrics.add_metric(name="AddressesUndeliverable", unit="Count", value=1)
             marked += 1

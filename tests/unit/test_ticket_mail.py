@@ -32,7 +32,7 @@ def test_plain_text_is_preferred_over_html():
     message.add_alternative("<p>html version</p>", subtype="html")
     mail = read_mail(bytes(message))
     assert mail.body == "plain version"
-    assert mail.sender == "alice@example.net" and mail.reference == "T-8K3Q2" and not mail.automated
+    assert mail.sender == "alice@example.net" and mail.subject == "[T-8K3Q2] Parcel" and not mail.automated
     assert mail.message_id == "abc@mail.example.net"
     assert mail.in_reply_to == ("sent-1@example.com", "sent-0@example.com")
 

@@ -13,6 +13,8 @@ remember between messages, one item group per partition key, all expiring throug
 """
 from __future__ import annotations
 
+import hashlib
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
@@ -40,3 +42,39 @@ class MailChannelModel(Model):
     size = NumberAttribute(null=True)
     filename = UnicodeAttribute(null=True)
     content_type = UnicodeAttribute(null=True)
+
+
+def address_key(address: str) -> str:
+    """Addresses are kept as hashes where only equality matters."""
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:32]
+
+
+class DynamoMailMemory:
+    """What the mail we send must remember (supportdesk.notify.guard.MailMemory): one key-based call each, the
+    automatic-answer mark a conditional put so that two mails cannot both earn an answer."""
+
+    def remember_sent(self, ses_message_id: str, ticket_id: str, expires_at: int) -> None:
+        MailChannelModel(f"sent#{ses_message_id}", "-", ticket_id=ticket_id, expires_at=expires_at).save()
+
+    def ticket_of_sent(self, ses_message_id: str) -> str | None:
+        try:
+            return MailChannelModel.get(f"sent#{ses_message_id}", "-").ticket_id
+        except MailChannelModel.DoesNotExist:
+            return None
+
+    def claim_answer(self, address: str, now: int, until: int) -> bool:
+        from supportdesk.dal.transactions import conditional_put
+
+        m = MailChannelModel
+        return conditional_put(m(f"answered#{address_key(address)}", "-", expires_at=until),
+                               m.pk.does_not_exist() | (m.expires_at <= now))
+
+    def mark_undeliverable(self, address: str, reason: str) -> None:
+        MailChannelModel(f"undeliverable#{address_key(address)}", "-", reason=reason).save()
+
+    def is_undeliverable(self, address: str) -> bool:
+        try:
+            MailChannelModel.get(f"undeliverable#{address_key(address)}", "-")
+        except MailChannelModel.DoesNotExist:
+            return False
+        return True

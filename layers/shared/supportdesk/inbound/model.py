@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 QUARANTINE_DAYS = 14
-THREAD_DAYS = 180
-ANSWER_INTERVAL = timedelta(hours=24)  # at most one automatic answer per address in this time (as Zammad does)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Storage of the e-mail channel (MailChannelTable, see supportdesk.dal.mail_channel). The port is what the
 services need; DynamoMailChannelStore is the adapter, one key-based call per method, state changes conditioned so
-that two staff members cannot both release one mail and two mails cannot both earn an automatic answer."""
+that two staff members cannot both release one mail. What the mail we send needs (automatic answers, threading,
+undeliverable addresses) is supportdesk.dal.mail_channel.DynamoMailMemory, used by supportdesk.notify.guard."""
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -21,10 +21,6 @@ def _time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def address_key(address: str) -> str:
-    """Addresses are kept as hashes where only equality matters."""
-    return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:32]
-
 
 class MailChannelStore(Protocol):
     def hold(self, mail: HeldMail) -> None: ...
@@ -41,16 +37,10 @@ class MailChannelStore(Protocol):
 
     def forget(self, quarantine_id: str) -> None: ...
 
-    def remember_sent(self, ses_message_id: str, ticket_id: str, expires_at: int) -> None: ...
 
-    def ticket_of_sent(self, ses_message_id: str) -> str | None: ...
 
-    def claim_answer(self, address: str, now: int, until: int) -> bool:
-        """True (and remembered until `until`) when `address` got no automatic answer that is still remembered."""
 
-    def mark_undeliverable(self, address: str, reason: str) -> None: ...
 
-    def is_undeliverable(self, address: str) -> bool: ...
 
 
 class DynamoMailChannelStore:
@@ -106,25 +96,8 @@ class DynamoMailChannelStore:
 
         MailChannelModel(QUARANTINE, quarantine_id).delete()
 
-    def remember_sent(self, ses_message_id: str, ticket_id: str, expires_at: int) -> None:
-        from supportdesk.dal.mail_channel import MailChannelModel
 
-        MailChannelModel(f"sent#{ses_message_id}", "-", ticket_id=ticket_id, expires_at=expires_at).save()
 
-    def ticket_of_sent(self, ses_message_id: str) -> str | None:
-        from supportdesk.dal.mail_channel import MailChannelModel
-
-        try:
-            return MailChannelModel.get(f"sent#{ses_message_id}", "-").ticket_id
-        except MailChannelModel.DoesNotExist:
-            return None
-
-    def claim_answer(self, address: str, now: int, until: int) -> bool:
-        from supportdesk.dal.mail_channel import MailChannelModel as M
-        from supportdesk.dal.transactions import conditional_put
-
-        return conditional_put(M(f"answered#{address_key(address)}", "-", expires_at=until),
-                               M.pk.does_not_exist() | (M.expires_at <= now))
 
     def add_attachment(self, attachment: StoredAttachment) -> None:
         from supportdesk.dal.mail_channel import MailChannelModel
@@ -141,16 +114,4 @@ class DynamoMailChannelStore:
                                  _time(item.received_at))
                 for item in MailChannelModel.query(f"attachments#{ticket_id}", limit=200)]
 
-    def mark_undeliverable(self, address: str, reason: str) -> None:
-        from supportdesk.dal.mail_channel import MailChannelModel
 
-        MailChannelModel(f"undeliverable#{address_key(address)}", "-", reason=reason).save()
-
-    def is_undeliverable(self, address: str) -> bool:
-        from supportdesk.dal.mail_channel import MailChannelModel
-
-        try:
-            MailChannelModel.get(f"undeliverable#{address_key(address)}", "-")
-        except MailChannelModel.DoesNotExist:
-            return False
-        return True

@@ -12,15 +12,6 @@ def mail_channel_store():
     return DynamoMailChannelStore()
 
 
-@component
-def channel_notifier():
-    """runtime.notify.wiring.notifier() with the channel's rules: one automatic answer per address per day, sent mail
-    remembered per ticket for threading (supportdesk.notify.guard)."""
-    from supportdesk.notify.guard import MailChannelNotifier
-
-    from supportdesk.notify import wiring as notify
-
-    return MailChannelNotifier(notify.notifier(), mail_channel_store(), runtime.clock())
 
 
 def _audit_trail(subject_id: str, staff, action: str, at) -> None:

@@ -18,7 +18,6 @@ from email.message import Message
 from supportdesk.mail.charsets import decode_text
 from supportdesk.mail.headers import Address, decode_header, parse_address
 from supportdesk.mail.html import html_to_text
-from supportdesk.tickets.references import reference_in_subject
 
 MAX_DEPTH = 12  # MIME nesting followed when choosing the body (real mail rarely goes past 4)
 MAX_PARTS = 200  # MIME parts looked at per message
@@ -92,7 +91,6 @@ class InboundMail:
     sender: str  # the From address (else Reply-To, else Sender), from the raw addr-spec; "" when there is none
     subject: str
     body: str
-    reference: str | None  # the [T-…] reference in the subject
     automated: bool  # an auto-reply, bounce, list or machine mail: never answer it, never reopen a ticket with it
     language: str  # best guess, for an auto-reply to someone we do not know
     sender_spoof_suspect: bool = False  # the display name shows an address other than the sender's
@@ -343,7 +341,6 @@ def read_mail(raw: bytes | Message) -> InboundMail:
         sender=sender.address,
         subject=subject,
         body=body,
-        reference=reference_in_subject(subject),
         automated=bool(reason),
         language=guess_language(subject, body),
         sender_spoof_suspect=suspect,

@@ -10,18 +10,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
 
 from supportdesk.clock import Clock
-from supportdesk.inbound.model import ANSWER_INTERVAL, THREAD_DAYS
-from supportdesk.inbound.repository import MailChannelStore
 from supportdesk.notify.notifier import AUTO_ANSWERS, Notifier, Recipient
 from supportdesk.observability import logger, mask_login, metrics
+
+
+ANSWER_INTERVAL = timedelta(hours=24)  # at most one automatic answer per address in this time (as Zammad does)
+THREAD_DAYS = 180  # how long a mail we sent threads a reply to its ticket
+
+
+class MailMemory(Protocol):
+    """What the rules need remembered (supportdesk.dal.mail_channel.DynamoMailMemory in AWS)."""
+
+    def remember_sent(self, ses_message_id: str, ticket_id: str, expires_at: int) -> None: ...
+
+    def ticket_of_sent(self, ses_message_id: str) -> str | None: ...
+
+    def claim_answer(self, address: str, now: int, until: int) -> bool:
+        """True (and remembered until `until`) when `address` got no automatic answer still remembered."""
+
+    def mark_undeliverable(self, address: str, reason: str) -> None: ...
+
+    def is_undeliverable(self, address: str) -> bool: ...
 
 
 @dataclass
 class MailChannelNotifier:
     inner: Notifier
-    store: MailChannelStore
+    store: MailMemory
     clock: Clock
 
     def send(self, recipient: Recipient, template: str, context: dict) -> str | None:

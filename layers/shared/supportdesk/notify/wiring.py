@@ -11,3 +11,20 @@ def notifier():
 
     settings = get_settings()
     return SesSnsNotifier(sender=settings.require("mail_from"), configuration_set=settings.ses_configuration_set or None)
+
+
+@component
+def mail_memory():
+    from supportdesk.dal.mail_channel import DynamoMailMemory
+
+    return DynamoMailMemory()
+
+
+@component
+def channel_notifier():
+    """notifier() with the e-mail channel's rules: no mail to undeliverable addresses, one automatic answer a day
+    per address, mail about a ticket remembered for threading (supportdesk.notify.guard)."""
+    from supportdesk import runtime
+    from supportdesk.notify.guard import MailChannelNotifier
+
+    return MailChannelNotifier(notifier(), mail_memory(), runtime.clock())

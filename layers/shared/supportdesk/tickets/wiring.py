@@ -9,12 +9,6 @@ from supportdesk.runtime import component
 from supportdesk.tickets.settings import ticket_settings
 
 
-def channel_notifier():
-    from supportdesk.inbound.wiring import channel_notifier as build
-
-    return build()
-
-
 @component
 def ticket_store():
     from supportdesk.tickets.repository import DynamoTicketStore
@@ -47,7 +41,7 @@ def ticket_service():
         queue=queue_store(),
         orders=orders.order_lookup(),
         accounts=identity.account_repository(),
-        notifier=channel_notifier(),  # one automatic answer a day per address; sent mail remembered per ticket
+        notifier=notify.channel_notifier(),  # one automatic answer a day per address; sent mail remembered per ticket
         clock=runtime.clock(),
         hours=business_hours(),
         mask=mask_sensitive,
