@@ -30,6 +30,8 @@ from local.openapi import LOCAL_SERVER
 from local.outbox import Outbox
 from local.schedules import Scheduler, rule_name
 from local.template import ROOT
+from supportdesk.api import json_text
+from supportdesk.clock import iso
 
 OPENAPI_PATH = ROOT / "docs" / "openapi.json"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -40,8 +42,7 @@ _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 
 def json_answer(status: int, body: Any) -> HttpResponse:
-    from supportdesk.api import json_text  # the API's one JSON style (UTF-8, trailing newline)
-
+    """The API's one JSON style (UTF-8, no escapes, trailing newline)."""
     return HttpResponse(status, [("Content-Type", "application/json; charset=utf-8")], json_text(body).encode("utf-8"))
 
 
@@ -129,8 +130,6 @@ class DevRoutes:
         return error(404, "route_not_found", "No such local developer route (see /docs).")
 
     def _clock_view(self) -> dict:
-        from supportdesk.clock import iso
-
         offset = self.clock.offset
         return {"now": iso(self.clock.now()), "offset_seconds": int(offset.total_seconds()), "moved": bool(offset)}
 

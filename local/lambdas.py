@@ -205,6 +205,12 @@ class FunctionHost:
             log_group_name=f"/aws/lambda/{STACK_NAME}-{logical_id}",
         )
 
+    def refresh(self) -> None:
+        """Read the functions from the template again and forget their environments (after the stack provisioned its
+        resources anew: a secret's ARN changes)."""
+        self.functions = self.template.functions()
+        self._environments.clear()
+
     def environment(self, logical_id: str) -> dict[str, str]:
         """The variables a function's container has: its template entry and Globals, then what Lambda's runtime
         sets (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime;

@@ -49,6 +49,20 @@ def reset_caches() -> None:
         pending.extend(model.__subclasses__())
 
 
+def forget_settings_and_secrets() -> None:
+    """What a reset must forget: settings and adapters name the new secrets, and the old secrets' values are gone.
+    Clients, connections and the password hasher stay valid (same endpoint): rebuilding them would make the first
+    requests after a reset as slow as cold starts."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from supportdesk.runtime import reset_runtime
+    from supportdesk.settings import reset_settings
+
+    reset_settings()
+    reset_runtime()
+    parameters.clear_caches()
+
+
 def _check_free(host: str, port: int, variable: str) -> None:
     """Fail with a clear message instead of a server thread dying on a port in use (moto would then hang)."""
     import socket
@@ -170,8 +184,7 @@ class Stack:
             outbox = self._outbox = Outbox()
             outbox.watch()
             self._host = FunctionHost(template, self.client)
-            for logical_id in self._host.functions:
-                self._host.environment(logical_id).update(self.function_environment)  # the function's own dict
+            self._extend_function_environments()
             install_step_functions_seam(self._host)
             if self.seed_data:
                 from local.seed import seed
@@ -202,8 +215,9 @@ class Stack:
             raise
         return self
 
-    def _provision(self) -> None:
-        """Create the template's resources in moto and give this process the functions' environment."""
+    def _provision(self, forget: Any = None) -> None:
+        """Create the template's resources in moto and give this process the functions' environment; then forget the
+        layer's caches (`forget`, default all of them)."""
         from local.provision import provision
 
         template = self.template
@@ -217,7 +231,7 @@ class Stack:
             # The demo orders are written before any function that reads them may exist in the template.
             environment["ORDERS_TABLE"] = template.physical_name("OrdersTable")
         os.environ.update(environment)
-        reset_caches()
+        (forget or reset_caches)()
 
     def reset(self) -> dict[str, str]:
         """Back to the state start() left, without a restart (POST /_local/reset): an empty moto world, the template's
@@ -227,7 +241,10 @@ class Stack:
         with self._reset_lock:
             self._moto_api("reset", None)
             self._moto_api("config", MOTO_CONFIG)
-            self._provision()
+            self._provision(forget=forget_settings_and_secrets)
+            if self._host is not None:
+                self._host.refresh()  # the functions' environments name the new secrets
+                self._extend_function_environments()
             self.clock.reset()
             if self._outbox is not None:
                 self._outbox.watch()  # moto's backends are new objects
@@ -237,6 +254,10 @@ class Stack:
             # and checks it with zxcvbn (about a second per account on a busy machine).
             self._restore_items(self._seeded)
             return dict(self.accounts)
+
+    def _extend_function_environments(self) -> None:
+        for logical_id in self._host.functions:
+            self._host.environment(logical_id).update(self.function_environment)  # the function's own dict
 
     def _table_items(self) -> dict[str, list[dict]]:
         """Every item of every table (a development snapshot of a few seeded items: a Scan is fine here)."""

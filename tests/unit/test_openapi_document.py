@@ -19,7 +19,8 @@ SHARED = ROOT / "layers" / "shared" / "supportdesk"
 DOMAIN_SOURCES = {
     "IdentityFunction": ["identity/service.py", "identity/logins.py", "identity/passwords.py", "identity/repository.py"],
     "PasswordResetFunction": ["reset/service.py", "identity/logins.py", "identity/passwords.py"],
-    "TicketFunction": ["tickets/service.py", "tickets/repository.py"],
+    "TicketFunction": ["tickets/service.py", "tickets/customer.py", "tickets/staff.py", "tickets/desk.py",
+                       "tickets/repository.py", "tickets/queue_repository.py", "tickets/storage.py", "dal/cursors.py"],
 }
 # Codes those sources raise that a function's routes cannot reach, and why.
 UNREACHABLE = {
