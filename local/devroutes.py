@@ -2,7 +2,9 @@
 documentation at /openapi.json and /docs.
 
     GET  /_local/outbox             e-mails and SMS sent, newest first
-    POST /_local/inbound-email      a raw RFC 5322 message, delivered as the SES receipt rules say (202 / 400)
+    POST /_local/inbound-email      a raw RFC 5322 message, delivered as the SES receipt rules say (202 / 400);
+                                    ?spf=&dkim=&dmarc=&spam=&virus= set SES's verdicts (PASS, FAIL, GRAY,
+                                    PROCESSING_FAILED; default PASS)
     GET  /_local/schedules          the template's scheduled functions
     POST /_local/schedules/{name}   fire one now (function logical ID, event name or rule name; 404 if unknown)
     GET  /_local/clock              the stack's clock (what every function reads as "now")
@@ -20,9 +22,10 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import parse_qsl
 
 from local.gateway import HttpRequest, HttpResponse
-from local.inbound import InboundMail, NotAnEmail
+from local.inbound import BadVerdict, InboundMail, NotAnEmail, parse_verdicts
 from local.openapi import LOCAL_SERVER
 from local.outbox import Outbox
 from local.schedules import Scheduler, rule_name
@@ -99,7 +102,10 @@ class DevRoutes:
             return json_answer(200, {"messages": self.outbox.messages()})
         if path == "/_local/inbound-email" and method == "POST":
             try:
-                return json_answer(202, self.inbound.deliver(request.body))
+                verdicts = parse_verdicts(dict(parse_qsl(request.query_string)))
+                return json_answer(202, self.inbound.deliver(request.body, verdicts))
+            except BadVerdict as exc:
+                return error(400, "invalid_verdict", f"{exc}.")
             except NotAnEmail as exc:
                 return error(400, "invalid_email", f"The body is not an RFC 5322 message: {exc}.")
             except LookupError as exc:

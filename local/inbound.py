@@ -17,8 +17,40 @@ from local.lambdas import AsyncOutcome, FunctionHost
 from local.template import Template
 
 
+VERDICTS = ("spf", "dkim", "dmarc", "spam", "virus")
+VERDICT_VALUES = ("PASS", "FAIL", "GRAY", "PROCESSING_FAILED")
+
+
 class NotAnEmail(ValueError):
     """The body is not an RFC 5322 message SES would accept."""
+
+
+class BadVerdict(ValueError):
+    """A verdict query parameter that SES never reports."""
+
+
+def parse_verdicts(query: dict[str, str]) -> dict[str, str]:
+    """?spf=PASS&dkim=GRAY&dmarc=GRAY&spam=PASS&virus=PASS (any omitted: PASS) -> {"spf": "PASS", ...}."""
+    verdicts = {}
+    for name in VERDICTS:
+        value = (query.get(name) or "PASS").upper()
+        if value not in VERDICT_VALUES:
+            raise BadVerdict(f"{name} must be one of {', '.join(VERDICT_VALUES)}")
+        verdicts[name] = value
+    return verdicts
+
+
+def authentication_results(message: EmailMessage, source: str, verdicts: dict[str, str]) -> str:
+    """The Authentication-Results field SES prepends to a received message. DKIM names the DKIM-Signature's d=
+    domain when the message has one, else the From domain (a local verdict of dkim=PASS means "signed by the
+    sender's domain")."""
+    from_domain = (getaddresses([str(message.get("From", ""))])[0][1] or "@").rsplit("@", 1)[-1].lower()
+    signature = str(message.get("DKIM-Signature", ""))
+    signer = next((item.split("=", 1)[1].strip() for item in signature.split(";")
+                   if item.strip().startswith("d=")), from_domain)
+    return (f"amazonses.com; spf={verdicts['spf'].lower()} (spfCheck: local stack) client-ip=127.0.0.1; "
+            f"envelope-from={source}; helo=localhost; dkim={verdicts['dkim'].lower()} header.i=@{signer}; "
+            f"dmarc={verdicts['dmarc'].lower()} header.from={from_domain};")
 
 
 def parse_message(raw: bytes) -> EmailMessage:
@@ -61,11 +93,17 @@ def rule_recipients(rule: dict, destinations: list[str]) -> list[str]:
             or any(w.startswith(".") and d.lower().endswith(w) for w in wanted)]
 
 
+def envelope_sender(message: EmailMessage) -> str:
+    """The SMTP MAIL FROM the local stack pretends: the Return-Path, else the From address."""
+    return getaddresses([str(message.get("Return-Path") or message.get("From"))])[0][1]
+
+
 def ses_event(message: EmailMessage, message_id: str, recipients: list[str], function_arn: str,
-              received: datetime | None = None) -> dict:
+              received: datetime | None = None, verdicts: dict[str, str] | None = None) -> dict:
     """The event SES gives a LambdaAction (event version 1.0)."""
     received = received or datetime.now(timezone.utc)
-    source = getaddresses([str(message.get("Return-Path") or message.get("From"))])[0][1]
+    verdicts = verdicts or dict.fromkeys(VERDICTS, "PASS")
+    source = envelope_sender(message)
     common: dict[str, Any] = {
         "returnPath": source,
         "from": [str(v) for v in message.get_all("From", [])],
@@ -95,11 +133,11 @@ def ses_event(message: EmailMessage, message_id: str, recipients: list[str], fun
                     "timestamp": _iso(received),
                     "processingTimeMillis": 1,
                     "recipients": recipients,
-                    "spamVerdict": {"status": "PASS"},
-                    "virusVerdict": {"status": "PASS"},
-                    "spfVerdict": {"status": "PASS"},
-                    "dkimVerdict": {"status": "PASS"},
-                    "dmarcVerdict": {"status": "PASS"},
+                    "spamVerdict": {"status": verdicts["spam"]},
+                    "virusVerdict": {"status": verdicts["virus"]},
+                    "spfVerdict": {"status": verdicts["spf"]},
+                    "dkimVerdict": {"status": verdicts["dkim"]},
+                    "dmarcVerdict": {"status": verdicts["dmarc"]},
                     "action": {"type": "Lambda", "functionArn": function_arn, "invocationType": "Event"},
                 },
             },
@@ -113,9 +151,14 @@ class InboundMail:
         self.host = host
         self.s3 = s3
 
-    def deliver(self, raw: bytes) -> dict:
+    def deliver(self, raw: bytes, verdicts: dict[str, str] | None = None) -> dict:
         """Returns what happened; raises NotAnEmail for a body that is not a message, LookupError if no rule
-        takes any of its recipients."""
+        takes any of its recipients. `verdicts` are SES's receipt verdicts (default: all PASS); like SES, the
+        stored message and the event's headers get an Authentication-Results field on top."""
+        verdicts = verdicts or parse_verdicts({})
+        message = parse_message(raw)
+        results = authentication_results(message, envelope_sender(message), verdicts)
+        raw = f"Authentication-Results: {results}\r\n".encode("ascii") + raw
         message = parse_message(raw)
         destinations = recipients_of(message)
         message_id = ses_message_id()
@@ -136,7 +179,7 @@ class InboundMail:
                 elif "LambdaAction" in action:
                     spec = action["LambdaAction"]
                     function = self.host.resolve(spec["FunctionArn"])
-                    event = ses_event(message, message_id, recipients, spec["FunctionArn"], received)
+                    event = ses_event(message, message_id, recipients, spec["FunctionArn"], received, verdicts)
                     if spec.get("InvocationType", "Event") == "Event":
                         outcome: AsyncOutcome = self.host.invoke_async(function, event)
                         actions.append({"type": "Lambda", **outcome.as_dict()})

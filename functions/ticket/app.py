@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportdesk.api import caller, create_app, json_body, json_response, query, request_body, responses
 from supportdesk.help.wiring import self_service_tickets
+from supportdesk.inbound.wiring import attachment_service, quarantine_service
 from supportdesk.observability import logger, metrics
 from supportdesk.roles import CUSTOMERS, STAFF, SUPERVISORS, Caller, Role
 from supportdesk.secret_requests import refuse_secret_requests
@@ -225,6 +226,91 @@ def agent_status() -> dict:
 def access_log(ticket_id: str) -> dict:
     staff = _staff(SUPERVISORS)
     return ticket_service().access_log(staff, ticket_id, tickets.parse_limit(_query("limit")), _query("cursor"))
+
+
+# ---- attachments (kept from customers' e-mail) ------------------------------------------------------------------
+
+
+@app.get("/tickets/<ticket_id>/attachments", summary="Files the customer sent with their e-mail", tags=["tickets"],
+         openapi_extensions=responses(200, "AttachmentList", {403: ("forbidden",), 404: ("ticket_not_found",)}))
+def list_attachments(ticket_id: str) -> dict:
+    return attachment_service().list_for_customer(_customer(), ticket_id)
+
+
+@app.get(
+    "/tickets/<ticket_id>/attachments/<attachment_id>",
+    summary="A 5-minute download link for one attachment",
+    tags=["tickets"],
+    openapi_extensions=responses(200, "AttachmentLink", {403: ("forbidden",),
+                                                         404: ("ticket_not_found", "attachment_not_found")}),
+)
+def download_attachment(ticket_id: str, attachment_id: str) -> dict:
+    return attachment_service().download_for_customer(_customer(), ticket_id, attachment_id)
+
+
+@app.post(
+    "/tickets/<ticket_id>/attachments",
+    summary="Attach a file from the web: a 5-minute presigned upload (at most 10 MB; programs, scripts, HTML refused)",
+    tags=["tickets"],
+    openapi_extensions=request_body(["filename", "content_type"], filename={"type": "string", "maxLength": 200},
+                                    content_type={"type": "string", "maxLength": 100})
+    | responses(201, "AttachmentUpload", {400: ("invalid_json", "invalid_attachment", "attachment_type_refused"),
+                                          403: ("forbidden",), 404: ("ticket_not_found",)}),
+)
+def upload_attachment(ticket_id: str) -> Response[dict]:
+    caller = _customer()
+    body = json_body(app)
+    return json_response(201, attachment_service().upload(caller, ticket_id, body.get("filename"),
+                                                          body.get("content_type")))
+
+
+@app.get("/agent/tickets/<ticket_id>/attachments", summary="A ticket's attachments, for staff", tags=["agent"],
+         openapi_extensions=responses(200, "AttachmentList", {403: ("forbidden",), 404: ("ticket_not_found",)}))
+def staff_attachments(ticket_id: str) -> dict:
+    return attachment_service().list_for_staff(_staff(), ticket_id)
+
+
+@app.get(
+    "/agent/tickets/<ticket_id>/attachments/<attachment_id>",
+    summary="A 5-minute download link for one attachment (audited)",
+    tags=["agent"],
+    openapi_extensions=responses(200, "AttachmentLink", {403: ("forbidden",), 404: ("attachment_not_found",)}),
+)
+def staff_download_attachment(ticket_id: str, attachment_id: str) -> dict:
+    return attachment_service().download_for_staff(_staff(), ticket_id, attachment_id)
+
+
+# ---- staff: e-mail held in quarantine -----------------------------------------------------------------------------
+
+
+@app.get(
+    "/agent/quarantine",
+    summary="Customers' e-mail held because the sender could not be authenticated (masked, kept 14 days)",
+    tags=["agent"],
+    openapi_extensions=query("limit", "cursor") | responses(200, "QuarantineList", {
+        400: ("invalid_limit", "invalid_cursor"), 403: ("forbidden",)}),
+)
+def quarantine_list() -> dict:
+    return quarantine_service().list_held(_staff(), tickets.parse_limit(_query("limit")), _query("cursor"))
+
+
+@app.post(
+    "/agent/quarantine/<quarantine_id>/release",
+    summary="Release a held e-mail into the customer's tickets, as if trusted on arrival (audited)",
+    tags=["agent"],
+    openapi_extensions=responses(200, "QuarantineReleased", {403: ("forbidden",), 404: ("quarantine_not_found",),
+                                                             409: ("quarantine_busy",)}),
+)
+def quarantine_release(quarantine_id: str) -> dict:
+    return quarantine_service().release(_staff(), quarantine_id)
+
+
+@app.post("/agent/quarantine/<quarantine_id>/discard", summary="Discard a held e-mail (audited)", tags=["agent"],
+          openapi_extensions=responses(200, "QuarantineDiscarded", {403: ("forbidden",),
+                                                                    404: ("quarantine_not_found",),
+                                                                    409: ("quarantine_busy",)}))
+def quarantine_discard(quarantine_id: str) -> dict:
+    return quarantine_service().discard(_staff(), quarantine_id)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -160,6 +160,12 @@ def main() -> int:
             "One request through the real handler on moto (authorizer measured separately: it runs before every "
             "protected request, API Gateway caching is off so revocation is immediate). Python peak is tracemalloc's "
             "peak during the request (allocations of our code and libraries, not the interpreter's RSS).", ""] + table
+    from tests.bench import mail_shapes
+
+    mail_table, mail_ok = mail_shapes.run()
+    budget_ok = budget_ok and mail_ok
+    out += ["", "### Inbound mail: worst shapes", "", mail_shapes.__doc__.split("\n\n")[0].replace("\n", " "), ""]
+    out += mail_table
     out += ["", f"All budgets met: {'yes' if budget_ok else '**no**'}."]
     report = "\n".join(out)
     print(report)

@@ -6,6 +6,7 @@ import copy
 import secrets
 import string
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 import pytest
 
@@ -20,24 +21,34 @@ def inbox(desk, aws):
 
     from functions.ticket import inbound_email
 
-    def deliver(sender: str, subject: str, text: str | None = None, html: str | None = None,
-                headers: dict[str, str] | None = None, verdicts: dict[str, str] | None = None) -> dict:
-        message = EmailMessage()
-        message["From"] = sender
-        message["To"] = "help@example.com"
-        message["Subject"] = subject
-        for name, value in (headers or {}).items():
-            message[name] = value
-        if text is not None:
-            message.set_content(text)
-            if html is not None:
-                message.add_alternative(html, subtype="html")
-        elif html is not None:
-            message.set_content(html, subtype="html")
+    def deliver(sender: str = "", subject: str = "", text: str | None = None, html: str | None = None,
+                headers: dict[str, str] | None = None, verdicts: dict[str, str] | None = None,
+                envelope: str | None = None, raw: bytes | None = None, store: bool = True) -> dict:
+        """SES's part: the raw message at inbound/<id>, then the event. `envelope` is the SMTP MAIL FROM (SES's
+        mail.source; by default the From address, as for mail a person sends from their own provider)."""
+        if raw is None:
+            message = EmailMessage()
+            message["From"] = sender
+            message["To"] = "help@example.com"
+            message["Subject"] = subject
+            for name, value in (headers or {}).items():
+                message[name] = value
+            if text is not None:
+                message.set_content(text)
+                if html is not None:
+                    message.add_alternative(html, subtype="html")
+            elif html is not None:
+                message.set_content(html, subtype="html")
+            raw = bytes(message)
         message_id = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(40))
-        client("s3").put_object(Bucket=get_settings().mail_bucket, Key=f"inbound/{message_id}", Body=bytes(message))
+        if store:
+            client("s3").put_object(Bucket=get_settings().mail_bucket, Key=f"inbound/{message_id}", Body=raw)
         event = copy.deepcopy(load_event("ticket_inbound_email.json"))
-        event["Records"][0]["ses"]["mail"]["messageId"] = message_id
+        mail = event["Records"][0]["ses"]["mail"]
+        mail["messageId"] = message_id
+        mail["source"] = envelope if envelope is not None else parseaddr(sender)[1]
+        mail["headers"] = [{"name": "From", "value": sender}] + [
+            {"name": k, "value": v} for k, v in (headers or {}).items()]
         for name, status in (verdicts or {}).items():
             event["Records"][0]["ses"]["receipt"][name] = {"status": status}
         return inbound_email.lambda_handler(event, LambdaContext())
@@ -110,7 +121,7 @@ def test_an_unknown_sender_gets_a_polite_auto_reply_and_nothing_is_stored(desk, 
         ({"Auto-Submitted": "auto-replied"}, None),
         ({"Precedence": "bulk"}, None),
         (None, {"spamVerdict": "FAIL"}),
-        (None, {"spfVerdict": "FAIL", "dkimVerdict": "FAIL"}),
+        (None, {"spfVerdict": "FAIL", "dkimVerdict": "FAIL", "dmarcVerdict": "GRAY"}),
     ],
 )
 def test_automated_spam_or_forged_mail_is_dropped_without_reply(desk, inbox, headers, verdicts):
@@ -119,10 +130,54 @@ def test_automated_spam_or_forged_mail_is_dropped_without_reply(desk, inbox, hea
     assert mails_to("stranger@example.org") == []
 
 
+ATTACKER_DOMAIN = {"spfVerdict": "PASS", "dkimVerdict": "GRAY", "dmarcVerdict": "GRAY"}
+
+
 def test_forged_mail_in_a_customers_name_is_not_added_to_their_tickets(desk, inbox):
-    result = inbox("alice@example.net", "hello", "fake", verdicts={"spfVerdict": "FAIL", "dkimVerdict": "FAIL"})
-    assert result == {"outcomes": ["dropped"]}
+    # Given mail sent through the attacker's own SPF-valid domain, From: Alice; example.net has no DMARC record
+    result = inbox("alice@example.net", "hello", "fake", verdicts=ATTACKER_DOMAIN, envelope="bounce@attacker.example")
+    # Then it opens nothing in Alice's name and nothing is sent to her: it waits in quarantine for staff
+    assert result == {"outcomes": ["quarantined"]}
     assert _tickets_of(desk, desk.alice) == []
+    assert mails_to("alice@example.net") == []
+
+
+def test_spf_aligned_with_the_from_domain_is_trusted_without_dmarc(desk, inbox):
+    result = inbox("alice@example.net", "hello", "real", verdicts=ATTACKER_DOMAIN, envelope="bounce@mail.example.net")
+    assert result == {"outcomes": ["opened"]}
+
+
+def test_an_address_hidden_in_an_encoded_word_is_not_the_sender(desk, inbox):
+    # From: =?utf-8?B?<alice@example.net>?= <attacker@evil.example>: the name shows Alice, the address is not hers
+    raw = (b"From: =?utf-8?B?YWxpY2VAZXhhbXBsZS5uZXQ=?= <attacker@evil.example>\r\nTo: help@example.com\r\n"
+           b"Subject: refund\r\n\r\nRefund to my new card\r\n")
+    assert inbox("=?utf-8?B?YWxpY2VAZXhhbXBsZS5uZXQ=?= <attacker@evil.example>", raw=raw,
+                 envelope="attacker@evil.example") == {"outcomes": ["dropped"]}
+    assert _tickets_of(desk, desk.alice) == [] and mails_to("attacker@evil.example") == []
+
+
+def test_spam_and_mail_nobody_can_vouch_for_are_dropped_before_the_message_is_read(desk, inbox):
+    # Given no raw message in the bucket at all: reading it would fail the invocation
+    assert inbox("stranger@example.org", "win", store=False, verdicts={"spamVerdict": "FAIL"}) == \
+        {"outcomes": ["dropped"]}
+    assert inbox("stranger@example.org", "hi", store=False, verdicts={
+        "spfVerdict": "GRAY", "dkimVerdict": "GRAY", "dmarcVerdict": "GRAY"}) == {"outcomes": ["dropped"]}
+
+
+def test_automated_mail_from_a_customer_changes_nothing(desk, inbox):
+    ticket_id = desk.open(desk.alice, "first")["ticket"]["id"]
+    result = inbox("alice@example.net", f"Automatic reply: [{ticket_id}] Parcel", "I am away",
+                   headers={"Auto-Submitted": "auto-replied"})
+    assert result == {"outcomes": ["noted"]}
+    _, detail = desk.call(desk.alice, "GET", f"/tickets/{ticket_id}")
+    assert [m["text"] for m in detail["messages"] if m["author"] == "customer"] == ["first"]
+    assert len(_tickets_of(desk, desk.alice)) == 1 and mails_to("alice@example.net") == []
+
+
+def test_a_message_over_ten_megabytes_is_not_read_and_stays_for_inspection(desk, inbox):
+    raw = b"From: alice@example.net\r\nTo: help@example.com\r\nSubject: big\r\n\r\n" + b"x" * (10 * 1024 * 1024)
+    assert inbox("alice@example.net", raw=raw) == {"outcomes": ["kept_too_large"]}
+    assert len(_raw_messages_in_bucket()) == 1 and _tickets_of(desk, desk.alice) == []
 
 
 def test_a_mail_asking_for_a_human_queues_the_ticket(desk, inbox):
@@ -148,6 +203,12 @@ def test_the_raw_message_is_deleted_once_processed(desk, inbox):
     assert _raw_messages_in_bucket() == []
     assert inbox("stranger@example.org", "win", "prize", verdicts={"spamVerdict": "FAIL"}) == {"outcomes": ["dropped"]}
     assert _raw_messages_in_bucket() == []
+    # And no non-current version or delete marker of it stays behind in the versioned bucket
+    from supportdesk.aws import client
+    from supportdesk.tickets.settings import ticket_settings as get_settings
+
+    versions = client("s3").list_object_versions(Bucket=get_settings().mail_bucket, Prefix="inbound/")
+    assert versions.get("Versions", []) == [] and versions.get("DeleteMarkers", []) == []
 
 
 def test_the_raw_message_stays_when_processing_fails(desk, inbox):
@@ -163,3 +224,203 @@ def test_the_raw_message_stays_when_processing_fails(desk, inbox):
     # Then the raw message is still there to be processed again
     (key,) = _raw_messages_in_bucket()
     assert key.startswith("inbound/")
+
+
+def test_the_corpus_goes_through_the_function_without_a_failure(desk, inbox):
+    from tests.fixtures.mail.corpus import SAMPLES
+
+    # Given 40+ real-world-shaped messages from customers, strangers and machines
+    outcomes = {}
+    for sample in SAMPLES:
+        sender = parseaddr(next((line.split(b":", 1)[1].decode("utf-8", "replace") for line in sample.raw.splitlines()
+                                 if line.lower().startswith(b"from:")), ""))[1]
+        return_path = parseaddr(next((line.split(b":", 1)[1].decode("ascii", "replace")
+                                      for line in sample.raw.splitlines() if line.lower().startswith(b"return-path:")),
+                                     sender))[1]
+        # When SES delivers each (all verdicts PASS)
+        (outcomes[sample.name],) = inbox(sender, raw=sample.raw, envelope=return_path)["outcomes"]
+    # Then each became a ticket or reply, an answer to a stranger, or a logged drop; none failed the invocation
+    assert set(outcomes.values()) <= {"opened", "replied", "unknown_sender", "dropped", "dropped_rate_limited",
+                                      "noted", "quarantined"}
+    assert {name for name, outcome in outcomes.items() if outcome == "opened"} >= {
+        "gb2312_label_carries_gbk", "mixed_html_then_plain_signature", "preamble_line_before_headers"}
+    # And machine-sent mail neither opened a ticket nor was answered
+    for sample in SAMPLES:
+        if sample.automated:
+            assert outcomes[sample.name] in ("dropped", "noted"), sample.name
+    assert _raw_messages_in_bucket() == []
+
+
+# ---- phase 2: quarantine, automated mail as notes, automatic answers, threading --------------------------------
+
+def _held(desk):
+    status, body = desk.call(desk.agent, "GET", "/agent/quarantine")
+    assert status == 200, body
+    return body["quarantine"]
+
+
+def test_a_forged_mail_in_a_customers_name_is_held_masked_then_released_by_staff(desk, inbox):
+    # Given a mail in Alice's name through an attacker's SPF-valid domain, with a card number in it
+    result = inbox("alice@example.net", "Refund", "Refund to 4111 1111 1111 1111 please", verdicts=ATTACKER_DOMAIN,
+                   envelope="bounce@attacker.example")
+    # Then it is held, not turned into a ticket, and nothing is sent to anyone
+    assert result == {"outcomes": ["quarantined"]}
+    assert _tickets_of(desk, desk.alice) == [] and mails_to("alice@example.net") == []
+    (held,) = _held(desk)
+    assert held["customer_id"] == desk.alice.account_id and held["reason"] == "not_aligned_with_from"
+    assert "1111 1111 1111" not in held["text"] and held["sender"] != "alice@example.net"
+    # And customers cannot see the quarantine
+    assert desk.call(desk.alice, "GET", "/agent/quarantine")[0] == 403
+    # When an agent releases it
+    status, released = desk.call(desk.agent, "POST", f"/agent/quarantine/{held['id']}/release")
+    # Then it becomes Alice's ticket, acknowledged, and the release is in the audit trail
+    assert status == 200 and released["action"] == "opened"
+    (ticket,) = _tickets_of(desk, desk.alice)
+    assert ticket["id"] == released["ticket_id"] and len(mails_to("alice@example.net")) == 1
+    assert _held(desk) == []
+    assert desk.call(desk.agent, "POST", f"/agent/quarantine/{held['id']}/release")[0] == 404
+    from supportdesk.dal.tickets import TicketAuditModel
+
+    assert [e.action for e in TicketAuditModel.query(held["id"])] == ["quarantine_release"]
+
+
+def test_a_held_mail_can_be_discarded_and_only_once(desk, inbox):
+    inbox("alice@example.net", "hello", "fake", verdicts=ATTACKER_DOMAIN, envelope="bounce@attacker.example")
+    (held,) = _held(desk)
+    assert desk.call(desk.agent, "POST", f"/agent/quarantine/{held['id']}/discard") == (200, {"discarded": held["id"]})
+    assert desk.call(desk.agent, "POST", f"/agent/quarantine/{held['id']}/discard")[0] == 404
+    assert _held(desk) == [] and _tickets_of(desk, desk.alice) == []
+
+
+def test_concurrent_releases_of_one_mail_open_one_ticket(desk, inbox):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.integration.ticket_desk import serialized_dynamodb
+
+    inbox("alice@example.net", "Parcel", "where?", verdicts=ATTACKER_DOMAIN, envelope="bounce@attacker.example")
+    (held,) = _held(desk)
+    with serialized_dynamodb(), ThreadPoolExecutor(4) as pool:
+        statuses = sorted(s for s, _ in pool.map(
+            lambda _: desk.call(desk.agent, "POST", f"/agent/quarantine/{held['id']}/release"), range(4)))
+    assert statuses.count(200) == 1 and set(statuses) <= {200, 404, 409}
+    assert len(_tickets_of(desk, desk.alice)) == 1
+
+
+def test_an_out_of_office_answering_an_agent_changes_nothing(desk, inbox):
+    # Given Alice's ticket, answered by an agent and resolved
+    ticket_id = desk.open(desk.alice, "first")["ticket"]["id"]
+    desk.call(desk.alice, "POST", f"/tickets/{ticket_id}/handoff")
+    desk.call(desk.agent, "PUT", "/agent/status", {"online": True})
+    assert desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/claim")[0] == 200
+    desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/messages", {"message": "It has shipped."})
+    assert desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/resolve")[0] == 200
+    mails_before = len(mails_to("alice@example.net"))
+    # When her out-of-office answers the agent's mail
+    result = inbox("alice@example.net", f"Automatic reply: [{ticket_id}] Parcel", "I am away until Monday.",
+                   headers={"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"})
+    # Then it is a note in the ticket, which stays resolved, and nobody is mailed
+    assert result == {"outcomes": ["noted"]}
+    _, detail = desk.call(desk.alice, "GET", f"/tickets/{ticket_id}")
+    assert detail["ticket"]["status"] == "resolved"
+    assert detail["messages"][-1]["author"] == "system" and "I am away until Monday." in detail["messages"][-1]["text"]
+    assert len(mails_to("alice@example.net")) == mails_before and len(_tickets_of(desk, desk.alice)) == 1
+
+
+def test_an_out_of_office_without_a_reference_opens_nothing(desk, inbox):
+    assert inbox("alice@example.net", "Out of office", "Away", headers={"Auto-Submitted": "auto-replied"}) == \
+        {"outcomes": ["dropped"]}
+    assert _tickets_of(desk, desk.alice) == [] and mails_to("alice@example.net") == []
+
+
+def test_an_unknown_sender_gets_one_automatic_answer_a_day(desk, inbox):
+    for _ in range(3):
+        assert inbox("stranger@example.org", "hello", "anyone?") == {"outcomes": ["unknown_sender"]}
+    assert len(mails_to("stranger@example.org")) == 1
+    desk.clock.advance(hours=24, seconds=1)
+    inbox("stranger@example.org", "hello", "anyone?")
+    assert len(mails_to("stranger@example.org")) == 2
+
+
+def test_a_reply_that_lost_the_reference_threads_by_in_reply_to(desk, inbox):
+    # Given the acknowledgement we mailed for Alice's ticket
+    inbox("alice@example.net", "Parcel", "Where is it?")
+    (ticket,) = _tickets_of(desk, desk.alice)
+    (ack,) = mails_to("alice@example.net")
+    # When she answers it from a client that dropped the [T-…] from the subject
+    result = inbox("alice@example.net", "Re: your message", "Still waiting",
+                   headers={"In-Reply-To": f"<{ack.id}@email.amazonses.com>"})
+    # Then her answer is in that ticket
+    assert result == {"outcomes": ["replied"]}
+    _, detail = desk.call(desk.alice, "GET", f"/tickets/{ticket['id']}")
+    assert [m["text"] for m in detail["messages"] if m["author"] == "customer"] == ["Where is it?", "Still waiting"]
+
+
+
+def test_attachments_are_kept_with_the_ticket_and_dangerous_ones_refused_with_a_note(desk, inbox):
+    from urllib.parse import parse_qs, urlparse
+
+    from supportdesk.aws import client
+    from supportdesk.dal.tickets import TicketAuditModel
+    from supportdesk.tickets.settings import ticket_settings as get_settings
+    from tests.fixtures.mail.corpus import common, message, multipart, part
+
+    # Given Alice mails a payment voucher named in Chinese (RFC 2231) and a program
+    raw = message(common("<alice@example.net>", "Payment dispute", "att"), multipart(
+        "a", part("text/plain; charset=utf-8", "附件是支付凭证。".encode()),
+        part("application/pdf", __import__("base64").encodebytes(b"%PDF-1.4 voucher"), "base64",
+             "attachment; filename*=utf-8''%E6%94%AF%E4%BB%98%E5%87%AD%E8%AF%81.pdf"),
+        part("application/octet-stream", b"MZ", "8bit", "attachment; filename=\"invoice.pdf.exe\"")),
+        "multipart/mixed; boundary=\"a\"")
+    assert inbox("alice@example.net", raw=raw) == {"outcomes": ["opened"]}
+    (ticket,) = _tickets_of(desk, desk.alice)
+    # Then the voucher is listed with the ticket, and the program is named in a note
+    status, listing = desk.call(desk.alice, "GET", f"/tickets/{ticket['id']}/attachments")
+    assert status == 200
+    (voucher,) = listing["attachments"]
+    assert voucher["filename"] == "支付凭证.pdf" and voucher["size"] == len(b"%PDF-1.4 voucher")
+    _, detail = desk.call(desk.alice, "GET", f"/tickets/{ticket['id']}")
+    assert any("invoice.pdf.exe" in m["text"] for m in detail["messages"] if m["author"] == "system")
+    # And Alice gets a short-lived link that forces a download of exactly that file
+    status, link = desk.call(desk.alice, "GET", f"/tickets/{ticket['id']}/attachments/{voucher['id']}")
+    assert status == 200 and link["expires_in"] == 300
+    query = parse_qs(urlparse(link["url"]).query)
+    assert query["response-content-disposition"][0].startswith("attachment;")
+    path = urlparse(link["url"]).path.lstrip("/")
+    key = path[path.index("attachments/"):]
+    stored = client("s3").get_object(Bucket=get_settings().mail_bucket, Key=key)
+    assert stored["Body"].read() == b"%PDF-1.4 voucher" and stored.get("ServerSideEncryption") == "AES256"
+    # And nobody else's customer reaches it; a staff download is audited
+    assert desk.call(desk.bob, "GET", f"/tickets/{ticket['id']}/attachments/{voucher['id']}")[0] == 404
+    assert desk.call(desk.agent, "GET", f"/agent/tickets/{ticket['id']}/attachments/{voucher['id']}")[0] == 200
+    assert "attachment_download" in [e.action for e in TicketAuditModel.query(ticket["id"])]
+
+
+def test_the_web_channel_uploads_an_attachment_through_a_presigned_post(desk):
+    ticket_id = desk.open(desk.alice, "see the voucher")["ticket"]["id"]
+    status, answer = desk.call(desk.alice, "POST", f"/tickets/{ticket_id}/attachments",
+                               {"filename": "凭证.jpg", "content_type": "image/jpeg"})
+    assert status == 201 and answer["attachment"]["filename"] == "凭证.jpg"
+    fields = answer["upload"]["fields"]
+    assert fields["key"] == f"attachments/{ticket_id}/{answer['attachment']['id']}"
+    assert fields["Content-Type"] == "image/jpeg" and "policy" in fields
+    # programs are refused up front; another customer's ticket is not found
+    assert desk.call(desk.alice, "POST", f"/tickets/{ticket_id}/attachments",
+                     {"filename": "setup.exe", "content_type": "application/octet-stream"})[0] == 400
+    assert desk.call(desk.bob, "POST", f"/tickets/{ticket_id}/attachments",
+                     {"filename": "a.jpg", "content_type": "image/jpeg"})[0] == 404
+
+
+def test_a_hard_bounce_stops_our_mail_to_that_address(desk, inbox):
+    import json
+
+    from functions.ticket import mail_events
+
+    # Given SES reports that Alice's address hard-bounced (SNS event of the configuration set's destination)
+    notification = {"eventType": "Bounce", "bounce": {"bounceType": "Permanent",
+                                                      "bouncedRecipients": [{"emailAddress": "alice@example.net"}]}}
+    event = {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": json.dumps(notification)}},
+                         {"EventSource": "aws:sns", "Sns": {"Message": "not json"}}]}
+    assert mail_events.lambda_handler(event, LambdaContext()) == {"marked": 1}
+    # When she mails us, her ticket is opened but no acknowledgement goes to the bouncing address
+    assert inbox("alice@example.net", "Parcel", "Where is it?") == {"outcomes": ["opened"]}
+    assert mails_to("alice@example.net") == []

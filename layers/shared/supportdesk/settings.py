@@ -78,6 +78,7 @@ class Settings:
     reset_codes_table: str = ""
     refunds_table: str = ""
     idempotency_table: str = ""  # answers to requests made with an Idempotency-Key (supportdesk.idempotency)
+    mail_channel_table: str = ""  # the e-mail channel (supportdesk/dal/mail_channel.py)
     # Secrets and identity
     token_secret_id: str = ""
     token_ttl_seconds: int = 3600
@@ -88,6 +89,7 @@ class Settings:
     argon2_parallelism: int = 1
     # Mail
     mail_from: str = ""
+    ses_configuration_set: str = ""  # bounce and complaint events of the mail we send
 
     def __post_init__(self) -> None:
         if self.default_language not in LANGUAGES:

@@ -17,8 +17,22 @@ class Recipient:
     language: str = "zh-CN"
 
 
+# Mail that answers a mail automatically (RFC 3834 "auto-replied"); everything else we send is "auto-generated".
+AUTO_ANSWERS = frozenset({"ticket_opened_by_email", "ticket_email_unknown_sender"})
+
+
 class Notifier(Protocol):
-    def send(self, recipient: Recipient, template: str, context: dict) -> None: ...
+    def send(self, recipient: Recipient, template: str, context: dict) -> str | None:
+        """Send; returns the provider's message id when there is one (SES), for threading replies."""
+
+
+def machine_headers(template: str) -> list[dict[str, str]]:
+    """Every mail we send says a machine sent it (RFC 3834 Auto-Submitted; Exchange's X-Auto-Response-Suppress),
+    so that well-behaved auto-responders do not answer it and two systems never loop."""
+    return [
+        {"Name": "Auto-Submitted", "Value": "auto-replied" if template in AUTO_ANSWERS else "auto-generated"},
+        {"Name": "X-Auto-Response-Suppress", "Value": "All"},
+    ]
 
 
 @dataclass
@@ -26,7 +40,8 @@ class SesSnsNotifier:
     sender: str
     configuration_set: str | None = None
 
-    def send(self, recipient: Recipient, template: str, context: dict) -> None:
+    def send(self, recipient: Recipient, template: str, context: dict) -> str | None:
+        message_id = None
         if recipient.channel == "email":
             mail = render_email(template, recipient.language, context)
             request = {
@@ -39,12 +54,13 @@ class SesSnsNotifier:
                             "Text": {"Data": mail.text, "Charset": "UTF-8"},
                             "Html": {"Data": mail.html, "Charset": "UTF-8"},
                         },
+                        "Headers": machine_headers(template),
                     }
                 },
             }
             if self.configuration_set:
                 request["ConfigurationSetName"] = self.configuration_set
-            client("sesv2").send_email(**request)
+            message_id = client("sesv2").send_email(**request).get("MessageId")
         elif recipient.channel == "sms":
             client("sns").publish(
                 PhoneNumber=recipient.address,
@@ -54,3 +70,4 @@ class SesSnsNotifier:
         else:
             raise ValueError(f"unknown channel {recipient.channel!r}")
         logger.info("notification sent", extra={"template": template, "channel": recipient.channel, "to": mask_login(recipient.address)})
+        return message_id

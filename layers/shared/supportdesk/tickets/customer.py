@@ -17,6 +17,8 @@ from supportdesk.tickets.model import Author, Channel, NewMessage, NewTicket, St
 from supportdesk.tickets.references import normalize_reference
 from supportdesk.tickets.views import RATING_WINDOW, message_view, ticket_view
 
+MAIL_NOTE_CHARS = 1000  # of an automatic mail's text, or of refused attachments' names, kept in a note
+
 
 class CustomerOperations(Desk):
     def _customer_ticket(self, caller: Caller, ticket_id: str) -> Ticket:
@@ -209,3 +211,26 @@ class CustomerOperations(Desk):
         ticket, _ = self._open(caller, "other", subject, body, None, Channel.EMAIL)
         self._notify_customer(ticket, "ticket_opened_by_email", {})
         return {"action": "opened", "ticket_id": ticket.ticket_id}
+
+    def note_automated_mail(self, caller: Caller, ticket_id: str, text: str) -> dict:
+        """Automated mail (an out-of-office, a bounce) from the customer's address about their ticket: kept as a
+        system note so staff see it, but it reopens nothing, queues nothing and nobody is notified. NotFound when
+        the ticket is not the caller's."""
+        safe, _ = self._masked(text[:MAIL_NOTE_CHARS])
+        return self._mail_note(caller, ticket_id, "automated_mail", text=safe)
+
+    def note_refused_attachments(self, caller: Caller, ticket_id: str, names: list[str]) -> dict:
+        """Attachments of the customer's mail that were not kept (programs, scripts, web pages; too large; too
+        many): a note in the ticket, so the customer and staff know to send them another way."""
+        safe, _ = self._masked(", ".join(names)[:MAIL_NOTE_CHARS])
+        return self._mail_note(caller, ticket_id, "attachments_refused", names=safe)
+
+    def _mail_note(self, caller: Caller, ticket_id: str, key: str, **params: str) -> dict:
+        now = self.clock.now()
+
+        def attempt() -> Ticket:
+            ticket = self._customer_ticket(caller, ticket_id)
+            return self.store.append(ticket, [self._note(key, ticket.language, now, **params)], now, ticket.status)
+
+        ticket = retry_on_status_change(attempt)
+        return {"action": "noted", "ticket_id": ticket.ticket_id}

@@ -37,7 +37,7 @@ def ticket_service() -> TicketService:
         queue=queue_store(),
         orders=orders.order_lookup(),
         accounts=identity.account_repository(),
-        notifier=notify.notifier(),
+        notifier=notify.channel_notifier(),  # one automatic answer a day per address; sent mail remembered per ticket
         clock=runtime.clock(),
         hours=business_hours(),
         mask=mask_sensitive,
