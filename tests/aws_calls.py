@@ -57,6 +57,9 @@ class AwsCall:
         if service == "sqs":
             name = p.get("QueueUrl", "").rstrip("/").rsplit("/", 1)[-1]
             return [(f"sqs:{op}", (f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}",))]
+        if service == "stepfunctions":  # IAM's prefix is states:; the machine or execution named in the call
+            arn = p.get("stateMachineArn") or p.get("executionArn") or "*"
+            return [(f"states:{op}", (arn,))]
         return [(f"{service}:{op}", ("*",))]
 
 
@@ -114,10 +117,13 @@ def _matches(patterns: Any, value: str, *, case_sensitive: bool = True) -> bool:
 
 
 def is_allowed(statements: list[dict], action: str, resources: tuple[str, ...]) -> bool:
-    """IAM's evaluation for one identity policy: an explicit Deny wins, else an Allow is needed."""
+    """IAM's evaluation for one identity policy: an explicit Deny wins, else an Allow is needed. Conditions are not
+    evaluated (the recorder does not see the request context): a conditional Deny counts as applying (the strict
+    reading) and a conditional Allow as granting its actions on its resources, so the check proves the actions and
+    resources a function needs, and the conditions narrow them further in AWS."""
 
     def applies(statement: dict, resource: str) -> bool:
-        if "NotAction" in statement or "NotResource" in statement or "Condition" in statement:
+        if "NotAction" in statement or "NotResource" in statement:
             raise ValueError(f"statement form not supported by this check: {statement}")
         return _matches(statement["Action"], action, case_sensitive=False) and _matches(statement["Resource"], resource)
 

@@ -264,6 +264,73 @@ def _help(run: Run) -> None:
     assert status == 200 and body["human_wait"]["estimated_seconds"] >= 0, body
 
 
+def _order_event(customer_id: str, order_id: str, name: str) -> dict:
+    from tests.conftest import load_event
+
+    event = load_event(name)
+    event["detail"].update(customer_id=customer_id, order_id=order_id)
+    return event
+
+
+def _orders(run: Run) -> None:
+    for name in ("orders_paid.json", "orders_shipped.json"):
+        assert run.invoke(_order_event(run.desk.alice.account_id, "ord_iam_1", name))["outcome"] == "applied"
+
+
+def _paid_order(desk: Desk, order_id: str) -> None:
+    for name in ("orders_paid.json", "orders_shipped.json", "orders_delivered.json"):
+        _full_environment_call("functions.orders.app", _order_event(desk.alice.account_id, order_id, name))
+
+
+def _refund_request(desk: Desk, order_id: str, amount: int, reason: str = "damaged") -> str:
+    import json
+
+    event = api_event("POST", f"/orders/{order_id}/refunds", resource="/orders/{order_id}/refunds",
+                      path_parameters={"order_id": order_id}, body={"amount_cents": amount, "reason": reason},
+                      headers={"Idempotency-Key": f"iam-{order_id}-{amount}"}, principal=desk.alice.principal)
+    response = _full_environment_call("functions.refund.app", event)
+    assert response["statusCode"] == 202, response["body"]
+    return json.loads(response["body"])["refund"]["id"]
+
+
+def _refund_api(run: Run) -> None:
+    desk = run.desk
+    _paid_order(desk, "ord_iam_2")
+    path = "/orders/ord_iam_2/refunds"
+    status, body = run.api("POST", path, {"amount_cents": 1000, "reason": "damaged"}, desk.alice,
+                           resource="/orders/{order_id}/refunds", path_parameters={"order_id": "ord_iam_2"},
+                           headers={"Idempotency-Key": "iam-refund-api"})
+    assert status == 202, body
+    refund_id = body["refund"]["id"]
+    assert run.api("GET", f"/refunds/{refund_id}", who=desk.alice, resource="/refunds/{refund_id}",
+                   path_parameters={"refund_id": refund_id})[0] == 200
+    assert run.api("GET", "/refunds", who=desk.alice)[0] == 200
+    assert run.api("GET", "/agent/refunds", who=desk.agent, query={"status": "under_review"})[0] == 200
+    assert run.api("POST", f"/refunds/{refund_id}/cancel", who=desk.alice, resource="/refunds/{refund_id}/cancel",
+                   path_parameters={"refund_id": refund_id})[0] == 200
+
+
+def _refund_assess(run: Run) -> None:
+    _paid_order(run.desk, "ord_iam_3")
+    refund_id = _refund_request(run.desk, "ord_iam_3", 1000)
+    assert run.invoke({"refund_id": refund_id})["outcome"]
+
+
+def _refund_review(run: Run) -> None:
+    _paid_order(run.desk, "ord_iam_4")
+    refund_id = _refund_request(run.desk, "ord_iam_4", 9000, "other")
+    _full_environment_call("functions.refund.assess", {"refund_id": refund_id})
+    assert run.invoke({"refund_id": refund_id, "token": "iam-token", "stage": "review"}) is not None
+
+
+def _refund_payout(run: Run) -> None:
+    _paid_order(run.desk, "ord_iam_5")
+    refund_id = _refund_request(run.desk, "ord_iam_5", 1000)
+    _full_environment_call("functions.refund.assess", {"refund_id": refund_id})
+    run.function.environment["PAYMENT_PROVIDER"] = "simulator"  # as the local stack does: no network to Stripe
+    assert run.invoke({"refund_id": refund_id}) is not None
+
+
 def _account_deletion(run: Run) -> None:
     from types import SimpleNamespace
 
@@ -286,6 +353,11 @@ SCENARIOS: dict[str, Callable[..., None]] = {
     "AccountDeletionFunction": _account_deletion,
     "HealthFunction": _health,
     "HelpFunction": _help,
+    "OrdersFunction": _orders,
+    "RefundFunction": _refund_api,
+    "RefundAssessFunction": _refund_assess,
+    "RefundReviewFunction": _refund_review,
+    "RefundPayoutFunction": _refund_payout,
     "IdentityFunction": _sign_up_and_login,
     "AuthorizerFunction": _authorize,
     "PasswordResetFunction": _reset_password,
