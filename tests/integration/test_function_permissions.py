@@ -331,6 +331,15 @@ def _refund_payout(run: Run) -> None:
     assert run.invoke({"refund_id": refund_id}) is not None
 
 
+def _mail_events(run: Run) -> None:
+    import json
+
+    notification = {"eventType": "Bounce", "bounce": {"bounceType": "Permanent",
+                                                      "bouncedRecipients": [{"emailAddress": "gone@example.net"}]}}
+    event = {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": json.dumps(notification)}}]}
+    assert run.invoke(event) is not None
+
+
 def _account_deletion(run: Run) -> None:
     from types import SimpleNamespace
 
@@ -353,6 +362,7 @@ SCENARIOS: dict[str, Callable[..., None]] = {
     "AccountDeletionFunction": _account_deletion,
     "HealthFunction": _health,
     "HelpFunction": _help,
+    "MailEventsFunction": _mail_events,
     "OrdersFunction": _orders,
     "RefundFunction": _refund_api,
     "RefundAssessFunction": _refund_assess,
