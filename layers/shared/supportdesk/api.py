@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from supportdesk import i18n
@@ -49,9 +49,38 @@ def error_response(app: APIGatewayRestResolver, error: DomainError) -> Response:
     return json_response(error.status, {"error": body}, headers, language)
 
 
+class StorefrontCORS(CORSConfig):
+    """CORS for the storefront's origin only (settings.storefront_origin, the template's StorefrontOrigin).
+
+    With the Lambda proxy integration API Gateway adds nothing to the function's answers: SAM's `Cors` covers only
+    the OPTIONS preflight and the gateway's own error responses, so every answer of a handler (2xx, 4xx, 5xx) must
+    carry Access-Control-Allow-Origin itself. The origin is read from the settings when a response is built (not at
+    import), and a request from any other origin, or without an Origin header, gets no CORS headers at all."""
+
+    def __init__(self) -> None:
+        super().__init__(allow_origin="", allow_headers=["Accept-Language"], expose_headers=["Retry-After"], max_age=600)
+
+    def allowed_origin(self, extracted_origin: str | None) -> str | None:
+        allowed = get_settings().storefront_origin
+        return extracted_origin if allowed and extracted_origin == allowed else None
+
+    def to_dict(self, origin: str | None) -> dict[str, str]:
+        if not origin or self.allowed_origin(origin) is None:
+            return {}
+        headers = {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Headers": ",".join(sorted(self.allow_headers)),
+            "Access-Control-Expose-Headers": ",".join(self.expose_headers),
+            "Vary": "Origin",
+        }
+        if self.max_age is not None:
+            headers["Access-Control-Max-Age"] = str(self.max_age)
+        return headers
+
+
 def create_app() -> APIGatewayRestResolver:
-    """A REST (API Gateway v1) resolver with the project's error mapping installed."""
-    app = APIGatewayRestResolver()
+    """A REST (API Gateway v1) resolver with the project's error mapping and CORS installed."""
+    app = APIGatewayRestResolver(cors=StorefrontCORS())
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response:

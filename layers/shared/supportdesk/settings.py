@@ -19,6 +19,8 @@ class Settings:
     region: str = "us-east-1"
     stage: str = "local"
     default_language: str = "zh-CN"
+    # The storefront's origin: the only origin the API's CORS headers allow (template parameter StorefrontOrigin)
+    storefront_origin: str = ""
     # Tables (names come from template.yaml through !Ref; empty when the function was not given the table)
     accounts_table: str = ""
     account_logins_table: str = ""
@@ -65,6 +67,7 @@ _ENV = {
     "region": "AWS_REGION",
     "stage": "STAGE",
     "default_language": "DEFAULT_LANGUAGE",
+    "storefront_origin": "STOREFRONT_ORIGIN",
     "accounts_table": "ACCOUNTS_TABLE",
     "account_logins_table": "ACCOUNT_LOGINS_TABLE",
     "orders_table": "ORDERS_TABLE",
