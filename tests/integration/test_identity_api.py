@@ -77,11 +77,19 @@ def test_malformed_login_body_is_a_400_with_a_code(identity, body):
     assert payload["error"]["code"] in {"invalid_json", "invalid_login", "missing_field"}
 
 
-def test_login_is_rate_limited_per_login_with_retry_after(identity):
+def test_ten_wrong_passwords_from_ten_addresses_do_not_lock_the_owner_out(identity):
     sign_up(identity, email="target@example.com")
     statuses = [login(identity, "target@example.com", "wrong-guess-000", ip=f"203.0.113.{i}")[0] for i in range(10)]
     assert set(statuses) == {401}
-    status, body, headers = login(identity, "target@example.com", ip="203.0.113.99")  # even the right password
+    status, body, _ = login(identity, "target@example.com", ip="198.51.100.99")
+    assert status == 200 and body["access_token"]
+
+
+def test_a_client_that_keeps_failing_gets_429_with_retry_after(identity):
+    sign_up(identity, email="target@example.com")
+    statuses = [login(identity, "target@example.com", "wrong-guess-000", ip="203.0.113.5")[0] for _ in range(5)]
+    assert set(statuses) == {401}
+    status, body, headers = login(identity, "target@example.com", ip="203.0.113.5")  # even the right password
     assert status == 429 and body["error"]["code"] == "rate_limited"
     assert int(headers["Retry-After"]) > 0
 
@@ -154,5 +162,5 @@ def test_unknown_login_does_the_same_work_as_a_wrong_password(identity, monkeypa
     with dynamodb_calls() as calls:
         login(identity, "nobody-here@example.com", "wrong-password-123", ip="192.0.2.2")
     unknown = dict(Counter(calls))
-    assert wrong == unknown == {"UpdateItem": 2, "GetItem": 2}
+    assert wrong == unknown == {"BatchGetItem": 1, "GetItem": 2, "UpdateItem": 3}
     assert len(verifications) == 2

@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass
 
 from supportdesk.clock import Clock
-from supportdesk.errors import InvalidInput, Unauthorized
+from supportdesk.errors import InvalidInput, RateLimited, Unauthorized
 from supportdesk.i18n import LANGUAGES
 from supportdesk.identity import passwords
 from supportdesk.identity.logins import Login, normalize_email, normalize_phone, parse_login
@@ -16,8 +16,16 @@ from supportdesk.ratelimit import Limit, RateLimiter
 
 ROLES = ("customer", "agent", "supervisor")
 
-LOGIN_PER_IP = Limit("login-ip", max_hits=50, window_seconds=900)
-LOGIN_PER_LOGIN = Limit("login-login", max_hits=10, window_seconds=900)
+# Login limits count failed attempts only, so that nobody can lock an owner out by trying their login:
+# - per client (login + source IP), tight: 5 failures in 15 minutes, then that client waits for the window's end;
+# - per login from every client, loose: after 10 failures a client that has failed on this login too waits
+#   2, 4, 8... seconds (at most 5 minutes) after the latest failure; a client with no recent failure on the login
+#   (the owner on their usual device) still has its password checked, so a correct one logs in;
+# - per source IP over all logins: 50 failures in 15 minutes (credential stuffing from one address).
+LOGIN_FAILURES_PER_CLIENT = Limit("login-fail-client", max_hits=5, window_seconds=900)
+LOGIN_FAILURES_PER_LOGIN = Limit("login-fail-login", max_hits=10, window_seconds=900)
+LOGIN_FAILURES_PER_IP = Limit("login-fail-ip", max_hits=50, window_seconds=900)
+LOGIN_MAX_DELAY_SECONDS = 300
 SIGNUP_PER_IP = Limit("signup-ip", max_hits=20, window_seconds=3600)
 
 
@@ -93,20 +101,24 @@ class IdentityService:
         return account
 
     def login(self, raw_login: object, password: object, source_ip: str) -> dict:
-        self._limiter.hit(LOGIN_PER_IP, source_ip)
         login: Login = parse_login(raw_login)
-        self._limiter.hit(LOGIN_PER_LOGIN, login.value)
         if not isinstance(password, str) or not password:
             raise InvalidInput("missing_field", field="password", details={"field": "password"})
-        if len(password) > passwords.MAX_LENGTH * 4:  # never feed megabytes to argon2
-            raise Unauthorized("invalid_credentials")
-        account = self._accounts.find_by_login(login.value)
+        checks = [(LOGIN_FAILURES_PER_IP, source_ip), (LOGIN_FAILURES_PER_CLIENT, f"{login.value}|{source_ip}"),
+                  (LOGIN_FAILURES_PER_LOGIN, login.value)]
+        self._refuse_throttled_client(*self._limiter.counts(checks))
+        account, failure = None, {"reason": "password_too_long"}
+        if len(password) <= passwords.MAX_LENGTH * 4:  # never feed megabytes to argon2
+            account = self._accounts.find_by_login(login.value)
+            if account is None:
+                passwords.verify_password(passwords.dummy_hash(), password)  # same cost as a wrong password
+                failure = {"reason": "unknown_login"}
+            elif not passwords.verify_password(account.password_hash, password):
+                account, failure = None, {"reason": "wrong_password", "account_id": account.account_id}
         if account is None:
-            passwords.verify_password(passwords.dummy_hash(), password)  # same cost as a wrong password
-            audit("login_failed", reason="unknown_login")
-            raise Unauthorized("invalid_credentials")
-        if not passwords.verify_password(account.password_hash, password):
-            audit("login_failed", account_id=account.account_id, reason="wrong_password")
+            for limit, subject in checks:
+                self._limiter.record(limit, subject)
+            audit("login_failed", **failure)
             raise Unauthorized("invalid_credentials")
         if passwords.needs_rehash(account.password_hash):
             self._accounts.update_hash(account, passwords.hash_password(password))
@@ -120,6 +132,24 @@ class IdentityService:
             "expires_in": expires_in,
             "account": public_account(account),
         }
+
+    def _refuse_throttled_client(self, by_ip, by_client, by_login) -> None:
+        """429 for a client that failed too often; see the LOGIN_FAILURES_* limits for the rules."""
+        if by_ip.hits >= LOGIN_FAILURES_PER_IP.max_hits:
+            self._throttled("ip", self._limiter.window_left(LOGIN_FAILURES_PER_IP))
+        if by_client.hits >= LOGIN_FAILURES_PER_CLIENT.max_hits:
+            self._throttled("client", self._limiter.window_left(LOGIN_FAILURES_PER_CLIENT))
+        if by_client.hits and by_login.hits >= LOGIN_FAILURES_PER_LOGIN.max_hits and by_login.last_at is not None:
+            excess = by_login.hits - LOGIN_FAILURES_PER_LOGIN.max_hits
+            delay = min(2 ** min(excess + 1, 16), LOGIN_MAX_DELAY_SECONDS)
+            wait = by_login.last_at + delay - int(self._clock.now().timestamp())
+            if wait > 0:
+                self._throttled("login", wait)
+
+    @staticmethod
+    def _throttled(scope: str, retry_after: int) -> None:
+        audit("login_throttled", scope=scope)
+        raise RateLimited(retry_after=retry_after)
 
 
 def public_account(account) -> dict:
