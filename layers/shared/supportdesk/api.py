@@ -2,7 +2,10 @@
 helpers to read validated input. Handlers stay thin: parse, call one service function, return."""
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
@@ -127,14 +130,59 @@ def request_body(required: list[str], **properties: dict) -> dict[str, dict]:
 
 
 def json_body(app: APIGatewayRestResolver | Router) -> dict[str, Any]:
-    """The request body as a JSON object; anything else is a 400 with a stable code."""
-    raw = app.current_event.body
+    """The request body as a JSON object; anything else is a 400 with a stable code, never a 500: a body that is not
+    UTF-8 (`invalid_encoding`), not JSON, nested deeper than the parser's stack, holding an integer of more than
+    4,300 digits or NaN/Infinity (`invalid_json`), or text with unpaired surrogates (`invalid_characters`, they
+    cannot be stored, hashed or sent)."""
+    event = app.current_event
+    raw = event.body
     if raw in (None, ""):
         raise InvalidInput("invalid_json")
-    body = json.loads(app.current_event.decoded_body)
+    try:
+        data = base64.b64decode(raw, validate=True) if event.is_base64_encoded else raw.encode("utf-8", "surrogatepass")
+        text = data.decode("utf-8")
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+        raise InvalidInput("invalid_encoding") from None
+    try:
+        body = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except (ValueError, RecursionError):  # JSONDecodeError, int digit limit, NaN/Infinity; nesting too deep
+        raise InvalidInput("invalid_json") from None
     if not isinstance(body, dict):
         raise InvalidInput("invalid_json")
+    if has_lone_surrogate(body):
+        raise InvalidInput("invalid_characters")
     return body
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):  # 1e400 overflows to infinity
+        raise ValueError("number out of range")
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """True when any string (key or value) in a parsed JSON document holds an unpaired surrogate. Iterative, so a
+    deep document cannot exhaust the stack here either."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bool = True, strip: bool = True) -> str | None:

@@ -84,14 +84,30 @@ def decode_cursor(cursor: str | None, required: Iterable[str]) -> dict | None:
     """An opaque cursor back to its fields; anything that is not one of ours is a 400, never a 500."""
     if not cursor:
         return None
+    if len(cursor) > MAX_CURSOR:
+        raise InvalidInput("invalid_cursor")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value = json.loads(raw)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise InvalidInput("invalid_cursor") from None
-    if not isinstance(value, dict) or any(not isinstance(value.get(k), str) for k in required):
+    # Every part present, a non-empty string of valid text (DynamoDB rejects an empty or unencodable key part).
+    if not isinstance(value, dict) or any(not _cursor_part(value.get(k)) for k in required):
         raise InvalidInput("invalid_cursor")
     return value
+
+
+MAX_CURSOR = 512  # ours are under 120 characters; a key part DynamoDB would refuse (over 1 KB) never gets through
+
+
+def _cursor_part(part: object) -> bool:
+    if not isinstance(part, str) or not part.strip():
+        return False
+    try:
+        part.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -462,6 +462,8 @@ class TicketService:
                 after = int(position["s"])
             except ValueError:
                 raise InvalidInput("invalid_cursor") from None
+            if not 0 <= after < 10**15:  # a queue sequence number; DynamoDB numbers stop at 38 digits
+                raise InvalidInput("invalid_cursor")
         tickets = self.store.waiting(q.DEFAULT_QUEUE, limit, after)
         stats = self.store.stats(q.DEFAULT_QUEUE)
         items = []
