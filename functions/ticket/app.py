@@ -50,9 +50,9 @@ def open_ticket() -> Response[dict]:
     result = ticket_service().open_ticket(
         caller,
         tickets.parse_category(body.get("category")),
-        tickets.parse_text(body.get("subject"), "subject", tickets.MAX_SUBJECT),
+        tickets.parse_text(body.get("subject"), "subject", tickets.MAX_SUBJECT, one_line=True),
         tickets.parse_text(body.get("message"), "message", tickets.MAX_MESSAGE),
-        tickets.parse_text(body.get("order_id"), "order_id", tickets.MAX_ORDER_ID, required=False),
+        tickets.parse_text(body.get("order_id"), "order_id", tickets.MAX_ORDER_ID, required=False, one_line=True),
     )
     return json_response(201, result)
 

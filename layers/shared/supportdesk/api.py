@@ -15,6 +15,7 @@ from supportdesk import i18n
 from supportdesk.errors import DomainError, Forbidden, InvalidInput, RateLimited, Unauthorized
 from supportdesk.observability import logger, metrics
 from supportdesk.settings import get_settings
+from supportdesk.text import single_line
 
 JSON = "application/json"
 
@@ -185,8 +186,12 @@ def has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bool = True, strip: bool = True) -> str | None:
+def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bool = True, strip: bool = True,
+               one_line: bool = False) -> str | None:
+    """A string field; `one_line` collapses control characters and line breaks (see supportdesk.text)."""
     value = body.get(name)
+    if one_line and isinstance(value, str):
+        value = single_line(value)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise InvalidInput("missing_field", field=name, details={"field": name})

@@ -13,6 +13,7 @@ from supportdesk.identity.repository import AccountRepository
 from supportdesk.identity.tokens import TokenClaims, TokenService
 from supportdesk.observability import audit
 from supportdesk.ratelimit import Limit, RateLimiter
+from supportdesk.text import single_line
 
 ROLES = ("customer", "agent", "supervisor")
 
@@ -63,7 +64,7 @@ def parse_sign_up(body: dict) -> SignUp:
         phone=normalize_phone(phone) if phone else None,
         password=password,
         language=language,
-        display_name=name.strip() if name else None,
+        display_name=single_line(name) or None if name else None,
     )
 
 

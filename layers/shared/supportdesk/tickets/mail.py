@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses
 from html.parser import HTMLParser
 
+from supportdesk.text import single_line
 from supportdesk.tickets.references import reference_in_subject
 
 _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "ul", "ol"}
@@ -97,7 +98,7 @@ def guess_language(*texts: str) -> str:
 def read_mail(message: EmailMessage) -> InboundMail:
     senders = getaddresses([str(v) for v in message.get_all("From", [])])
     sender = senders[0][1].strip() if senders and senders[0][1] else ""
-    subject = re.sub(r"\s+", " ", str(message.get("Subject", "") or "")).strip()
+    subject = single_line(str(message.get("Subject", "") or ""))
     auto_submitted = str(message.get("Auto-Submitted", "no")).strip().lower()
     precedence = str(message.get("Precedence", "")).strip().lower()
     automated = (

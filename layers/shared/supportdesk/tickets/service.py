@@ -17,6 +17,7 @@ from supportdesk.errors import Conflict, Forbidden, InvalidInput, NotFound, Rate
 from supportdesk.notify.notifier import Recipient
 from supportdesk.observability import audit, logger, metrics
 from supportdesk.ratelimit import Limit, RateLimiter
+from supportdesk.text import single_line
 from supportdesk.tickets import queue as q
 from supportdesk.tickets.handoff import wants_human
 from supportdesk.tickets.references import normalize_reference
@@ -62,7 +63,10 @@ def parse_category(value: Any) -> str:
     return value.strip()
 
 
-def parse_text(value: Any, field: str, max_length: int, required: bool = True) -> str | None:
+def parse_text(value: Any, field: str, max_length: int, required: bool = True, one_line: bool = False) -> str | None:
+    """A text field; `one_line` (subjects, order ids) collapses control characters and line breaks to one space."""
+    if one_line and isinstance(value, str):
+        value = single_line(value)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise InvalidInput("empty_message" if field == "message" else "missing_field", field=field,
