@@ -1,13 +1,15 @@
-"""POST /accounts (sign-up, from the storefront) and POST /auth/login (bearer token)."""
+"""POST /accounts (sign-up, from the storefront), POST /accounts/verify (confirm a contact point with the code sent
+at sign-up, or ask for a new code) and POST /auth/login (bearer token)."""
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from supportdesk import runtime
-from supportdesk.api import create_app, json_body, json_response, request_body, source_ip
-from supportdesk.identity.service import parse_sign_up, public_account
+from supportdesk import i18n, runtime
+from supportdesk.api import create_app, json_body, json_response, request_body, request_language, source_ip
+from supportdesk.identity.service import parse_sign_up
+from supportdesk.reset.service import CODE_VALIDITY
 from supportdesk.observability import logger, metrics
 
 app = create_app()
@@ -29,8 +31,43 @@ app = create_app()
 def sign_up() -> Response[dict]:
     request = parse_sign_up(json_body(app))
     account = runtime.identity_service().sign_up(request, source_ip(app))
-    metrics.add_metric(name="AccountsCreated", unit="Count", value=1)
-    return json_response(201, {"account": public_account(account)})
+    if account is not None:
+        metrics.add_metric(name="AccountsCreated", unit="Count", value=1)
+    language = request_language(app)
+    # The same answer whether the account was created or a login was taken (its owner is told instead).
+    return json_response(
+        202,
+        {
+            "status": "accepted",
+            "message": i18n.message("sign_up_accepted", language),
+            "verify": [kind for kind, value in (("email", request.email), ("phone", request.phone)) if value],
+            "code_valid_seconds": int(CODE_VALIDITY.total_seconds()),
+        },
+        language=language,
+    )
+
+
+@app.post(
+    "/accounts/verify",
+    summary="Confirm an e-mail address or phone number with the code sent at sign-up (without code: send a new one)",
+    tags=["identity"],
+    openapi_extensions=request_body(
+        ["login"],
+        login={"type": "string", "description": "The e-mail address or mobile number to confirm"},
+        code={"type": "string", "pattern": "^[0-9]{6}$", "description": "Omit to have a new code sent"},
+    ),
+)
+def verify_contact() -> Response[dict]:
+    body = json_body(app)
+    language = request_language(app)
+    if "code" not in body:
+        runtime.contact_verification().resend(body.get("login"), source_ip(app))
+        return json_response(202, {"status": "accepted", "message": i18n.message("verification_code_sent", language),
+                                   "code_valid_seconds": int(CODE_VALIDITY.total_seconds())}, language=language)
+    runtime.contact_verification().verify(body.get("login"), body.get("code"), source_ip(app))
+    metrics.add_metric(name="ContactPointsVerified", unit="Count", value=1)
+    return json_response(200, {"status": "verified", "message": i18n.message("contact_verified", language)},
+                         language=language)
 
 
 @app.post(

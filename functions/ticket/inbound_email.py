@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from supportdesk import i18n, runtime
 from supportdesk.aws import client
 from supportdesk.errors import DomainError
+from supportdesk.identity.contacts import is_verified
 from supportdesk.notify.notifier import Recipient
 from supportdesk.observability import audit, logger, mask_email, metrics
 from supportdesk.settings import get_settings
@@ -55,7 +56,10 @@ def _find_customer(address: str):
     except DomainError:
         return None
     account = runtime.account_repository().find_by_login(login)
-    return account if account is not None and account.role == "customer" else None
+    # Mail maps only to a verified address: whoever signed up with someone else's address never sees their mail.
+    if account is None or account.role != "customer" or not is_verified(account, "email"):
+        return None
+    return account
 
 
 def handle_record(record) -> str:

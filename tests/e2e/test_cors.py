@@ -50,6 +50,8 @@ def answers(api, demo) -> dict[tuple[str, str], list]:
          {"body": {"email": "not an address", "password": "violet-canyon-ember-91"}})
     both("POST", "/auth/login", {"body": {"login": demo["customer2"][0], "password": demo["customer2"][1]}},
          {"body": {"login": demo["customer2"][0]}})
+    both("POST", "/accounts/verify", {"body": {"login": nobody, "code": _outbox_code(api, nobody)}},
+         {"body": {"login": nobody, "code": "12"}})
     both("POST", "/password-reset", {"body": {"login": nobody}}, {"body": {"login": 42}})
     code = _outbox_code(api, nobody)
     both("POST", "/password-reset/confirm",

@@ -163,3 +163,14 @@ def test_the_raw_message_stays_when_processing_fails(desk, inbox):
     # Then the raw message is still there to be processed again
     (key,) = _raw_messages_in_bucket()
     assert key.startswith("inbound/")
+
+
+def test_mail_from_an_unverified_address_is_not_mapped_to_the_account(desk, inbox):
+    # Given an account whose e-mail address was never confirmed (someone signed up with another person's address)
+    from supportdesk.dal.accounts import AccountModel
+    from supportdesk.dal.tickets import TicketModel
+
+    AccountModel(desk.alice.account_id).update(actions=[AccountModel.unverified.add({"email"})])
+    # When mail arrives from that address, it is answered as from an unknown sender and stored nowhere
+    assert inbox("alice@example.net", "My order", "Where is it?") == {"outcomes": ["unknown_sender"]}
+    assert list(TicketModel.customer_tickets.query(desk.alice.account_id)) == []

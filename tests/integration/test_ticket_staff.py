@@ -231,3 +231,15 @@ def test_a_line_break_in_a_ticket_subject_never_reaches_the_reply_emails_subject
     assert "\r" not in mails[0].subject and "\n" not in mails[0].subject
     assert mails[0].subject.endswith("Parcel Bcc: victim@example.com fake body")
     assert mails_to("victim@example.com") == []
+
+
+def test_an_agent_reply_goes_only_to_verified_contact_points(desk):
+    # Given Alice, whose e-mail address is not verified yet
+    from supportdesk.dal.accounts import AccountModel
+
+    ticket_id = _claimed_ticket(desk)
+    AccountModel(desk.alice.account_id).update(actions=[AccountModel.unverified.add({"email"})])
+    # When an agent answers, the answer is stored but not mailed to the unverified address
+    status, body = desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/messages", {"message": "On its way."})
+    assert status == 201 and body["customer_notified"] is False
+    assert mails_to("alice@example.net") == []

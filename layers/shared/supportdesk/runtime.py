@@ -51,8 +51,22 @@ def token_service():
 @component
 def identity_service():
     from supportdesk.identity.service import IdentityService
+    from supportdesk.reset import wiring
 
-    return IdentityService(account_repository(), token_service(), rate_limiter(), clock())
+    return IdentityService(account_repository(), token_service(), rate_limiter(), clock(),
+                           verification=contact_verification(), notifier=notifier(), pacer=wiring.response_pacer(),
+                           support_contact=get_settings().support_contact)
+
+
+@component
+def contact_verification():
+    from supportdesk.identity.tokens import secrets_manager_key
+    from supportdesk.identity.verification import ContactVerification
+    from supportdesk.reset import wiring
+
+    s = get_settings()
+    return ContactVerification(wiring.reset_code_repository(), account_repository(), notifier(), rate_limiter(),
+                               clock(), secrets_manager_key(s.require("reset_code_secret_id")), s.support_contact)
 
 
 @component

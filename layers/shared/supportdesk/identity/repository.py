@@ -15,6 +15,7 @@ class AccountRepository(Protocol):
     def get(self, account_id: str): ...
     def change_password(self, account, password_hash: str, changed_at: datetime) -> int: ...
     def update_hash(self, account, password_hash: str) -> None: ...
+    def mark_verified(self, account_id: str, kind: str) -> bool: ...
 
 
 class DynamoAccountRepository:
@@ -79,3 +80,19 @@ class DynamoAccountRepository:
         from supportdesk.dal.accounts import AccountModel
 
         account.update(actions=[AccountModel.password_hash.set(password_hash)])
+
+    def mark_verified(self, account_id: str, kind: str) -> bool:
+        """Take `kind` ("email"/"phone") out of the account's unverified contact points; False if there is no such
+        account. One UpdateItem (a set DELETE is a no-op when the kind was verified already)."""
+        from pynamodb.exceptions import UpdateError
+
+        from supportdesk.dal.accounts import AccountModel
+
+        try:
+            AccountModel(account_id).update(actions=[AccountModel.unverified.delete({kind})],
+                                            condition=AccountModel.account_id.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

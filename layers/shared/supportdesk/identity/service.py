@@ -5,14 +5,18 @@ import secrets
 from dataclasses import dataclass
 
 from supportdesk.clock import Clock
-from supportdesk.errors import InvalidInput, RateLimited, Unauthorized
+from supportdesk.errors import Conflict, InvalidInput, RateLimited, Unauthorized
 from supportdesk.i18n import LANGUAGES
 from supportdesk.identity import passwords
 from supportdesk.identity.logins import Login, normalize_email, normalize_phone, parse_login
 from supportdesk.identity.repository import AccountRepository
 from supportdesk.identity.tokens import TokenClaims, TokenService
-from supportdesk.observability import audit
+from supportdesk.identity.contacts import is_verified
+from supportdesk.identity.verification import CHANNELS, ContactVerification
+from supportdesk.notify.notifier import Notifier, Recipient
+from supportdesk.observability import audit, logger
 from supportdesk.ratelimit import Limit, RateLimiter
+from supportdesk.reset.service import ResponsePacer
 from supportdesk.text import single_line
 
 ROLES = ("customer", "agent", "supervisor")
@@ -28,6 +32,8 @@ LOGIN_FAILURES_PER_LOGIN = Limit("login-fail-login", max_hits=10, window_seconds
 LOGIN_FAILURES_PER_IP = Limit("login-fail-ip", max_hits=50, window_seconds=900)
 LOGIN_MAX_DELAY_SECONDS = 300
 SIGNUP_PER_IP = Limit("signup-ip", max_hits=20, window_seconds=3600)
+SIGNUP_NOTICE_PER_LOGIN = Limit("signup-notice-login", max_hits=1, window_seconds=3600)
+SIGN_UP_ATTEMPTED = "sign_up_attempted"
 
 
 @dataclass(frozen=True)
@@ -69,13 +75,24 @@ def parse_sign_up(body: dict) -> SignUp:
 
 
 class IdentityService:
-    def __init__(self, accounts: AccountRepository, tokens: TokenService, limiter: RateLimiter, clock: Clock) -> None:
+    def __init__(self, accounts: AccountRepository, tokens: TokenService, limiter: RateLimiter, clock: Clock, *,
+                 verification: ContactVerification | None = None, notifier: Notifier | None = None,
+                 pacer: ResponsePacer | None = None, support_contact: str = "") -> None:
         self._accounts = accounts
         self._tokens = tokens
         self._limiter = limiter
         self._clock = clock
+        # Sign-up only (login needs none of them)
+        self._verification = verification
+        self._notifier = notifier
+        self._pacer = pacer or ResponsePacer(0)
+        self._support_contact = support_contact
 
-    def sign_up(self, request: SignUp, source_ip: str, role: str = "customer"):
+    def sign_up(self, request: SignUp, source_ip: str, role: str = "customer", *, verified: bool = False):
+        """Create the account and send a verification code to each contact point; returns the account, or None when
+        a login is taken. The caller answers both cases alike (202): the owner of a taken login is told by a message
+        to their verified contact point instead, and the pacer makes both paths last as long (ResponsePacer, as the
+        password reset does). `verified` is for accounts whose contact points are known to be theirs (demo data)."""
         from supportdesk.dal.accounts import AccountModel
 
         if role not in ROLES:
@@ -85,6 +102,7 @@ class IdentityService:
             request.password, personal=[request.email, request.phone, request.display_name]
         )
         now = self._clock.now()
+        logins = [Login(kind, value) for kind, value in (("email", request.email), ("phone", request.phone)) if value]
         account = AccountModel(
             f"acc_{secrets.token_hex(10)}",
             role=role,
@@ -96,10 +114,39 @@ class IdentityService:
             password_version=1,
             password_changed_at=now,
             created_at=now,
+            unverified=None if verified else {login.kind for login in logins},
         )
-        self._accounts.create(account, [login for login in (request.email, request.phone) if login])
-        audit("account_created", account_id=account.account_id, role=role)
+        with self._pacer.at_least():
+            try:
+                self._accounts.create(account, [login.value for login in logins])
+            except Conflict:
+                self._tell_owners(logins)
+                return None
+            audit("account_created", account_id=account.account_id, role=role)
+            if not verified and self._verification is not None:
+                for login in logins:
+                    self._verification.send_code(account, login)
         return account
+
+    def _tell_owners(self, logins: list[Login]) -> None:
+        """Someone signed up with a login that has an account: tell its owner there (verified contact points only,
+        at most once an hour per login, so this cannot be used to flood anyone)."""
+        for login in logins:
+            owner = self._accounts.find_by_login(login.value)
+            if owner is None:
+                continue
+            audit("sign_up_login_taken", account_id=owner.account_id, kind=login.kind)
+            if self._notifier is None or not is_verified(owner, login.kind):
+                continue
+            try:
+                self._limiter.hit(SIGNUP_NOTICE_PER_LOGIN, login.value)
+            except RateLimited:
+                continue
+            try:
+                self._notifier.send(Recipient(CHANNELS[login.kind], login.value, owner.language), SIGN_UP_ATTEMPTED,
+                                    {"support_contact": self._support_contact})
+            except Exception:  # the answer must not depend on delivery
+                logger.exception("sign-up notice not sent", extra={"account_id": owner.account_id})
 
     def login(self, raw_login: object, password: object, source_ip: str) -> dict:
         login: Login = parse_login(raw_login)

@@ -17,6 +17,7 @@ from supportdesk.errors import Conflict, Forbidden, InvalidInput, NotFound, Rate
 from supportdesk.notify.notifier import Recipient
 from supportdesk.observability import audit, logger, metrics
 from supportdesk.ratelimit import Limit, RateLimiter
+from supportdesk.identity.contacts import verified_recipients
 from supportdesk.text import single_line
 from supportdesk.tickets import queue as q
 from supportdesk.tickets.handoff import wants_human
@@ -574,12 +575,10 @@ class TicketService:
             "support_inbox": self.support_inbox,
             **extra,
         }
-        if getattr(account, "email", None):
-            recipient = Recipient("email", account.email, language)
-        elif getattr(account, "phone", None):
-            recipient = Recipient("sms", account.phone, language)
-        else:
+        recipients = verified_recipients(account, language)  # never an unverified address or phone
+        if not recipients:
             return False
+        recipient = recipients[0]
         try:
             self.notifier.send(recipient, template, context)
         except Exception:  # noqa: BLE001 - the message is stored; the customer sees it in the ticket anyway
