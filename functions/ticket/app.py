@@ -2,12 +2,15 @@
 caller, call one TicketService method, return."""
 from __future__ import annotations
 
+from typing import Callable
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportdesk.api import STAFF_ROLES, create_app, json_body, json_response, principal, request_body
-from supportdesk.observability import logger, metrics
+from supportdesk.errors import DomainError
+from supportdesk.observability import audit, logger, metrics
 from supportdesk.tickets import service as tickets
 from supportdesk.tickets.service import Caller
 from supportdesk.tickets.wiring import ticket_service
@@ -27,6 +30,20 @@ def _staff(roles: frozenset[str] = STAFF_ROLES) -> Caller:
 
 def _query(name: str) -> str | None:
     return app.current_event.get_query_string_value(name=name, default_value=None)
+
+
+def _audited_listing(staff: Caller, view: str, produce: Callable[[], dict], **fields: object) -> dict:
+    """Staff listings are audited like ticket reads: who saw which tickets (or was refused), in the audit trail
+    (`filter audit_event = "staff_listing"` in Logs Insights); the tickets each one lists are named."""
+    try:
+        result = produce()
+    except DomainError as refused:
+        audit("staff_listing_denied", actor_id=staff.account_id, actor_role=staff.role, view=view, code=refused.code,
+              **fields)
+        raise
+    audit("staff_listing", actor_id=staff.account_id, actor_role=staff.role, view=view,
+          ticket_ids=[t["id"] for t in result.get("tickets", [])], **fields)
+    return result
 
 
 # ---- customer ----------------------------------------------------------------------------------------------------
@@ -113,7 +130,9 @@ def rate(ticket_id: str) -> Response[dict]:
 
 @app.get("/agent/queue", summary="Waiting tickets, oldest first", tags=["agent"])
 def waiting_queue() -> dict:
-    return ticket_service().waiting_queue(_staff(), tickets.parse_limit(_query("limit")), _query("cursor"))
+    staff = _staff()
+    limit = tickets.parse_limit(_query("limit"))
+    return _audited_listing(staff, "queue", lambda: ticket_service().waiting_queue(staff, limit, _query("cursor")))
 
 
 @app.get(
@@ -123,7 +142,10 @@ def waiting_queue() -> dict:
 )
 def agent_tickets() -> dict:
     staff = _staff()
-    return ticket_service().agent_tickets(staff, _query("agent_id"), tickets.parse_limit(_query("limit")), _query("cursor"))
+    limit, agent_id = tickets.parse_limit(_query("limit")), _query("agent_id")
+    return _audited_listing(staff, "agent_tickets",
+                            lambda: ticket_service().agent_tickets(staff, agent_id, limit, _query("cursor")),
+                            agent_id=agent_id or staff.account_id)
 
 
 @app.get("/agent/tickets/<ticket_id>", summary="A ticket for staff (audited)", tags=["agent"])
@@ -167,7 +189,10 @@ def agent_status() -> dict:
 @app.get("/agent/tickets/<ticket_id>/audit", summary="Who on the staff read this ticket (supervisors)", tags=["agent"])
 def access_log(ticket_id: str) -> dict:
     staff = _staff(SUPERVISORS)
-    return ticket_service().access_log(staff, ticket_id, tickets.parse_limit(_query("limit")), _query("cursor"))
+    limit = tickets.parse_limit(_query("limit"))
+    return _audited_listing(staff, "access_log",
+                            lambda: ticket_service().access_log(staff, ticket_id, limit, _query("cursor")),
+                            ticket_id=ticket_id)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -55,7 +55,7 @@ def _find_customer(address: str):
         login = normalize_email(address)
     except DomainError:
         return None
-    account = runtime.account_repository().find_by_login(login)
+    account = runtime.account_reader().find_by_login(login)
     # Mail maps only to a verified address: whoever signed up with someone else's address never sees their mail.
     if account is None or account.role != "customer" or not is_verified(account, "email"):
         return None

@@ -41,6 +41,25 @@ def account_repository():
 
 
 @component
+def account_reader():
+    """Accounts without the password hash (tickets, inbound mail): the projection their IAM policy requires."""
+    from supportdesk.dal.accounts import CONTACT_ATTRIBUTES
+    from supportdesk.identity.repository import DynamoAccountRepository
+
+    return DynamoAccountRepository(attributes=CONTACT_ATTRIBUTES)
+
+
+@component
+def authorizer_accounts():
+    """The authorizer's reads: no password hash, and strongly consistent (a token issued before a password change
+    must not pass even for the second a replica may lag)."""
+    from supportdesk.dal.accounts import CONTACT_ATTRIBUTES
+    from supportdesk.identity.repository import DynamoAccountRepository
+
+    return DynamoAccountRepository(attributes=CONTACT_ATTRIBUTES, consistent_read=True)
+
+
+@component
 def token_service():
     from supportdesk.identity.tokens import TokenService, secrets_manager_key
 

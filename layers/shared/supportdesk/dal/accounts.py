@@ -28,6 +28,12 @@ class AccountModel(Model):
     created_at = UTCDateTimeAttribute()
 
 
+# What functions other than identity and password reset may read of an account: never the password hash. Their IAM
+# policies allow GetItem on the accounts table only with a projection within these attributes (dynamodb:Attributes).
+CONTACT_ATTRIBUTES = ("account_id", "role", "email", "phone", "display_name", "language", "unverified",
+                      "password_version")
+
+
 class AccountLoginModel(Model):
     """Uniqueness and lookup of a login (normalized e-mail or E.164 phone): one GetItem, no Scan, no GSI race."""
 

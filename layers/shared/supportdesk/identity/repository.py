@@ -19,6 +19,14 @@ class AccountRepository(Protocol):
 
 
 class DynamoAccountRepository:
+    """`attributes`: read only these (a projection; functions that must not see password hashes use
+    dal.accounts.CONTACT_ATTRIBUTES, as their IAM policy demands). `consistent_read`: for the authorizer, so that a
+    token issued before a password change is refused from the moment the change is written."""
+
+    def __init__(self, attributes: tuple[str, ...] | None = None, consistent_read: bool = False) -> None:
+        self._attributes = list(attributes) if attributes else None
+        self._consistent_read = consistent_read
+
     def create(self, account, logins: list[str]) -> None:
         from pynamodb.connection import Connection
         from pynamodb.exceptions import TransactWriteError
@@ -49,7 +57,8 @@ class DynamoAccountRepository:
         except AccountLoginModel.DoesNotExist:
             account_id = None
         try:
-            account = AccountModel.get(account_id or f"unknown-{secrets.token_hex(8)}")
+            account = AccountModel.get(account_id or f"unknown-{secrets.token_hex(8)}",
+                                       attributes_to_get=self._attributes, consistent_read=self._consistent_read)
         except AccountModel.DoesNotExist:
             return None
         return account if account_id else None
@@ -58,7 +67,8 @@ class DynamoAccountRepository:
         from supportdesk.dal.accounts import AccountModel
 
         try:
-            return AccountModel.get(account_id)
+            return AccountModel.get(account_id, attributes_to_get=self._attributes,
+                                    consistent_read=self._consistent_read)
         except AccountModel.DoesNotExist:
             return None
 

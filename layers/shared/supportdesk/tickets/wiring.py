@@ -36,7 +36,7 @@ def ticket_service():
     return TicketService(
         store=ticket_store(),
         orders=order_lookup(),
-        accounts=runtime.account_repository(),
+        accounts=runtime.account_reader(),  # no password hashes here (see dal.accounts.CONTACT_ATTRIBUTES)
         notifier=runtime.notifier(),
         clock=runtime.clock(),
         hours=business_hours(),
