@@ -61,10 +61,11 @@ def authorizer_accounts():
 
 @component
 def token_service():
-    from supportdesk.identity.tokens import TokenService, secrets_manager_key
+    from supportdesk.identity.tokens import SecretsManagerSigningKeys, TokenService
 
     s = get_settings()
-    return TokenService(secrets_manager_key(s.require("token_secret_id")), clock(), s.token_issuer, s.token_ttl_seconds)
+    keys = SecretsManagerSigningKeys(s.require("token_secret_id"), s.token_ttl_seconds)
+    return TokenService(keys, clock(), s.token_issuer, s.token_ttl_seconds)
 
 
 @component
