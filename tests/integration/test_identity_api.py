@@ -234,3 +234,13 @@ def test_unknown_login_does_the_same_work_as_a_wrong_password(identity, monkeypa
     unknown = dict(Counter(calls))
     assert wrong == unknown == {"BatchGetItem": 1, "GetItem": 2, "UpdateItem": 3}
     assert len(verifications) == 2
+
+
+def test_a_sign_up_makes_three_dynamodb_calls(identity):
+    from collections import Counter
+
+    from tests.dynamodb_calls import dynamodb_calls
+
+    with dynamodb_calls() as calls:
+        assert sign_up(identity, email="counted@example.com")[0] == 202
+    assert dict(Counter(calls)) == {"UpdateItem": 1, "TransactWriteItems": 1, "PutItem": 1}
