@@ -8,9 +8,20 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/shared/requi
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test unit lint validate build bench openapi clean
+.PHONY: setup run test unit lint validate build bench openapi clean help-index
 
-setup: $(STAMP)
+# The help centre's search index is built from the articles, never at a function's cold start; sam build runs the
+# same builder for the layer (layers/shared/Makefile).
+HELP := layers/shared/supportdesk/help
+HELP_INDEX := $(HELP)/index.json
+HELP_SOURCES := $(wildcard $(HELP)/articles/*.md) $(HELP)/synonyms.txt $(HELP)/chardata.json $(wildcard $(HELP)/*.py)
+
+setup: $(STAMP) $(HELP_INDEX)
+
+help-index: $(HELP_INDEX)
+
+$(HELP_INDEX): $(STAMP) $(HELP_SOURCES)
+	$(PY) -m supportdesk.help.build
 
 $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (the Lambda runtime is python3.11)"'
@@ -20,14 +31,14 @@ $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-run: $(STAMP)
+run: $(STAMP) $(HELP_INDEX)
 	$(PY) -m local
 
 # Two workers: the machine (and CI) has 2 cores; each worker has its own moto and local stack.
-test: $(STAMP) lint
+test: $(STAMP) $(HELP_INDEX) lint
 	$(PY) -m pytest -n 2
 
-unit: $(STAMP)
+unit: $(STAMP) $(HELP_INDEX)
 	$(PY) -m pytest tests/unit
 
 # checkov in its own virtualenv (it pins an older boto3); waivers, one reason each, are in .checkov.yaml.
@@ -37,8 +48,12 @@ $(CHECKOV): requirements-checkov.txt
 	.venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
+# cfn-lint on the template; ruff (ruff.toml: lint rules only, the formatter comes later) and mypy (mypy.ini) on the
+# code that ships or runs the local stack: functions/, layers/, local/; checkov on the template.
 lint: $(STAMP) $(CHECKOV)
 	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/ruff check --no-cache functions layers local
+	$(VENV)/bin/mypy
 	BC_SKIP_MAPPING=TRUE $(CHECKOV) --config-file .checkov.yaml
 
 # `sam validate --lint` and `sam build` exactly as a deploy runs them (SAM CLI lives in .venv-sam).
@@ -54,11 +69,11 @@ validate: $(SAM)
 build: $(SAM)
 	SAM_CLI_TELEMETRY=0 $(SAM) build
 
-bench: $(STAMP)
+bench: $(STAMP) $(HELP_INDEX)
 	$(PY) -m tests.bench
 
 openapi: $(STAMP)
 	$(PY) -m local.openapi --write docs/openapi.json
 
 clean:
-	rm -rf $(VENV) .venv-sam .venv-checkov .aws-sam .pytest_cache
+	rm -rf $(VENV) .venv-sam .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -46,12 +46,13 @@ def _orders(number: int) -> list[dict]:
 
 def seed() -> dict[str, str]:
     """Create the demo accounts and their orders; returns login -> account id."""
-    from supportdesk import runtime
+    from supportdesk.identity import wiring as identity
     from supportdesk.dal.orders import OrderModel
     from supportdesk.identity.service import parse_sign_up
+    from supportdesk.reset import wiring as reset
 
-    service = runtime.identity_service()
-    repository = runtime.account_repository()
+    service = reset.identity_service()
+    repository = identity.account_repository()
     ids: dict[str, str] = {}
     customers = 0
     for demo in DEMO_ACCOUNTS:
@@ -60,6 +61,7 @@ def seed() -> dict[str, str]:
             request = parse_sign_up({"email": demo.login, "password": demo.password, "name": demo.name,
                                      "language": demo.language})
             account = service.sign_up(request, SEED_SOURCE, role=demo.role, verified=True)  # their own addresses
+            assert account is not None, demo.login  # noqa: S101 - nobody else has signed up with a demo login
         ids[demo.login] = account.account_id
         if demo.role == "customer":
             customers += 1

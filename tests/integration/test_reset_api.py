@@ -47,10 +47,10 @@ class Api:
         from supportdesk import runtime
 
         login = body.get("email") or body.get("phone")
-        account = runtime.account_repository().find_by_login(parse_login(login).value)
+        account = identity.account_repository().find_by_login(parse_login(login).value)
         if verified:
             for kind in list(account.unverified or ()):
-                assert runtime.account_repository().mark_verified(account.account_id, kind)
+                assert identity.account_repository().mark_verified(account.account_id, kind)
         # Forget the verification messages, so that counts below are the reset's
         ses_backends[ACCOUNT][REGION].sent_messages.clear()
         sns_backends[ACCOUNT][REGION].sms_messages.clear()

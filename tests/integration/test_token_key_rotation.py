@@ -15,7 +15,7 @@ def test_rotation_makes_a_new_current_key_and_old_tokens_keep_working(aws):
     from tests.conftest import reset_caches
 
     secret_id = aws.physical_name("TokenSigningSecret")
-    old_token, _ = runtime.token_service().issue(TokenClaims("acc_1", "customer", "en", 1))
+    old_token, _ = identity.token_service().issue(TokenClaims("acc_1", "customer", "en", 1))
     secrets_manager = client("secretsmanager")
     old_version = secrets_manager.get_secret_value(SecretId=secret_id)["VersionId"]
     old_key = secrets_manager.get_secret_value(SecretId=secret_id)["SecretString"]
@@ -35,7 +35,7 @@ def test_rotation_makes_a_new_current_key_and_old_tokens_keep_working(aws):
     assert previous["VersionId"] == old_version
 
     reset_caches()  # a fresh container after the rotation
-    after = runtime.token_service()
+    after = identity.token_service()
     assert after.verify(old_token).account_id == "acc_1"
     new_token, _ = after.issue(TokenClaims("acc_1", "customer", "en", 1))
     assert jwt.get_unverified_header(new_token)["kid"] == version

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from supportdesk.tickets.handoff import wants_human
-from supportdesk.tickets.masking import mask_sensitive
+from supportdesk.masking import mask_sensitive
 
 SHARED_MACHINE_FACTOR = 4
 BUDGET_10K_SECONDS = 0.050 * SHARED_MACHINE_FACTOR

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from supportdesk.roles import Role
 from supportdesk.clock import FixedClock
 from supportdesk.errors import RateLimited, Unauthorized
 from supportdesk.identity import passwords
@@ -21,7 +22,7 @@ PASSWORD = "blue-lantern-river-42"
 
 class Accounts:
     def __init__(self) -> None:
-        self.owner = SimpleNamespace(account_id="acc_owner", role="customer", language="en", password_version=1,
+        self.owner = SimpleNamespace(account_id="acc_owner", role=Role.CUSTOMER, language="en", password_version=1,
                                      email=LOGIN, phone=None, display_name="Owner",
                                      password_hash=passwords.hash_password(PASSWORD))
 

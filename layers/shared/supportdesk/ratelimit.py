@@ -7,10 +7,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from supportdesk import runtime
 from supportdesk.clock import Clock
+from supportdesk.dal.rate_limits import RateLimitModel
 from supportdesk.errors import RateLimited
+from supportdesk.runtime import component
+
+if TYPE_CHECKING:
+    from pynamodb.expressions.update import Action
 
 
 @dataclass(frozen=True)
@@ -33,10 +39,8 @@ class CounterStore(Protocol):
 
 class DynamoCounterStore:
     def increment(self, bucket: str, expires_at: int, at: int | None = None) -> int:
-        from supportdesk.dal.rate_limits import RateLimitModel
-
         item = RateLimitModel(bucket)
-        actions = [RateLimitModel.hits.add(1), RateLimitModel.expires_at.set(expires_at)]
+        actions: list[Action] = [RateLimitModel.hits.add(1), RateLimitModel.expires_at.set(expires_at)]
         if at is not None:
             actions.append(RateLimitModel.last_at.set(at))
         item.update(actions=actions)
@@ -44,8 +48,6 @@ class DynamoCounterStore:
 
     def read(self, buckets: list[str]) -> dict[str, Count]:
         """Every counter in one BatchGetItem; a bucket without an item has no hits."""
-        from supportdesk.dal.rate_limits import RateLimitModel
-
         found = RateLimitModel.batch_get(list(dict.fromkeys(buckets)), consistent_read=True)
         return {item.bucket: Count(int(item.hits or 0), None if item.last_at is None else int(item.last_at))
                 for item in found}
@@ -90,3 +92,9 @@ class RateLimiter:
         hits = self._store.increment(bucket, window_start + limit.window_seconds + 60)
         if hits > limit.max_hits:
             raise RateLimited(retry_after=window_start + limit.window_seconds - now, code=code)
+
+
+@component
+def rate_limiter() -> RateLimiter:
+    """The DynamoDB-backed limiter, once per container (see supportdesk.runtime.component)."""
+    return RateLimiter(DynamoCounterStore(), runtime.clock())

@@ -1,12 +1,14 @@
-"""Composition root: builds the real adapters (DynamoDB repositories, SES/SNS notifier, Secrets Manager key) from
-Settings, once per container and only when first asked. Handlers call these; tests build services with fakes."""
+"""The composition mechanism: `component` makes a factory of a real adapter (DynamoDB repository, SES/SNS notifier,
+Secrets Manager key) a once-per-container singleton, built only when first asked. Each package declares its own
+factories in its `wiring.py` (supportdesk.identity.wiring, supportdesk.tickets.wiring, ...), so this bottom-layer
+module knows none of them. Handlers call the factories; tests build services with fakes."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Callable, TypeVar
 
-from supportdesk.clock import SystemClock
-from supportdesk.settings import get_settings
+from supportdesk.clock import Clock, SystemClock
+from supportdesk.settings import container_key
 
 T = TypeVar("T")
 _components: list = []
@@ -14,86 +16,33 @@ _components: list = []
 
 def component(factory: Callable[[], T]) -> Callable[[], T]:
     """Make `factory` a once-per-container singleton that reset_runtime() forgets. Each operation's package declares
-    its own adapters this way (e.g. supportdesk/tickets/wiring.py), so no module needs to know them all."""
-    cached = lru_cache(maxsize=1)(factory)
+    its own adapters this way (e.g. supportdesk/tickets/wiring.py), so no module needs to know them all.
+    One instance per container_key(): a single one in Lambda, one per function in the local stack."""
+    cached = lru_cache(maxsize=None)(lambda container: factory())
     _components.append(cached)
-    return cached
+
+    @wraps(factory)
+    def instance() -> T:
+        return cached(container_key())
+
+    return instance
 
 
 
-@component
-def clock() -> SystemClock:
-    return SystemClock()
+_installed_clock: Clock | None = None
 
 
-@component
-def rate_limiter():
-    from supportdesk.ratelimit import DynamoCounterStore, RateLimiter
-
-    return RateLimiter(DynamoCounterStore(), clock())
-
-
-@component
-def account_repository():
-    from supportdesk.identity.repository import DynamoAccountRepository
-
-    return DynamoAccountRepository()
+def install_clock(replacement: Clock | None) -> None:
+    """Make `replacement` the clock of every adapter built from now on (None: the system clock again). The local stack
+    installs its AdjustableClock here; Lambda never calls this. Forgets the built adapters, which hold the old one."""
+    global _installed_clock
+    _installed_clock = replacement
+    reset_runtime()
 
 
 @component
-def account_reader():
-    """Accounts without the password hash (tickets, inbound mail): the projection their IAM policy requires."""
-    from supportdesk.dal.accounts import CONTACT_ATTRIBUTES
-    from supportdesk.identity.repository import DynamoAccountRepository
-
-    return DynamoAccountRepository(attributes=CONTACT_ATTRIBUTES)
-
-
-@component
-def authorizer_accounts():
-    """The authorizer's reads: no password hash, and strongly consistent (a token issued before a password change
-    must not pass even for the second a replica may lag)."""
-    from supportdesk.dal.accounts import CONTACT_ATTRIBUTES
-    from supportdesk.identity.repository import DynamoAccountRepository
-
-    return DynamoAccountRepository(attributes=CONTACT_ATTRIBUTES, consistent_read=True)
-
-
-@component
-def token_service():
-    from supportdesk.identity.tokens import SecretsManagerSigningKeys, TokenService
-
-    s = get_settings()
-    keys = SecretsManagerSigningKeys(s.require("token_secret_id"), s.token_ttl_seconds)
-    return TokenService(keys, clock(), s.token_issuer, s.token_ttl_seconds)
-
-
-@component
-def identity_service():
-    from supportdesk.identity.service import IdentityService
-    from supportdesk.reset import wiring
-
-    return IdentityService(account_repository(), token_service(), rate_limiter(), clock(),
-                           verification=contact_verification(), notifier=notifier(), pacer=wiring.response_pacer(),
-                           support_contact=get_settings().support_contact)
-
-
-@component
-def contact_verification():
-    from supportdesk.identity.tokens import secrets_manager_key
-    from supportdesk.identity.verification import ContactVerification
-    from supportdesk.reset import wiring
-
-    s = get_settings()
-    return ContactVerification(wiring.reset_code_repository(), account_repository(), notifier(), rate_limiter(),
-                               clock(), secrets_manager_key(s.require("reset_code_secret_id")), s.support_contact)
-
-
-@component
-def notifier():
-    from supportdesk.notify.notifier import SesSnsNotifier
-
-    return SesSnsNotifier(sender=get_settings().require("mail_from"))
+def clock() -> Clock:
+    return _installed_clock or SystemClock()
 
 
 def reset_runtime() -> None:

@@ -1,5 +1,5 @@
 """Which contact points of an account may be written to. A contact point (e-mail address, phone number) that was
-not verified yet receives nothing but its verification code (supportdesk.identity.verification); every sender asks
+not verified yet receives nothing but its verification code (supportdesk.reset.verification); every sender asks
 here first."""
 from __future__ import annotations
 

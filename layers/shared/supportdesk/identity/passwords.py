@@ -9,8 +9,11 @@ import unicodedata
 from functools import lru_cache
 from typing import Iterable
 
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
 from supportdesk.errors import InvalidInput
-from supportdesk.settings import get_settings
+from supportdesk.settings import container_key, get_settings
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -66,10 +69,12 @@ def check_new_password(password: object, *, personal: Iterable[str | None] = (),
     return candidate
 
 
-@lru_cache(maxsize=1)
 def _hasher():
-    from argon2 import PasswordHasher, Type
+    return _hasher_of(container_key())
 
+
+@lru_cache(maxsize=None)
+def _hasher_of(container: str) -> PasswordHasher:
     s = get_settings()
     return PasswordHasher(
         time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib, parallelism=s.argon2_parallelism, type=Type.ID
@@ -81,8 +86,6 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    from argon2.exceptions import InvalidHashError, VerificationError
-
     try:
         return _hasher().verify(password_hash, normalize(password))
     except (VerificationError, InvalidHashError):
@@ -93,12 +96,16 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher().check_needs_rehash(password_hash)
 
 
-@lru_cache(maxsize=1)
 def dummy_hash() -> str:
     """A hash to verify against when the login does not exist, so both paths cost one argon2 verification."""
+    return _dummy_hash_of(container_key())
+
+
+@lru_cache(maxsize=None)
+def _dummy_hash_of(container: str) -> str:
     return _hasher().hash("not-a-real-password-just-for-timing")
 
 
 def reset_hasher() -> None:
-    _hasher.cache_clear()
-    dummy_hash.cache_clear()
+    _hasher_of.cache_clear()
+    _dummy_hash_of.cache_clear()

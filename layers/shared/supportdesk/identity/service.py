@@ -2,24 +2,24 @@
 from __future__ import annotations
 
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import ContextManager, Protocol
 
 from supportdesk.clock import Clock
 from supportdesk.errors import Conflict, InvalidInput, RateLimited, Unauthorized
 from supportdesk.i18n import LANGUAGES
 from supportdesk.identity import passwords
 from supportdesk.identity.logins import Login, normalize_email, normalize_phone, parse_login
+from supportdesk.identity.model import Account
 from supportdesk.identity.repository import AccountRepository
 from supportdesk.identity.tokens import TokenClaims, TokenService
 from supportdesk.identity.contacts import is_verified
-from supportdesk.identity.verification import CHANNELS, ContactVerification
 from supportdesk.notify.notifier import Notifier, Recipient
 from supportdesk.observability import audit, logger
 from supportdesk.ratelimit import Limit, RateLimiter
-from supportdesk.reset.service import ResponsePacer
+from supportdesk.roles import Role
 from supportdesk.text import single_line
-
-ROLES = ("customer", "agent", "supervisor")
 
 # Login limits count failed attempts only, so that nobody can lock an owner out by trying their login:
 # - per client (login + source IP), tight: 5 failures in 15 minutes, then that client waits for the window's end;
@@ -34,6 +34,24 @@ LOGIN_MAX_DELAY_SECONDS = 300
 SIGNUP_PER_IP = Limit("signup-ip", max_hits=20, window_seconds=3600)
 SIGNUP_NOTICE_PER_LOGIN = Limit("signup-notice-login", max_hits=1, window_seconds=3600)
 SIGN_UP_ATTEMPTED = "sign_up_attempted"
+CHANNELS = {"email": "email", "phone": "sms"}  # login kind -> notifier channel
+
+
+class CodeSender(Protocol):
+    """Sends a contact point its verification code (supportdesk.reset.verification.ContactVerification)."""
+
+    def send_code(self, account: Account, login: Login) -> None: ...
+
+
+class Pacer(Protocol):
+    """Makes a block last at least a fixed time (supportdesk.reset.service.ResponsePacer)."""
+
+    def at_least(self) -> ContextManager[object]: ...
+
+
+class _NoPace:
+    def at_least(self) -> ContextManager[object]:
+        return nullcontext()
 
 
 @dataclass(frozen=True)
@@ -76,8 +94,8 @@ def parse_sign_up(body: dict) -> SignUp:
 
 class IdentityService:
     def __init__(self, accounts: AccountRepository, tokens: TokenService, limiter: RateLimiter, clock: Clock, *,
-                 verification: ContactVerification | None = None, notifier: Notifier | None = None,
-                 pacer: ResponsePacer | None = None, support_contact: str = "") -> None:
+                 verification: CodeSender | None = None, notifier: Notifier | None = None,
+                 pacer: Pacer | None = None, support_contact: str = "") -> None:
         self._accounts = accounts
         self._tokens = tokens
         self._limiter = limiter
@@ -85,25 +103,26 @@ class IdentityService:
         # Sign-up only (login needs none of them)
         self._verification = verification
         self._notifier = notifier
-        self._pacer = pacer or ResponsePacer(0)
+        self._pacer: Pacer = pacer or _NoPace()
         self._support_contact = support_contact
 
-    def sign_up(self, request: SignUp, source_ip: str, role: str = "customer", *, verified: bool = False):
+    def sign_up(self, request: SignUp, source_ip: str, role: Role | str = Role.CUSTOMER, *,
+                verified: bool = False) -> Account | None:
         """Create the account and send a verification code to each contact point; returns the account, or None when
         a login is taken. The caller answers both cases alike (202): the owner of a taken login is told by a message
         to their verified contact point instead, and the pacer makes both paths last as long (ResponsePacer, as the
         password reset does). `verified` is for accounts whose contact points are known to be theirs (demo data)."""
-        from supportdesk.dal.accounts import AccountModel
-
-        if role not in ROLES:
-            raise InvalidInput("invalid_field", field="role")
+        try:
+            role = Role(role)
+        except ValueError:
+            raise InvalidInput("invalid_field", field="role") from None
         self._limiter.hit(SIGNUP_PER_IP, source_ip)
         password = passwords.check_new_password(
             request.password, personal=[request.email, request.phone, request.display_name]
         )
         now = self._clock.now()
         logins = [Login(kind, value) for kind, value in (("email", request.email), ("phone", request.phone)) if value]
-        account = AccountModel(
+        account = Account(
             f"acc_{secrets.token_hex(10)}",
             role=role,
             email=request.email,
@@ -114,15 +133,15 @@ class IdentityService:
             password_version=1,
             password_changed_at=now,
             created_at=now,
-            unverified=None if verified else {login.kind for login in logins},
+            unverified=None if verified else frozenset(login.kind for login in logins),
         )
         with self._pacer.at_least():
             try:
-                self._accounts.create(account, [login.value for login in logins])
+                self._accounts.create(account)
             except Conflict:
                 self._tell_owners(logins)
                 return None
-            audit("account_created", account_id=account.account_id, role=role)
+            audit("account_created", account_id=account.account_id, role=role.value)
             if not verified and self._verification is not None:
                 for login in logins:
                     self._verification.send_code(account, login)
@@ -145,7 +164,7 @@ class IdentityService:
             try:
                 self._notifier.send(Recipient(CHANNELS[login.kind], login.value, owner.language), SIGN_UP_ATTEMPTED,
                                     {"support_contact": self._support_contact})
-            except Exception:  # the answer must not depend on delivery
+            except Exception:  # noqa: BLE001 - the answer must not depend on delivery
                 logger.exception("sign-up notice not sent", extra={"account_id": owner.account_id})
 
     def login(self, raw_login: object, password: object, source_ip: str) -> dict:
@@ -162,7 +181,8 @@ class IdentityService:
                 passwords.verify_password(passwords.dummy_hash(), password)  # same cost as a wrong password
                 failure = {"reason": "unknown_login"}
             elif not passwords.verify_password(account.password_hash, password):
-                account, failure = None, {"reason": "wrong_password", "account_id": account.account_id}
+                failure = {"reason": "wrong_password", "account_id": account.account_id}
+                account = None
         if account is None:
             for limit, subject in checks:
                 self._limiter.record(limit, subject)
@@ -171,7 +191,7 @@ class IdentityService:
         if passwords.needs_rehash(account.password_hash):
             self._accounts.update_hash(account, passwords.hash_password(password))
         token, expires_in = self._tokens.issue(
-            TokenClaims(account.account_id, account.role, account.language, int(account.password_version))
+            TokenClaims(account.account_id, account.role.value, account.language, account.password_version)
         )
         audit("login_succeeded", account_id=account.account_id)
         return {
@@ -200,10 +220,10 @@ class IdentityService:
         raise RateLimited(retry_after=retry_after)
 
 
-def public_account(account) -> dict:
+def public_account(account: Account) -> dict:
     return {
         "id": account.account_id,
-        "role": account.role,
+        "role": account.role.value,
         "email": account.email,
         "phone": account.phone,
         "name": account.display_name,

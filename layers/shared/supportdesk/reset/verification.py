@@ -2,7 +2,7 @@
 and `POST /accounts/verify` with that code marks them verified.
 
 Until then a contact point receives nothing but that code: no reset code, no password-change notice, no ticket
-reply, and inbound e-mail from an unverified address is not mapped to the account (supportdesk.identity.verification
+reply, and inbound e-mail from an unverified address is not mapped to the account (supportdesk.reset.verification
 .is_verified is the one test every sender uses). This stops someone from signing up with another person's address
 to read that person's later support e-mail, and stops SMS pumping through unverified numbers.
 
@@ -61,7 +61,7 @@ class ContactVerification:
             self._notifier.send(Recipient(CHANNELS[login.kind], login.value, account.language), CODE_TEMPLATE,
                                 {"code": code, "valid_minutes": int(CODE_VALIDITY.total_seconds() // 60),
                                  "support_contact": self._support_contact})
-        except Exception:  # the account exists either way; a new code can be requested
+        except Exception:  # noqa: BLE001 - the account exists either way; a new code can be requested
             logger.exception("verification code not sent", extra={"account_id": account.account_id})
             audit("contact_verification_notification_failed", account_id=account.account_id, kind=login.kind)
             return
