@@ -9,7 +9,7 @@ import jwt
 
 def test_rotation_makes_a_new_current_key_and_old_tokens_keep_working(aws):
     from functions.rotate_token_key.app import rotate
-    from supportdesk import runtime
+    from supportdesk.identity import wiring as identity
     from supportdesk.aws import client
     from supportdesk.identity.tokens import TokenClaims
     from tests.conftest import reset_caches
