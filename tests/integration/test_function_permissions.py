@@ -116,8 +116,9 @@ def _rotate_token_key(run: Run) -> None:
     # Secrets Manager labels the new version AWSPENDING before it calls createSecret (moto needs a value for it)
     client("secretsmanager").put_secret_value(SecretId=secret_id, ClientRequestToken=version, SecretString="n" * 64,
                                               VersionStages=["AWSPENDING"])
+    arn = client("secretsmanager").describe_secret(SecretId=secret_id)["ARN"]  # Secrets Manager passes the ARN
     for step in ("createSecret", "setSecret", "testSecret", "finishSecret"):
-        run.invoke({"SecretId": secret_id, "ClientRequestToken": version, "Step": step})
+        run.invoke({"SecretId": arn, "ClientRequestToken": version, "Step": step})
 
 
 def _full_environment_call(module: str, event: dict) -> dict:
