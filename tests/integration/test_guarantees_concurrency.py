@@ -128,7 +128,8 @@ def test_a_reference_collision_draws_again_and_never_overwrites_the_existing_tic
     assert texts == ["Alice's own question"]
     status, body = desk.call(desk.alice, "GET", f"/tickets/{existing}")
     assert status == 200 and body["ticket"]["subject"] == "Alice's subject"
-    assert desk.call(desk.bob, "GET", f"/tickets/{existing}")[0] == 404
+    status, body = desk.call(desk.bob, "GET", f"/tickets/{existing}")
+    assert (status, body["error"]["code"]) == (404, "ticket_not_found")
 
 
 # ---- "TransactionConflict is retried with jittered back-off"; 409 ticket_busy when it keeps conflicting -------------
