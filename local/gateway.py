@@ -1,12 +1,15 @@
 """A small API Gateway (REST, Lambda proxy) for the local stack: a WSGI app whose routes, authorizer, CORS and
 gateway responses are read from template.yaml, invoking the functions in this process.
 
-What it reproduces: route matching (literal segments before {params}, {proxy+} last), the proxy event and response
-formats, the TOKEN authorizer (missing header -> 401 without calling it, "Unauthorized" -> 401, Deny -> 403, other
-failures -> 500, Allow -> principalId and context in requestContext.authorizer), GatewayResponses for 401/403/404
-(unknown routes are MISSING_AUTHENTICATION_TOKEN), CORS preflight from the Api's Cors, and a 502 when a handler
-raises or answers malformed. What it does not: throttling, request validation, usage plans, authorizer caching
-(the template asks for none).
+What it reproduces: route matching on the raw path (literal segments before {params}, {proxy+} last; percent-escapes
+kept, so %2F never splits a segment), the proxy event (bodies as text unless the Api's BinaryMediaTypes match the
+Content-Type, header names as the client sent them) and response format (validated as API Gateway does: anything
+else is a 502; base64 bodies decoded only when BinaryMediaTypes match the client's first Accept type), the TOKEN
+authorizer (missing header -> 401 without calling it, "Unauthorized" -> 401, Deny -> 403, other failures -> 500,
+Allow -> principalId and context in requestContext.authorizer), GatewayResponses (unknown routes are
+MISSING_AUTHENTICATION_TOKEN), CORS preflight from the Api's Cors, MethodSettings throttling (token bucket per
+method -> 429 THROTTLED), the 10 MB request limit and Lambda's 6 MB (413), the function's Timeout (502) and the
+29 s integration timeout (504), and x-amzn-RequestId on every answer. docs/architecture.md lists what it does not.
 """
 from __future__ import annotations
 
@@ -15,20 +18,26 @@ import binascii
 import fnmatch
 import json
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import Any, Callable
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
-from local.lambdas import FunctionError, FunctionHost
+from werkzeug.serving import WSGIRequestHandler
+
+from local.lambdas import FunctionError, FunctionHost, InvocationAbandoned, PayloadTooLarge
 from local.template import ACCOUNT_ID, REGION, Route, Template
 
 API_ID = "local"
-TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
-              "application/x-www-form-urlencoded", "+json", "+xml")
+# API Gateway quotas (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html): 10 MB payload,
+# 29 s integration timeout (the default; a Regional REST API may ask for more, this template does not).
+PAYLOAD_LIMIT = 10 * 1024 * 1024
+INTEGRATION_TIMEOUT = 29.0
+RESPONSE_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 
 # API Gateway's own answers when the template does not customize a gateway response.
 DEFAULT_GATEWAY_RESPONSES = {
@@ -37,7 +46,10 @@ DEFAULT_GATEWAY_RESPONSES = {
     "MISSING_AUTHENTICATION_TOKEN": (403, {"message": "Missing Authentication Token"}),
     "AUTHORIZER_FAILURE": (500, {"message": None}),
     "AUTHORIZER_CONFIGURATION_ERROR": (500, {"message": None}),
-    "BAD_GATEWAY": (502, {"message": "Internal server error"}),
+    "BAD_GATEWAY": (502, {"message": "Internal server error"}),  # a Lambda error or malformed answer (DEFAULT_5XX)
+    "THROTTLED": (429, {"message": "Too Many Requests"}),
+    "REQUEST_TOO_LARGE": (413, {"message": "Request Too Long"}),
+    "INTEGRATION_TIMEOUT": (504, {"message": "Endpoint request timed out"}),
 }
 
 
@@ -129,17 +141,18 @@ def resources_matching(routes: list[CompiledRoute], path: str) -> list[Route]:
 
 # ---- events ---------------------------------------------------------------------------------------------------
 
-def is_binary(content_type: str | None, body: bytes, binary_media_types: list[str]) -> bool:
-    media = (content_type or "").split(";")[0].strip().lower()
-    if media and any(fnmatch.fnmatch(media, pattern.replace("~1", "/").lower()) for pattern in binary_media_types):
-        return True
-    if media and not any(marker in media for marker in TEXT_TYPES):
-        return True
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return False
+def is_binary_media(media_type: str | None, binary_media_types: list[str] | tuple[str, ...]) -> bool:
+    """Whether a media type (a Content-Type or one Accept entry; parameters ignored) is one of the Api's
+    BinaryMediaTypes. Patterns may use * and are written with ~1 for / in SAM/CloudFormation."""
+    media = (media_type or "").split(";")[0].strip().lower()
+    return bool(media) and any(fnmatch.fnmatchcase(media, pattern.replace("~1", "/").lower())
+                               for pattern in binary_media_types)
+
+
+def first_accept(accept: str | None) -> str | None:
+    """The client's first Accept type, which API Gateway uses to decide whether to send binary."""
+    first = (accept or "").split(",")[0].split(";")[0].strip()
+    return first or None
 
 
 def build_event(request: HttpRequest, route: Route, path_parameters: dict[str, str], stage: str, *,
@@ -160,10 +173,10 @@ def build_event(request: HttpRequest, route: Route, path_parameters: dict[str, s
         multi_query.setdefault(name, []).append(value)
     if not request.body:
         body, encoded = None, False
-    elif is_binary(request.header("Content-Type"), request.body, list(binary_media_types)):
+    elif is_binary_media(request.header("Content-Type"), binary_media_types):
         body, encoded = base64.b64encode(request.body).decode("ascii"), True
-    else:
-        body, encoded = request.body.decode("utf-8"), False
+    else:  # text, whatever the bytes are: bytes that are not UTF-8 arrive mangled, as in AWS
+        body, encoded = request.body.decode("utf-8", errors="replace"), False
     host = request.header("Host") or "127.0.0.1"
     context: dict[str, Any] = {
         "resourceId": uuid.uuid5(uuid.NAMESPACE_URL, route.path).hex[:6],
@@ -239,29 +252,106 @@ def authorizer_context(policy: dict, latency_ms: int) -> dict:
     return {**context, "principalId": policy["principalId"], "integrationLatency": latency_ms}
 
 
-def proxy_response(result: Any) -> HttpResponse:
-    """Turn a Lambda proxy result into HTTP; raises ValueError for a malformed one (API Gateway answers 502)."""
-    if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
-        raise ValueError("Lambda proxy response needs an integer statusCode")
-    headers: list[tuple[str, str]] = []
+def _header_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    raise ValueError(f"header value {value!r} is not a string or boolean")
+
+
+def proxy_response(result: Any, accept: str | None = None, binary_media_types: list[str] | tuple[str, ...] = ()
+                   ) -> HttpResponse:
+    """Turn a Lambda proxy result into HTTP as API Gateway does; raises ValueError for what it answers with 502.
+
+    Every key is optional (statusCode defaults to 200 and may be a numeric string); any other key, a body that is
+    not a string, header values that are not strings or booleans, or multiValueHeaders values that are not lists
+    are malformed. headers and multiValueHeaders merge, a pair present in both appearing once. A base64 body is
+    decoded only when BinaryMediaTypes match the client's first Accept type; otherwise the base64 text is sent."""
+    if not isinstance(result, dict):
+        raise ValueError("a Lambda proxy response is a JSON object")
+    unknown = set(result) - RESPONSE_KEYS
+    if unknown:
+        raise ValueError(f"unknown keys in the Lambda proxy response: {sorted(unknown)}")
+    status_code = result.get("statusCode", 200)
+    if isinstance(status_code, bool) or not isinstance(status_code, (int, str)):
+        raise ValueError("statusCode must be a number")
+    try:
+        status = int(status_code)
+    except ValueError as exc:
+        raise ValueError(f"statusCode {status_code!r} is not a number") from exc
+    if not 100 <= status <= 599:
+        raise ValueError(f"statusCode {status} is not an HTTP status")
     single = result.get("headers") or {}
     multi = result.get("multiValueHeaders") or {}
+    if not isinstance(single, dict) or not isinstance(multi, dict):
+        raise ValueError("headers and multiValueHeaders must be objects")
+    headers: list[tuple[str, str]] = []
     for name, values in multi.items():
-        headers.extend((name, str(v)) for v in values)
+        if not isinstance(values, list):
+            raise ValueError(f"multiValueHeaders[{name!r}] must be a list")
+        headers.extend((name, _header_value(v)) for v in values)
     for name, value in single.items():
-        if name not in multi:
-            headers.append((name, str(value)))
-    body = result.get("body") or ""
-    if result.get("isBase64Encoded"):
+        value = _header_value(value)
+        if (name, value) not in headers:
+            headers.append((name, value))
+    body = result.get("body")
+    if body is not None and not isinstance(body, str):
+        raise ValueError("body must be a string")
+    encoded = result.get("isBase64Encoded", False)
+    if not isinstance(encoded, bool):
+        raise ValueError("isBase64Encoded must be a boolean")
+    if encoded and body and is_binary_media(first_accept(accept), binary_media_types):
         try:
             data = base64.b64decode(body, validate=True)
         except binascii.Error as exc:
             raise ValueError("isBase64Encoded body is not base64") from exc
     else:
-        data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
+        data = (body or "").encode("utf-8")
     if not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("Content-Type", "application/json"))
-    return HttpResponse(result["statusCode"], headers, data)
+    return HttpResponse(status, headers, data)
+
+
+class TokenBucket:
+    """API Gateway's throttling: `burst` requests at once, refilled at `rate` per second."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.burst, self.clock = float(rate), int(burst), clock
+        self.tokens = float(burst)
+        self.updated = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            now = self.clock()
+            self.tokens = min(float(self.burst), self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return True
+            return False
+
+
+def throttle_limits(method_settings: list[dict], route: Route) -> tuple[float, int] | None:
+    """(rate, burst) for a method from the stage's MethodSettings: the entry naming the method wins over
+    wildcards (ResourcePath "/*", HttpMethod "*"); after the leading "/", paths are written with ~1 for /."""
+    best: tuple[int, dict] | None = None
+    for entry in method_settings or []:
+        path = str(entry.get("ResourcePath", "/*"))
+        path = path if path == "/*" else path[1:].replace("~1", "/")  # "/~1auth~1login" is /auth/login
+        method = str(entry.get("HttpMethod", "*")).upper()
+        if path not in ("/*", route.path) or method not in ("*", route.method):
+            continue
+        if "ThrottlingRateLimit" not in entry and "ThrottlingBurstLimit" not in entry:
+            continue
+        specificity = (path != "/*") * 2 + (method != "*")
+        if best is None or specificity > best[0]:
+            best = (specificity, entry)
+    if best is None:
+        return None
+    entry = best[1]
+    return float(entry.get("ThrottlingRateLimit", 10000)), int(entry.get("ThrottlingBurstLimit", 5000))
 
 
 def _literal(value: Any) -> str:
@@ -276,7 +366,11 @@ DevRoutes = Callable[[HttpRequest], "HttpResponse | None"]
 
 
 class Gateway:
-    def __init__(self, template: Template, host: FunctionHost, dev_routes: DevRoutes | None = None) -> None:
+    integration_timeout = INTEGRATION_TIMEOUT
+    payload_limit = PAYLOAD_LIMIT
+
+    def __init__(self, template: Template, host: FunctionHost, dev_routes: DevRoutes | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.template = template
         self.host = host
         self.dev_routes = dev_routes
@@ -288,6 +382,19 @@ class Gateway:
         self.cors = api.get("Cors")
         self.gateway_responses = api.get("GatewayResponses", {})
         self.authorizers = (api.get("Auth") or {}).get("Authorizers", {})
+        self.method_settings = list(api.get("MethodSettings") or [])
+        self.clock = clock
+        self._buckets: dict[tuple[str, str], TokenBucket | None] = {}
+        self._buckets_lock = threading.Lock()
+
+    def throttled(self, route: Route) -> bool:
+        key = (route.method, route.path)
+        with self._buckets_lock:
+            if key not in self._buckets:
+                limits = throttle_limits(self.method_settings, route)
+                self._buckets[key] = TokenBucket(*limits, clock=self.clock) if limits else None
+            bucket = self._buckets[key]
+        return bucket is not None and not bucket.take()
 
     # WSGI entry point
     def __call__(self, environ: dict, start_response: Callable) -> list[bytes]:
@@ -305,6 +412,14 @@ class Gateway:
             if answer is not None:
                 return answer
         request_id = str(uuid.uuid4())
+        response = self._handle(request, request_id)
+        if response.header("x-amzn-RequestId") is None:
+            response.headers.append(("x-amzn-RequestId", request_id))
+        return response
+
+    def _handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        if len(request.body) > self.payload_limit:
+            return self.gateway_response("REQUEST_TOO_LARGE", request_id)
         matched = match_route(self.routes, request.method, request.path)
         if matched is None:
             if request.method.upper() == "OPTIONS" and self.cors:
@@ -313,6 +428,8 @@ class Gateway:
                     return preflight
             return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id)
         route, path_parameters = matched
+        if self.throttled(route):
+            return self.gateway_response("THROTTLED", request_id)
         authorizer = None
         if route.authorizer:
             outcome = self.authorize(route, request, request_id)
@@ -322,7 +439,12 @@ class Gateway:
         event = build_event(request, route, path_parameters, self.stage, request_id=request_id,
                             binary_media_types=self.binary_media_types, authorizer=authorizer)
         try:
-            return proxy_response(self.host.invoke(route.function, event))
+            result = self.host.invoke(route.function, event, wait=self.integration_timeout)
+            return proxy_response(result, request.header("Accept"), self.binary_media_types)
+        except PayloadTooLarge:
+            return self.gateway_response("REQUEST_TOO_LARGE", request_id)
+        except InvocationAbandoned:
+            return self.gateway_response("INTEGRATION_TIMEOUT", request_id)
         except (FunctionError, ValueError):
             return self.gateway_response("BAD_GATEWAY", request_id)
 
@@ -339,7 +461,10 @@ class Gateway:
         started = time.monotonic()
         function = self.template.function_for_arn(str(spec["FunctionArn"]))
         try:
-            policy = self.host.invoke(function, {"type": "TOKEN", "authorizationToken": token, "methodArn": arn})
+            policy = self.host.invoke(function, {"type": "TOKEN", "authorizationToken": token, "methodArn": arn},
+                                      wait=self.integration_timeout)
+        except (InvocationAbandoned, PayloadTooLarge):
+            return self.gateway_response("AUTHORIZER_FAILURE", request_id)
         except FunctionError as error:
             kind = "UNAUTHORIZED" if error.error_message == "Unauthorized" else "AUTHORIZER_FAILURE"
             return self.gateway_response(kind, request_id)
@@ -385,13 +510,26 @@ class Gateway:
         return HttpResponse(status, headers, body.encode("utf-8"))
 
 
+class RawHeadersRequestHandler(WSGIRequestHandler):
+    """Werkzeug's request handler, also passing the headers as the client sent them (names in their case, repeated
+    names kept), which WSGI's HTTP_* keys lose."""
+
+    def make_environ(self) -> dict:
+        environ = super().make_environ()
+        environ["local.raw_headers"] = list(self.headers.items())
+        return environ
+
+
 def request_from_wsgi(environ: dict) -> HttpRequest:
-    headers = []
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            headers.append(("-".join(part.capitalize() for part in key[5:].split("_")), value))
-    if environ.get("CONTENT_TYPE"):
-        headers.append(("Content-Type", environ["CONTENT_TYPE"]))
+    if "local.raw_headers" in environ:
+        headers = list(environ["local.raw_headers"])
+    else:  # another WSGI server: names rebuilt from HTTP_* keys, repeated headers already joined
+        headers = []
+        for key, value in environ.items():
+            if key.startswith("HTTP_"):
+                headers.append(("-".join(part.capitalize() for part in key[5:].split("_")), value))
+        if environ.get("CONTENT_TYPE"):
+            headers.append(("Content-Type", environ["CONTENT_TYPE"]))
     length = int(environ.get("CONTENT_LENGTH") or 0)
     if length:
         body = environ["wsgi.input"].read(length)
@@ -399,8 +537,12 @@ def request_from_wsgi(environ: dict) -> HttpRequest:
         body = environ["wsgi.input"].read()
     else:
         body = b""
-    path = environ.get("PATH_INFO") or "/"
-    # WSGI decodes PATH_INFO as latin-1; undo that to get the UTF-8 path API Gateway would see.
-    path = path.encode("latin-1").decode("utf-8", errors="replace")
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:  # the path as sent, percent-escapes kept (API Gateway does not decode it)
+        path = urlsplit(raw).path if not raw.startswith("//") else "/" + raw.split("?")[0].lstrip("/")
+    else:  # PATH_INFO is already decoded
+        path = environ.get("PATH_INFO") or "/"
+    # WSGI carries the path as latin-1; undo that to get the UTF-8 path API Gateway would see.
+    path = path.encode("latin-1").decode("utf-8", errors="replace") or "/"
     return HttpRequest(environ["REQUEST_METHOD"], path, environ.get("QUERY_STRING", ""), headers, body,
                        environ.get("REMOTE_ADDR", "127.0.0.1"))

@@ -121,7 +121,7 @@ class Stack:
         from werkzeug.serving import make_server
 
         from local.devroutes import DevRoutes
-        from local.gateway import Gateway, match_route
+        from local.gateway import Gateway, RawHeadersRequestHandler, match_route
         from local.inbound import InboundMail
         from local.lambdas import FunctionHost, install_step_functions_seam
         from local.outbox import Outbox
@@ -176,7 +176,8 @@ class Stack:
             gateway.dev_routes = DevRoutes(
                 outbox, InboundMail(template, self._host, self.client("s3")), self._scheduler,
                 has_route=lambda method, path: match_route(gateway.routes, method, path) is not None)
-            self._api = make_server(self.bind, self.requested_api_port, gateway, threaded=True)
+            self._api = make_server(self.bind, self.requested_api_port, gateway, threaded=True,
+                                    request_handler=RawHeadersRequestHandler)
             self._api_thread = threading.Thread(target=self._api.serve_forever, name="local-api", daemon=True)
             self._api_thread.start()
         except BaseException:

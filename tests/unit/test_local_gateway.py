@@ -97,31 +97,37 @@ def test_no_query_and_no_path_parameters_are_null():
     assert event["pathParameters"] is None
 
 
-@pytest.mark.parametrize("content_type,body,encoded", [
-    ("application/json", '{"a": "文"}'.encode(), False),
-    ("text/plain; charset=utf-8", b"hello", False),
-    ("application/octet-stream", b"\x00\x01", True),
-    ("image/png", b"\x89PNG", True),
-    (None, b"\xff\xfe", True),
+@pytest.mark.parametrize("content_type,body,binary_media_types,encoded", [
+    ("application/json", '{"a": "文"}'.encode(), [], False),
+    ("text/plain; charset=utf-8", b"hello", [], False),
+    ("application/octet-stream", b"\x00\x01", [], False),  # no BinaryMediaTypes: text, as in AWS
+    ("image/png", b"\x89PNG", ["image~1png"], True),
+    ("application/octet-stream", b"\x00\x01", ["*/*"], True),
 ])
-def test_text_bodies_pass_as_text_and_binary_as_base64(content_type, body, encoded):
+def test_bodies_are_base64_only_for_binary_media_types(content_type, body, binary_media_types, encoded):
+    """API Gateway base64-encodes a request body only when its Content-Type matches the Api's binaryMediaTypes
+    (developer guide, api-gateway-payload-encodings.html; SAM CLI local_apigw_service._should_base64_encode).
+    More cases: tests/unit/test_local_aws_fidelity.py."""
     headers = [("Content-Type", content_type)] if content_type else []
-    event = build_event(HttpRequest("POST", "/x", "", headers, body), Route("POST", "/x", "X", None), {}, "prod")
+    event = build_event(HttpRequest("POST", "/x", "", headers, body), Route("POST", "/x", "X", None), {}, "prod",
+                        binary_media_types=binary_media_types)
     assert event["isBase64Encoded"] is encoded
     assert (base64.b64decode(event["body"]) if encoded else event["body"].encode()) == body
 
 
 # ---- responses --------------------------------------------------------------------------------------------------
 
-def test_proxy_response_merges_headers_and_decodes_base64():
+def test_proxy_response_merges_headers_and_decodes_base64_for_a_binary_accept_type():
     response = proxy_response({"statusCode": 201, "headers": {"X-One": "1"}, "multiValueHeaders": {"Set-Cookie": ["a", "b"]},
-                               "body": base64.b64encode(b"\x00bin").decode(), "isBase64Encoded": True})
+                               "body": base64.b64encode(b"\x00bin").decode(), "isBase64Encoded": True},
+                              "application/octet-stream", ["application~1octet-stream"])
     assert response.status == 201 and response.body == b"\x00bin"
     assert ("Set-Cookie", "a") in response.headers and ("Set-Cookie", "b") in response.headers
     assert response.header("X-One") == "1" and response.header("Content-Type") == "application/json"
 
 
-@pytest.mark.parametrize("result", [None, {"body": "x"}, {"statusCode": "200"}, {"statusCode": 200, "body": "@@", "isBase64Encoded": True}])
+@pytest.mark.parametrize("result", [None, {"statusCode": "x"}, {"statusCode": 200, "body": {"a": 1}},
+                                    {"statusCode": 200, "other": 1}])
 def test_a_malformed_proxy_response_is_rejected(result):
     with pytest.raises(ValueError):
         proxy_response(result)
@@ -201,9 +207,11 @@ def test_unknown_route_is_missing_authentication_token(gateway):
     assert response.status == 403 and response.json() == {"message": "Missing Authentication Token"}
 
 
-def test_binary_responses_are_decoded(gateway):
-    response = gateway.handle(HttpRequest("GET", "/public/x", "binary=1"))
-    assert response.body == b"\x89PNG\r\n" and response.header("Content-Type") == "image/png"
+def test_binary_responses_stay_base64_without_binary_media_types(gateway):
+    """The fixture Api declares no BinaryMediaTypes: API Gateway sends the base64 text
+    (developer guide, api-gateway-payload-encodings.html)."""
+    response = gateway.handle(HttpRequest("GET", "/public/x", "binary=1", [("Accept", "image/png")]))
+    assert response.body == base64.b64encode(b"\x89PNG\r\n") and response.header("Content-Type") == "image/png"
 
 
 def test_a_handler_that_raises_is_a_502(gateway, monkeypatch):

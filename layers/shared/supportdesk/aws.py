@@ -4,9 +4,15 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from supportdesk.settings import container_key
+
+
+def client(service: str) -> Any:
+    return _client(service, container_key())
+
 
 @lru_cache(maxsize=None)
-def client(service: str) -> Any:
+def _client(service: str, container: str) -> Any:
     import boto3  # deferred: ~0.2 s that only the functions calling AWS beyond DynamoDB pay, and only once
 
     return boto3.session.Session().client(service)
@@ -14,4 +20,4 @@ def client(service: str) -> Any:
 
 def reset_clients() -> None:
     """Forget cached clients (tests switch endpoints and credentials)."""
-    client.cache_clear()
+    _client.cache_clear()

@@ -2,11 +2,11 @@
 Settings, once per container and only when first asked. Handlers call these; tests build services with fakes."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Callable, TypeVar
 
 from supportdesk.clock import SystemClock
-from supportdesk.settings import get_settings
+from supportdesk.settings import container_key, get_settings
 
 T = TypeVar("T")
 _components: list = []
@@ -14,10 +14,16 @@ _components: list = []
 
 def component(factory: Callable[[], T]) -> Callable[[], T]:
     """Make `factory` a once-per-container singleton that reset_runtime() forgets. Each operation's package declares
-    its own adapters this way (e.g. supportdesk/tickets/wiring.py), so no module needs to know them all."""
-    cached = lru_cache(maxsize=1)(factory)
+    its own adapters this way (e.g. supportdesk/tickets/wiring.py), so no module needs to know them all.
+    One instance per container_key(): a single one in Lambda, one per function in the local stack."""
+    cached = lru_cache(maxsize=None)(lambda container: factory())
     _components.append(cached)
-    return cached
+
+    @wraps(factory)
+    def instance() -> T:
+        return cached(container_key())
+
+    return instance
 
 
 

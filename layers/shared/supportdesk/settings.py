@@ -121,14 +121,27 @@ def load_settings(environ: dict | None = None) -> Settings:
     return settings
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
+def container_key() -> str:
+    """The function whose container this code runs in, for caches that hold "once per container" state.
+
+    In Lambda a process hosts one function, so the key never changes and each cache holds one entry. The local
+    stack hosts every function in one process and gives each invoke only its own environment (local/lambdas.py):
+    keyed this way, a function never sees settings or adapters built from another function's variables."""
+    return os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+
+
+@lru_cache(maxsize=None)
+def _settings_of(container: str) -> Settings:
     return load_settings()
+
+
+def get_settings() -> Settings:
+    return _settings_of(container_key())
 
 
 def reset_settings() -> None:
     """Forget the cached settings (tests and the local stack change the environment)."""
-    get_settings.cache_clear()
+    _settings_of.cache_clear()
 
 
-__all__ = ["ConfigurationError", "Settings", "get_settings", "load_settings", "reset_settings"]
+__all__ = ["ConfigurationError", "Settings", "container_key", "get_settings", "load_settings", "reset_settings"]

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from supportdesk.errors import InvalidInput
-from supportdesk.settings import get_settings
+from supportdesk.settings import container_key, get_settings
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -66,8 +66,12 @@ def check_new_password(password: object, *, personal: Iterable[str | None] = (),
     return candidate
 
 
-@lru_cache(maxsize=1)
 def _hasher():
+    return _hasher_of(container_key())
+
+
+@lru_cache(maxsize=None)
+def _hasher_of(container: str):
     from argon2 import PasswordHasher, Type
 
     s = get_settings()
@@ -93,12 +97,16 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher().check_needs_rehash(password_hash)
 
 
-@lru_cache(maxsize=1)
 def dummy_hash() -> str:
     """A hash to verify against when the login does not exist, so both paths cost one argon2 verification."""
+    return _dummy_hash_of(container_key())
+
+
+@lru_cache(maxsize=None)
+def _dummy_hash_of(container: str) -> str:
     return _hasher().hash("not-a-real-password-just-for-timing")
 
 
 def reset_hasher() -> None:
-    _hasher.cache_clear()
-    dummy_hash.cache_clear()
+    _hasher_of.cache_clear()
+    _dummy_hash_of.cache_clear()

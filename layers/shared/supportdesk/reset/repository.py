@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from supportdesk.dal.transactions import conditional_update
+
 
 @dataclass(frozen=True)
 class ResetCode:
@@ -50,22 +52,11 @@ class DynamoResetCodeRepository:
         ).save()
 
     def register_attempt(self, login_key: str, now: int, max_attempts: int) -> ResetCode | None:
-        from pynamodb.exceptions import UpdateError
-
         from supportdesk.dal.reset_codes import ResetCodeModel as M
 
         item = M(login_key)
-        try:
-            item.update(
-                actions=[M.attempts.add(1)],
-                condition=M.code_hash.exists() & M.used_at.does_not_exist() & (M.expires_at > now)
-                & (M.attempts < max_attempts),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return None
-            raise
-        return _to_code(item)
+        live = M.code_hash.exists() & M.used_at.does_not_exist() & (M.expires_at > now) & (M.attempts < max_attempts)
+        return _to_code(item) if conditional_update(item, [M.attempts.add(1)], live) else None
 
     def get(self, login_key: str) -> ResetCode | None:
         from supportdesk.dal.reset_codes import ResetCodeModel
@@ -76,20 +67,10 @@ class DynamoResetCodeRepository:
             return None
 
     def consume(self, login_key: str, code_hash: str, used_at: datetime, now: int) -> bool:
-        from pynamodb.exceptions import UpdateError
-
         from supportdesk.dal.reset_codes import ResetCodeModel as M
 
-        try:
-            M(login_key).update(
-                actions=[M.used_at.set(used_at)],
-                condition=(M.code_hash == code_hash) & M.used_at.does_not_exist() & (M.expires_at > now),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        same_live_code = (M.code_hash == code_hash) & M.used_at.does_not_exist() & (M.expires_at > now)
+        return conditional_update(M(login_key), [M.used_at.set(used_at)], same_live_code)
 
 
 def _to_code(item) -> ResetCode:

@@ -7,22 +7,22 @@ TransactWriteItems. Real DynamoDB cancels a transaction that races with another 
 """
 from __future__ import annotations
 
-import base64
-import json
-import random
 import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Callable
 
-from supportdesk.errors import Conflict, InvalidInput
+from supportdesk.dal.batch import batch_get
+from supportdesk.dal.cursors import decode_cursor, encode_cursor
+from supportdesk.dal.transactions import ConditionFailed, TransactionBusy, conditional_update, transact
+from supportdesk.errors import Conflict
 from supportdesk.observability import logger
 from supportdesk.tickets import queue as q
 from supportdesk.tickets.references import new_reference
 
 MAX_REFERENCE_ATTEMPTS = 12
-MAX_CONFLICT_RETRIES = 6
+MAX_CONFLICT_RETRIES = 6  # going online: attempts when a lease expiry races the renewal
 
 
 class StatusChanged(Exception):
@@ -73,27 +73,6 @@ class NewMessage:
         )
 
 
-def encode_cursor(key: dict | None) -> str | None:
-    if not key:
-        return None
-    raw = json.dumps(key, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None, required: Iterable[str]) -> dict | None:
-    """An opaque cursor back to its fields; anything that is not one of ours is a 400, never a 500."""
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value = json.loads(raw)
-    except (ValueError, TypeError):
-        raise InvalidInput("invalid_cursor") from None
-    if not isinstance(value, dict) or any(not isinstance(value.get(k), str) for k in required):
-        raise InvalidInput("invalid_cursor")
-    return value
-
-
 @dataclass(frozen=True)
 class Access:
     """One look of a staff member at a ticket, for the audit trail. Written with the state change it leads to (in
@@ -110,36 +89,6 @@ class Access:
 
         return TicketAuditModel(self.ticket_id, message_id(self.at), actor_id=self.actor_id,
                                 actor_role=self.actor_role, action=self.action, at=stamp(self.at))
-
-
-MAX_BATCH_GET = 100  # DynamoDB's limit of keys per BatchGetItem
-
-
-def batch_get(keys: Iterable[tuple[type, str]]) -> dict[tuple[type, str], object]:
-    """One strongly consistent BatchGetItem for items of several tables (models keyed by a hash key only), e.g. a
-    ticket with its queue's stats. Returns the items found by (model, key); a missing item is simply absent. Keys
-    DynamoDB leaves unprocessed (throttling) are asked for again."""
-    from pynamodb.connection import Connection
-
-    wanted = list(dict.fromkeys(keys))  # DynamoDB rejects a batch that names a key twice
-    if len(wanted) > MAX_BATCH_GET:
-        raise ValueError(f"{len(wanted)} keys: one BatchGetItem reads at most {MAX_BATCH_GET}")
-    models = {model.Meta.table_name: model for model, _ in wanted}
-    request: dict[str, dict] = {}
-    for model, key in wanted:
-        table = request.setdefault(model.Meta.table_name, {"Keys": [], "ConsistentRead": True})
-        table["Keys"].append({model._hash_key_attribute().attr_name: {"S": key}})
-    found: dict[tuple[type, str], object] = {}
-    connection = Connection()
-    while request:
-        response = connection.dispatch("BatchGetItem", {"RequestItems": request})
-        for table_name, items in response.get("Responses", {}).items():
-            model = models[table_name]
-            key_name = model._hash_key_attribute().attr_name
-            for raw in items:
-                found[(model, raw[key_name]["S"])] = model.from_raw_data(raw)
-        request = response.get("UnprocessedKeys") or {}
-    return found
 
 
 def _ticket_actions(changes: dict) -> list:
@@ -184,27 +133,14 @@ def _enter_queue(transaction, queue: str, seq: int) -> None:
 
 
 def _transact(build: Callable) -> None:
-    """Run one TransactWriteItems built by `build(transaction)`; retry on TransactionConflict, raise StatusChanged
-    when a condition failed."""
-    from pynamodb.connection import Connection
-    from pynamodb.exceptions import TransactWriteError
-    from pynamodb.transactions import TransactWrite
-
-    for attempt in range(MAX_CONFLICT_RETRIES):
-        try:
-            with TransactWrite(connection=Connection()) as transaction:
-                build(transaction)
-            return
-        except TransactWriteError as exc:
-            codes = {reason.code for reason in (exc.cancellation_reasons or []) if reason is not None}
-            if "ConditionalCheckFailed" in codes:
-                raise StatusChanged(sorted(codes)) from exc
-            if "TransactionConflict" in codes or exc.cause_response_code == "TransactionConflictException":
-                time.sleep(random.uniform(0, 0.02 * (2**attempt)))  # noqa: S311 - jitter, not security
-                continue
-            raise
-    logger.warning("transaction kept conflicting", extra={"attempts": MAX_CONFLICT_RETRIES})
-    raise Conflict("ticket_busy")
+    """supportdesk.dal.transactions.transact in the ticket domain's terms: a failed condition is StatusChanged, a
+    transaction that kept conflicting is 409 ticket_busy."""
+    try:
+        transact(build)
+    except ConditionFailed as exc:
+        raise StatusChanged(exc.reasons) from exc
+    except TransactionBusy:
+        raise Conflict("ticket_busy") from None
 
 
 class DynamoTicketStore:
@@ -496,17 +432,9 @@ class DynamoTicketStore:
     @staticmethod
     def _renew_lease(presence, lease: list) -> bool:
         """One UpdateItem conditioned on the agent still being online; False when they no longer are."""
-        from pynamodb.exceptions import UpdateError
-
         from supportdesk.dal.tickets import TicketQueueModel as Model
 
-        try:
-            presence.update(actions=lease, condition=Model.online == 1)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return conditional_update(presence, lease, Model.online == 1)
 
     @staticmethod
     def _presence_change(queue: str, presence, online: bool, now: datetime, condition, lease: list | None = None):
