@@ -8,8 +8,11 @@ import sqlite3
 import sys
 from collections import Counter, defaultdict
 
-KILLED = {"ok_killed"}
+# mutmut 2 statuses: a mutant that made the tests run past the timeout (an endless loop) was detected too;
+# "suspicious" ones finished slowly either way and are listed apart, "untested" ones were never run.
+DETECTED = {"ok_killed", "bad_timeout"}
 SURVIVED = {"bad_survived"}
+UNTESTED = {"untested", "skipped"}
 
 
 def score(path: str) -> dict[str, Counter]:
@@ -29,19 +32,21 @@ def main(paths: list[str]) -> None:
     for path in paths:
         for filename, counts in score(path).items():
             by_file[filename].update(counts)
-    print(f"{'module':60} {'mutants':>7} {'killed':>6} {'survived':>8} {'other':>5} {'score':>6}")
+    print(f"{'module':55} {'mutants':>7} {'run':>5} {'detected':>8} {'survived':>8} {'other':>5} {'score':>6}")
     for filename, counts in sorted(by_file.items()):
         total.update(counts)
         _line(filename, counts)
     _line("all", total)
+    print("score = detected (killed or timed out) / run; other = suspicious (slow, either way)")
 
 
 def _line(name: str, counts: Counter) -> None:
     mutants = sum(counts.values())
-    killed = sum(counts[s] for s in KILLED)
+    run = mutants - sum(counts[s] for s in UNTESTED)
+    detected = sum(counts[s] for s in DETECTED)
     survived = sum(counts[s] for s in SURVIVED)
-    other = mutants - killed - survived  # timeouts, suspicious, untested
-    print(f"{name:60} {mutants:7} {killed:6} {survived:8} {other:5} {killed / mutants if mutants else 0:6.1%}")
+    other = run - detected - survived
+    print(f"{name:55} {mutants:7} {run:5} {detected:8} {survived:8} {other:5} {detected / run if run else 0:6.1%}")
 
 
 if __name__ == "__main__":
