@@ -8,9 +8,20 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/shared/requi
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test unit lint validate build bench openapi mutate clean
+.PHONY: setup run test unit lint validate build bench openapi mutate clean help-index
 
-setup: $(STAMP)
+# The help centre's search index is built from the articles, never at a function's cold start; sam build runs the
+# same builder for the layer (layers/shared/Makefile).
+HELP := layers/shared/supportdesk/help
+HELP_INDEX := $(HELP)/index.json
+HELP_SOURCES := $(wildcard $(HELP)/articles/*.md) $(HELP)/synonyms.txt $(HELP)/chardata.json $(wildcard $(HELP)/*.py)
+
+setup: $(STAMP) $(HELP_INDEX)
+
+help-index: $(HELP_INDEX)
+
+$(HELP_INDEX): $(STAMP) $(HELP_SOURCES)
+	$(PY) -m supportdesk.help.build
 
 $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (the Lambda runtime is python3.11)"'
@@ -20,18 +31,22 @@ $(STAMP): requirements-dev.txt layers/shared/requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-run: $(STAMP)
+run: $(STAMP) $(HELP_INDEX)
 	$(PY) -m local
 
 # Two workers: the machine (and CI) has 2 cores; each worker has its own moto and local stack.
-test: $(STAMP) lint
+test: $(STAMP) $(HELP_INDEX) lint
 	$(PY) -m pytest -n 2
 
-unit: $(STAMP)
+unit: $(STAMP) $(HELP_INDEX)
 	$(PY) -m pytest tests/unit
 
+# cfn-lint on the template; ruff (ruff.toml: lint rules only, the formatter comes later) and mypy (mypy.ini) on the
+# code that ships or runs the local stack: functions/, layers/, local/.
 lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/ruff check --no-cache functions layers local
+	$(VENV)/bin/mypy
 
 # `sam validate --lint` and `sam build` exactly as a deploy runs them (SAM CLI lives in .venv-sam).
 SAM := .venv-sam/bin/sam
@@ -46,20 +61,21 @@ validate: $(SAM)
 build: $(SAM)
 	SAM_CLI_TELEMETRY=0 $(SAM) build
 
-bench: $(STAMP)
+bench: $(STAMP) $(HELP_INDEX)
 	$(PY) -m tests.bench
 
 # Mutation testing of the pure domain modules (see docs/testing.md): slow, so not part of `make test`. For each
 # module:tests pair, mutmut changes the module in place one mutant at a time, runs those unit tests, and restores it:
-# run nothing else in this tree meanwhile. This list is the whole configuration (masking and business hours move to
-# supportdesk/masking.py and supportdesk/hours.py with the architecture refactor: change their paths here).
+# run nothing else in this tree meanwhile. This list is the whole configuration: paths under layers/shared/supportdesk
+# (the pure rules: shared masking and business hours at the top, queue arithmetic, references and the wait estimate
+# in tickets/, the reset rules in reset/service.py; the adapters around them are tested by the integration tests).
 # `make mutate MUTATE="tickets/queue.py:test_ticket_queue_math.py"` runs one pair.
 MUTATE := \
   tickets/references.py:test_ticket_references.py,test_domain_mutants.py \
   tickets/queue.py:test_ticket_queue_math.py,test_domain_mutants.py \
   tickets/waiting.py:test_waiting.py,test_domain_mutants.py \
-  tickets/masking.py:test_masking.py,test_domain_mutants.py \
-  tickets/hours.py:test_business_hours.py,test_domain_mutants.py \
+  masking.py:test_masking.py,test_domain_mutants.py \
+  hours.py:test_business_hours.py,test_domain_mutants.py \
   reset/service.py:test_reset_service.py,test_domain_mutants.py
 MUTMUT := .venv-mutate/bin/mutmut
 $(MUTMUT): requirements-mutate.txt
@@ -83,4 +99,4 @@ openapi: $(STAMP)
 	$(PY) -m local.openapi --write docs/openapi.json
 
 clean:
-	rm -rf $(VENV) .venv-sam .venv-mutate .aws-sam .pytest_cache .mutmut-cache .mutmut
+	rm -rf $(VENV) .venv-sam .venv-mutate .aws-sam .pytest_cache .mypy_cache .ruff_cache .mutmut-cache .mutmut

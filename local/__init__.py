@@ -8,7 +8,9 @@ It reads template.yaml and is an adapter only: no product logic lives here.
     inbound.py    SES receipt rules (S3 then Lambda) for POST /_local/inbound-email
     schedules.py  Schedule / ScheduleV2 events, on their schedule and on demand
     outbox.py     mail and SMS moto recorded, for GET /_local/outbox
-    devroutes.py  /_local/*, /openapi.json and /docs
+    devroutes.py  /_local/* (outbox, inbound mail, schedules, clock, reset), /openapi.json and /docs
+    requestlog.py one log line per request (short, or JSON with LOG_FORMAT=json)
+    openapi.py    docs/openapi.json from the routes' own declarations (make openapi)
     seed.py       demo accounts and orders, through the product's own code
     stack.py      all of the above on loopback ports; `python -m local` (make run) and the e2e tests start it
 """

@@ -40,7 +40,7 @@ INTEGRATION_TIMEOUT = 29.0
 RESPONSE_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 
 # API Gateway's own answers when the template does not customize a gateway response.
-DEFAULT_GATEWAY_RESPONSES = {
+DEFAULT_GATEWAY_RESPONSES: dict[str, tuple[int, dict[str, str | None]]] = {
     "UNAUTHORIZED": (401, {"message": "Unauthorized"}),
     "ACCESS_DENIED": (403, {"Message": "User is not authorized to access this resource with an explicit deny"}),
     "MISSING_AUTHENTICATION_TOKEN": (403, {"message": "Missing Authentication Token"}),
@@ -96,7 +96,9 @@ class CompiledRoute:
 
     @classmethod
     def of(cls, route: Route) -> "CompiledRoute":
-        parts, names, rank = [], [], []
+        parts: list[str] = []
+        names: list[str] = []
+        rank: list[int] = []
         for segment in route.path.strip("/").split("/") if route.path != "/" else []:
             match = _PARAM.match(segment)
             if not match:
@@ -156,7 +158,7 @@ def first_accept(accept: str | None) -> str | None:
 
 
 def build_event(request: HttpRequest, route: Route, path_parameters: dict[str, str], stage: str, *,
-                request_id: str | None = None, now: datetime | None = None, binary_media_types: list[str] = (),
+                request_id: str | None = None, now: datetime | None = None, binary_media_types: tuple[str, ...] | list[str] = (),
                 authorizer: dict | None = None) -> dict:
     """The API Gateway REST proxy event (payload format 1.0) for a request that matched `route`."""
     now = now or datetime.now(timezone.utc)
@@ -460,6 +462,8 @@ class Gateway:
         arn = method_arn(self.stage, request.method, request.path)
         started = time.monotonic()
         function = self.template.function_for_arn(str(spec["FunctionArn"]))
+        if function is None:
+            raise LookupError(f"authorizer function {spec['FunctionArn']} is not in the template")
         try:
             policy = self.host.invoke(function, {"type": "TOKEN", "authorizationToken": token, "methodArn": arn},
                                       wait=self.integration_timeout)

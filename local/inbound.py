@@ -76,7 +76,7 @@ def ses_event(message: EmailMessage, message_id: str, recipients: list[str], fun
     if message.get("Date"):
         common["date"] = str(message["Date"])
     if message.get_all("Cc"):
-        common["cc"] = [str(v) for v in message.get_all("Cc")]
+        common["cc"] = [str(v) for v in message.get_all("Cc") or []]
     return {
         "Records": [{
             "eventSource": "aws:ses",

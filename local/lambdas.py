@@ -82,7 +82,7 @@ class ContainerEnviron(MutableMapping):
 def install_container_environ() -> None:
     """Replace os.environ (idempotent). Outside an invoke it reads and writes the process environment unchanged."""
     if not isinstance(os.environ, ContainerEnviron):
-        os.environ = ContainerEnviron(os.environ)  # type: ignore[assignment]
+        os.environ = ContainerEnviron(os.environ)  # type: ignore[assignment]  # noqa: B003 - a per-invoke view, not a clearing
 
 
 @dataclass
@@ -204,6 +204,12 @@ class FunctionHost:
             timeout_seconds=int(self.timeout(logical_id)),
             log_group_name=f"/aws/lambda/{STACK_NAME}-{logical_id}",
         )
+
+    def refresh(self) -> None:
+        """Read the functions from the template again and forget their environments (after the stack provisioned its
+        resources anew: a secret's ARN changes)."""
+        self.functions = self.template.functions()
+        self._environments.clear()
 
     def environment(self, logical_id: str) -> dict[str, str]:
         """The variables a function's container has: its template entry and Globals, then what Lambda's runtime
@@ -345,7 +351,7 @@ def install_step_functions_seam(host: FunctionHost) -> None:
         _seam_hosts.insert(0, host)
     if _original_invoke is None:
         _original_invoke = LambdaSimpleBackend.invoke
-        LambdaSimpleBackend.invoke = _invoke_our_handler  # type: ignore[method-assign]
+        LambdaSimpleBackend.invoke = _invoke_our_handler  # type: ignore[method-assign,assignment]
 
 
 def uninstall_step_functions_seam(host: FunctionHost) -> None:

@@ -178,6 +178,7 @@ class Scheduler:
         self.clock = clock
         self.schedules = template.schedules()
         self._stop = threading.Event()
+        self._wakeup = threading.Event()
         self._thread: threading.Thread | None = None
         self.fired: list[dict] = []
 
@@ -220,28 +221,37 @@ class Scheduler:
         self._thread.start()
         return notes
 
+    def wake(self) -> None:
+        """Re-plan now (the stack's clock was moved): what became due fires at once."""
+        self._wakeup.set()
+
     def _run(self) -> None:
         started = self.clock()
         after = started
         while not self._stop.is_set():
+            now = self.clock()
+            after = min(after, now)  # the clock was set back: plan from the new present
             plan = self.plan(after, started)
             if not plan:
                 return
             when = plan[0][0]
-            wait = (when - self.clock()).total_seconds()
-            if wait > 0 and self._stop.wait(min(wait, 60)):
-                return
-            if self.clock() < when:
-                continue
+            wait = (when - now).total_seconds()
+            if wait > 0:
+                self._wakeup.wait(min(wait, 60))
+                self._wakeup.clear()
+                continue  # re-plan: the time may have been reached, or the clock moved
             for due, schedule in plan:
                 if due == when:
                     try:
                         self.fire(schedule)
                     except Exception:  # noqa: BLE001 - a broken schedule must not stop the others
                         log.exception("schedule %s.%s failed", schedule.function, schedule.event)
-            after = when
+            # A clock moved far ahead fires each due schedule once, not once per period skipped (as EventBridge does
+            # not backfill the periods a disabled rule missed).
+            after = max(when, self.clock())
 
     def stop(self) -> None:
         self._stop.set()
+        self._wakeup.set()
         if self._thread is not None:
             self._thread.join(timeout=5)

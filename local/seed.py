@@ -46,12 +46,12 @@ def _orders(number: int) -> list[dict]:
 
 def seed() -> dict[str, str]:
     """Create the demo accounts and their orders; returns login -> account id."""
-    from supportdesk import runtime
+    from supportdesk.identity import wiring as identity
     from supportdesk.dal.orders import OrderModel
     from supportdesk.identity.service import parse_sign_up
 
-    service = runtime.identity_service()
-    repository = runtime.account_repository()
+    service = identity.identity_service()
+    repository = identity.account_repository()
     ids: dict[str, str] = {}
     customers = 0
     for demo in DEMO_ACCOUNTS:

@@ -49,6 +49,20 @@ def reset_caches() -> None:
         pending.extend(model.__subclasses__())
 
 
+def forget_settings_and_secrets() -> None:
+    """What a reset must forget: settings and adapters name the new secrets, and the old secrets' values are gone.
+    Clients, connections and the password hasher stay valid (same endpoint): rebuilding them would make the first
+    requests after a reset as slow as cold starts."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from supportdesk.runtime import reset_runtime
+    from supportdesk.settings import reset_settings
+
+    reset_settings()
+    reset_runtime()
+    parameters.clear_caches()
+
+
 def _check_free(host: str, port: int, variable: str) -> None:
     """Fail with a clear message instead of a server thread dying on a port in use (moto would then hang)."""
     import socket
@@ -65,13 +79,23 @@ def _check_free(host: str, port: int, variable: str) -> None:
 
 class Stack:
     def __init__(self, template_path: Path = TEMPLATE_PATH, *, host: str = "127.0.0.1", moto_port: int = 5000,
-                 api_port: int = 3000, seed: bool = True, run_schedules: bool = True) -> None:
+                 api_port: int = 3000, seed: bool = True, run_schedules: bool = True, json_logs: bool = False,
+                 function_environment: dict[str, str] | None = None) -> None:
+        from supportdesk.clock import AdjustableClock
+
         self.template_path = template_path
         self.bind = host
         self.requested_moto_port = moto_port
         self.requested_api_port = api_port
         self.seed_data = seed
         self.run_schedules = run_schedules
+        self.json_logs = json_logs
+        # Extra variables for every function, as a deployment could set them (make run's readable mode turns the
+        # CloudWatch metrics output off with POWERTOOLS_METRICS_DISABLED).
+        self.function_environment = dict(function_environment or {})
+        # The one clock of the stack: the functions read it (supportdesk.runtime.clock()), the schedule loop too.
+        self.clock = AdjustableClock()
+        self.requests: Any = None  # local.requestlog.RequestLog: the last requests, for tests and the log
         self.template: Template | None = None
         self.accounts: dict[str, str] = {}
         self.notes: list[str] = []
@@ -85,6 +109,9 @@ class Stack:
         self._session: Any = None
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
+        self._outbox: Any = None
+        self._reset_lock = threading.Lock()
+        self._seeded: dict[str, list[dict]] = {}  # table -> items right after the seed, for reset()
 
     # ---- addresses ---------------------------------------------------------------------------------------------
     @property
@@ -125,8 +152,9 @@ class Stack:
         from local.inbound import InboundMail
         from local.lambdas import FunctionHost, install_step_functions_seam
         from local.outbox import Outbox
-        from local.provision import provision
+        from local.requestlog import RequestLog
         from local.schedules import Scheduler
+        from supportdesk import runtime
 
         for variable, port in (("MOTO_PORT", self.requested_moto_port), ("PORT", self.requested_api_port)):
             _check_free(self.bind, port, variable)
@@ -150,34 +178,37 @@ class Stack:
             self._moto_api("config", MOTO_CONFIG)
 
             template = self.template = Template(path=self.template_path)
-            environment = provision(template, self.client)
-            # Functions that send mail get MailFrom/SupportContact from the template parameters.
-            for variable, parameter in (("MAIL_FROM", "MailFrom"), ("SUPPORT_CONTACT", "SupportContact")):
-                if variable not in environment and template.parameters.get(parameter) is not None:
-                    environment[variable] = str(template.parameters[parameter])
-            if "OrdersTable" in template.resources and "ORDERS_TABLE" not in environment:
-                # The demo orders are written before any function that reads them may exist in the template.
-                environment["ORDERS_TABLE"] = template.physical_name("OrdersTable")
-            os.environ.update(environment)
-            reset_caches()
+            self._provision()
+            runtime.install_clock(self.clock)
 
-            outbox = Outbox()
+            outbox = self._outbox = Outbox()
             outbox.watch()
             self._host = FunctionHost(template, self.client)
+            self._extend_function_environments()
             install_step_functions_seam(self._host)
             if self.seed_data:
                 from local.seed import seed
 
                 self.accounts = seed()
-            self._scheduler = Scheduler(template, self._host)
+            self._seeded = self._table_items()
+            self._scheduler = Scheduler(template, self._host, clock=self.clock.now)
+            self.clock.subscribe(self._scheduler.wake)
             if self.run_schedules:
                 self.notes = self._scheduler.start()
             gateway = Gateway(template, self._host)
+
+            def route_of(method: str, path: str) -> tuple[str, str] | None:
+                matched = match_route(gateway.routes, method, path)
+                return (matched[0].path, matched[0].function) if matched else None
+
             gateway.dev_routes = DevRoutes(
                 outbox, InboundMail(template, self._host, self.client("s3")), self._scheduler,
-                has_route=lambda method, path: match_route(gateway.routes, method, path) is not None)
-            self._api = make_server(self.bind, self.requested_api_port, gateway, threaded=True,
+                has_route=lambda method, path: route_of(method, path) is not None,
+                clock=self.clock, reset=self.reset, api_port=lambda: self.api_port)
+            self.requests = RequestLog(gateway, route_of, json_lines=self.json_logs)
+            self._api = make_server(self.bind, self.requested_api_port, self.requests, threaded=True,
                                     request_handler=RawHeadersRequestHandler)
+            self._extend_function_environments()  # now that the API listens: survey links point at it
             self._api_thread = threading.Thread(target=self._api.serve_forever, name="local-api", daemon=True)
             self._api_thread.start()
         except BaseException:
@@ -185,8 +216,76 @@ class Stack:
             raise
         return self
 
+    def _provision(self, forget: Any = None) -> None:
+        """Create the template's resources in moto and give this process the functions' environment; then forget the
+        layer's caches (`forget`, default all of them)."""
+        from local.provision import provision
+
+        template = self.template
+        assert template is not None
+        environment = provision(template, self.client)
+        # Functions that send mail get MailFrom/SupportContact from the template parameters.
+        for variable, parameter in (("MAIL_FROM", "MailFrom"), ("SUPPORT_CONTACT", "SupportContact")):
+            if variable not in environment and template.parameters.get(parameter) is not None:
+                environment[variable] = str(template.parameters[parameter])
+        if "OrdersTable" in template.resources and "ORDERS_TABLE" not in environment:
+            # The demo orders are written before any function that reads them may exist in the template.
+            environment["ORDERS_TABLE"] = template.physical_name("OrdersTable")
+        os.environ.update(environment)
+        (forget or reset_caches)()
+
+    def reset(self) -> dict[str, str]:
+        """Back to the state start() left, without a restart (POST /_local/reset): an empty moto world, the template's
+        resources provisioned again, the items the seed wrote put back, the clock back on the wall clock, no schedule
+        history. Everything else goes: tickets, sent mail, rate-limit counters, and every token (the signing key is
+        new). Returns login -> account id of the seeded accounts. Not meant to run while requests are in flight."""
+        with self._reset_lock:
+            self._moto_api("reset", None)
+            self._moto_api("config", MOTO_CONFIG)
+            self._provision(forget=forget_settings_and_secrets)
+            if self._host is not None:
+                self._host.refresh()  # the functions' environments name the new secrets
+                self._extend_function_environments()
+            self.clock.reset()
+            if self._outbox is not None:
+                self._outbox.watch()  # moto's backends are new objects
+            if self._scheduler is not None:
+                self._scheduler.fired.clear()
+            # The seeded items as they were, rather than seeding again: a sign-up hashes its password with argon2
+            # and checks it with zxcvbn (about a second per account on a busy machine).
+            self._restore_items(self._seeded)
+            return dict(self.accounts)
+
+    def _extend_function_environments(self) -> None:
+        """Each function's own environment dict: the extra variables given to the stack, and survey links that point
+        at this stack (once it listens) rather than at AWS."""
+        for logical_id in self._host.functions:
+            environment = self._host.environment(logical_id)
+            environment.update(self.function_environment)
+            if "SURVEY_BASE_URL" in environment and self._api is not None:
+                environment["SURVEY_BASE_URL"] = self.api_url
+
+    def _table_items(self) -> dict[str, list[dict]]:
+        """Every item of every table (a development snapshot of a few seeded items: a Scan is fine here)."""
+        dynamodb = self.client("dynamodb")
+        snapshot: dict[str, list[dict]] = {}
+        for table in dynamodb.list_tables()["TableNames"]:
+            items: list[dict] = []
+            for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+                items.extend(page["Items"])
+            snapshot[table] = items
+        return snapshot
+
+    def _restore_items(self, snapshot: dict[str, list[dict]]) -> None:
+        dynamodb = self.client("dynamodb")
+        for table, items in snapshot.items():
+            for start in range(0, len(items), 25):
+                batch = {table: [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]}
+                while batch:
+                    batch = dynamodb.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
+
     def _moto_api(self, action: str, body: dict | None) -> None:
-        request = urllib.request.Request(f"{self.moto_url}/moto-api/{action}", data=json.dumps(body or {}).encode(),
+        request = urllib.request.Request(f"{self.moto_url}/moto-api/{action}", data=json.dumps(body or {}).encode(),  # noqa: S310
                                          headers={"Content-Type": "application/json"}, method="POST")
         urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - our own loopback server
 
@@ -201,6 +300,7 @@ class Stack:
             self._api.server_close()
             self._api = None
         if self._scheduler is not None:
+            self.clock.unsubscribe(self._scheduler.wake)
             self._scheduler.stop()
             self._scheduler = None
         if self._host is not None:
@@ -211,9 +311,12 @@ class Stack:
             self._moto = None
         self._clients.clear()
         if self._saved_moto_config is not None:
-            default_user_config.clear()
+            default_user_config.clear()  # type: ignore[attr-defined]
             default_user_config.update(self._saved_moto_config)  # type: ignore[typeddict-item]
             self._saved_moto_config = None
+        from supportdesk import runtime
+
+        runtime.install_clock(None)
         if self._saved_environ is not None:
             os.environ.clear()
             os.environ.update(self._saved_environ)

@@ -32,6 +32,7 @@ def _construct_tag(loader: _Loader, tag_suffix: str, node: yaml.Node) -> dict:
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
+        assert isinstance(node, yaml.MappingNode)
         value = loader.construct_mapping(node, deep=True)
     return {name: value}
 
@@ -302,7 +303,7 @@ class Template:
                     text = json.dumps(self.resolve(props["Definition"]))
                 # Substitution works on the definition text, as SAM/CloudFormation do (values are names and ARNs).
                 text = re.sub(r"\$\{([A-Za-z0-9_.]+)\}",
-                              lambda m: substitutions.get(m.group(1), m.group(0)), text)
+                              lambda m: substitutions.get(m.group(1), m.group(0)), text)  # noqa: B023 - used at once
                 result.append(StateMachine(logical_id, self.physical_name(logical_id), json.loads(text),
                                            str(props.get("Type", props.get("StateMachineType", "STANDARD")))))
         return result

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from supportdesk import runtime
+from supportdesk.identity import wiring as identity
 from supportdesk.errors import Unauthorized
 from supportdesk.identity.access import path_from_method_arn, roles_for
 from supportdesk.observability import logger
@@ -32,21 +32,21 @@ def authorize(event: dict) -> dict:
     scheme, _, credentials = token.partition(" ")
     if scheme.lower() != "bearer" or not credentials:
         raise Unauthorized()
-    claims = runtime.token_service().verify(credentials.strip())
-    account = runtime.account_repository().get(claims.account_id)
-    if account is None or int(account.password_version) != claims.password_version:
+    claims = identity.token_service().verify(credentials.strip())
+    account = identity.account_repository().get(claims.account_id)
+    if account is None or account.password_version != claims.password_version:
         logger.info("token rejected", extra={"account_id": claims.account_id, "reason": "revoked_or_unknown"})
         raise Unauthorized()
     method_arn = event["methodArn"]
     allowed = roles_for(path_from_method_arn(method_arn))
     if allowed is not None and account.role not in allowed:
-        logger.info("route denied", extra={"account_id": account.account_id, "role": account.role})
+        logger.info("route denied", extra={"account_id": account.account_id, "role": account.role.value})
         return _policy(account.account_id, "Deny", method_arn)
     return _policy(
         account.account_id,
         "Allow",
         method_arn,
-        {"account_id": account.account_id, "role": account.role, "lang": account.language},
+        {"account_id": account.account_id, "role": account.role.value, "lang": account.language},
     )
 
 
@@ -56,4 +56,4 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         return authorize(event)
     except Unauthorized:
         # The exact message "Unauthorized" is what makes API Gateway answer 401.
-        raise Exception("Unauthorized")  # noqa: TRY002
+        raise Exception("Unauthorized") from None  # noqa: TRY002

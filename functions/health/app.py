@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from supportdesk.api import create_app
+from supportdesk.api import create_app, responses
 from supportdesk.observability import logger
 
 app = create_app()
 
 
-@app.get("/health", summary="Liveness probe", tags=["system"])
+@app.get("/health", summary="Liveness probe", tags=["system"], openapi_extensions=responses(200, "Health"))
 def health() -> dict:
     return {"status": "ok"}
 

@@ -5,8 +5,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from supportdesk import runtime
-from supportdesk.api import create_app, json_body, json_response, request_body, source_ip
+from supportdesk.api import create_app, json_body, json_response, request_body, responses, source_ip
+from supportdesk.identity import wiring as identity
 from supportdesk.identity.service import parse_sign_up, public_account
 from supportdesk.observability import logger, metrics
 
@@ -24,11 +24,17 @@ app = create_app()
         password={"type": "string", "minLength": 8, "maxLength": 128},
         language={"type": "string", "enum": ["zh-CN", "en"], "default": "zh-CN"},
         name={"type": "string", "maxLength": 100},
-    ),
+    )
+    | responses(201, "AccountCreated", {
+        400: ("invalid_json", "invalid_login", "invalid_language", "invalid_field", "missing_field",
+              "password_too_short", "password_too_long", "password_too_common", "password_contains_personal_info"),
+        409: ("login_taken",),
+        429: ("rate_limited",),
+    }),
 )
 def sign_up() -> Response[dict]:
     request = parse_sign_up(json_body(app))
-    account = runtime.identity_service().sign_up(request, source_ip(app))
+    account = identity.identity_service().sign_up(request, source_ip(app))
     metrics.add_metric(name="AccountsCreated", unit="Count", value=1)
     return json_response(201, {"account": public_account(account)})
 
@@ -41,11 +47,16 @@ def sign_up() -> Response[dict]:
         ["login", "password"],
         login={"type": "string", "description": "E-mail address or mobile number"},
         password={"type": "string"},
-    ),
+    )
+    | responses(200, "Login", {
+        400: ("invalid_json", "invalid_login", "missing_field"),
+        401: ("invalid_credentials",),
+        429: ("rate_limited",),
+    }),
 )
 def login() -> dict:
     body = json_body(app)
-    return runtime.identity_service().login(body.get("login"), body.get("password"), source_ip(app))
+    return identity.identity_service().login(body.get("login"), body.get("password"), source_ip(app))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

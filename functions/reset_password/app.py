@@ -7,7 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportdesk import i18n
-from supportdesk.api import create_app, json_body, json_response, request_body, request_language, source_ip
+from supportdesk.api import create_app, json_body, json_response, request_body, request_language, responses, source_ip
 from supportdesk.observability import logger, metrics
 from supportdesk.reset import wiring
 from supportdesk.reset.service import CODE_VALIDITY
@@ -21,7 +21,8 @@ app = create_app()
     tags=["password reset"],
     openapi_extensions=request_body(
         ["login"], login={"type": "string", "description": "E-mail address or mobile number the account uses"}
-    ),
+    )
+    | responses(202, "ResetAccepted", {400: ("invalid_json", "invalid_login"), 429: ("rate_limited",)}),
 )
 def request_code() -> Response[dict]:
     body = json_body(app)
@@ -49,7 +50,13 @@ def request_code() -> Response[dict]:
         login={"type": "string"},
         code={"type": "string", "pattern": "^[0-9]{6}$"},
         new_password={"type": "string", "minLength": 8, "maxLength": 128},
-    ),
+    )
+    | responses(200, "ResetDone", {
+        400: ("invalid_json", "invalid_login", "missing_field", "invalid_reset_code", "password_too_short",
+              "password_too_long", "password_too_common", "password_contains_personal_info",
+              "password_same_as_current"),
+        429: ("rate_limited",),
+    }),
 )
 def confirm() -> Response[dict]:
     body = json_body(app)

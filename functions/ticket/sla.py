@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from supportdesk import runtime
 from supportdesk.observability import logger, metrics
 from supportdesk.tickets.sla import QUEUES, expire_leases, queue_report
-from supportdesk.tickets.wiring import ticket_store
+from supportdesk.tickets.wiring import queue_store
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -19,8 +19,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     now = runtime.clock().now()
     reports = []
     for queue in QUEUES:
-        expired = expire_leases(ticket_store(), queue, now)
-        report = {**queue_report(ticket_store(), queue, now), "leases_expired": expired}
+        expired = expire_leases(queue_store(), queue, now)
+        report = {**queue_report(queue_store(), queue, now), "leases_expired": expired}
         metrics.add_dimension(name="Queue", value=queue)
         metrics.add_metric(name="QueuePresenceLeasesExpired", unit="Count", value=expired)
         metrics.add_metric(name="QueueWaitingTickets", unit="Count", value=report["waiting"])

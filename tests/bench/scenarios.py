@@ -21,10 +21,10 @@ class Client:
         self.contexts: dict[str, dict] = {}
 
     def sign_up(self, email: str, role: str = "customer") -> None:
-        from supportdesk import runtime
+        from supportdesk.identity import wiring as identity
         from supportdesk.identity.service import SignUp
 
-        runtime.identity_service().sign_up(SignUp(email, None, PASSWORD, "zh-CN"), "127.0.0.1", role=role)
+        identity.identity_service().sign_up(SignUp(email, None, PASSWORD, "zh-CN"), "127.0.0.1", role=role)
 
     def token(self, login: str) -> str:
         status, body, _ = call(self.identity, api_event("POST", "/auth/login", body={"login": login, "password": PASSWORD},
@@ -137,7 +137,42 @@ def ticket_scenarios(client: Client) -> list[Measurement]:
         measure("POST /tickets/{id}/rating", lambda: first(route(
             customer, "POST", "/tickets/{ticket_id}/rating", tid, body={"score": 5, "comment": "Quick, thanks"}))),
     ]
+
+    def open_answered():
+        status, body = route(customer, "POST", "/tickets", body={
+            "category": "order_status", "subject": "取消订单", "message": "怎么取消订单"})
+        assert body.get("automatic_answer"), body
+        opened["id"] = body["ticket"]["id"]
+        return status
+
+    results += [
+        measure("POST /tickets (with an automatic answer)", open_answered),
+        measure("POST /tickets/{id}/solved-by-article", lambda: first(route(
+            customer, "POST", "/tickets/{ticket_id}/solved-by-article", opened["id"],
+            body={"article_id": "cancel-order"}))),
+    ]
     return results
 
 
-SCENARIOS: list[Scenario] = [identity_scenarios, reset_scenarios, ticket_scenarios]
+def help_scenarios(client: Client) -> list[Measurement]:
+    """Public routes: no authorizer. The index is already in memory here (the ticket scenarios loaded it); its load
+    time is reported in the help search section."""
+    from functions.help import app as help_app
+
+    def get(path, query=None, resource=None, path_parameters=None):
+        return call(help_app.lambda_handler, api_event("GET", path, query=query, resource=resource,
+                                                       path_parameters=path_parameters))[0]
+
+    return [
+        measure("GET /help/search (zh, typo-free)", lambda: get("/help/search", {"q": "怎么申请退款"})),
+        measure("GET /help/search (zh)", lambda: get("/help/search", {"q": "退款多久到账"})),
+        measure("GET /help/search (en)", lambda: get("/help/search", {"q": "where is my parcel"})),
+        measure("GET /help/articles", lambda: get("/help/articles", {"lang": "en"})),
+        measure("GET /help/articles/{article_id}", lambda: get(
+            "/help/articles/refund-policy", resource="/help/articles/{article_id}",
+            path_parameters={"article_id": "refund-policy"})),
+        measure("GET /support/contact", lambda: get("/support/contact", {"lang": "zh-CN"})),
+    ]
+
+
+SCENARIOS: list[Scenario] = [identity_scenarios, reset_scenarios, ticket_scenarios, help_scenarios]

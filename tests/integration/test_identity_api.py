@@ -123,12 +123,12 @@ def test_customer_token_on_a_staff_route_is_denied(identity, authorizer, lambda_
 def test_token_issued_before_a_password_change_is_rejected(identity, authorizer, lambda_context):
     from datetime import datetime, timezone
 
-    from supportdesk import runtime
+    from supportdesk.identity import wiring as identity_wiring
     from supportdesk.identity.passwords import hash_password
 
     sign_up(identity, email="e@example.com")
     token = login(identity, "e@example.com")[1]["access_token"]
-    repo = runtime.account_repository()
+    repo = identity_wiring.account_repository()
     account = repo.find_by_login("e@example.com")
     repo.change_password(account, hash_password("another-long-passphrase-9"), datetime.now(timezone.utc))
     with pytest.raises(Exception, match="^Unauthorized$"):

@@ -16,7 +16,7 @@ from tests.integration.ticket_desk import desk, mails_to  # noqa: F401 (fixture)
 @pytest.fixture
 def inbox(desk, aws):
     from supportdesk.aws import client
-    from supportdesk.settings import get_settings
+    from supportdesk.tickets.settings import ticket_settings as get_settings
 
     from functions.ticket import inbound_email
 
@@ -133,7 +133,7 @@ def test_a_mail_asking_for_a_human_queues_the_ticket(desk, inbox):
 
 def _raw_messages_in_bucket() -> list[str]:
     from supportdesk.aws import client
-    from supportdesk.settings import get_settings
+    from supportdesk.tickets.settings import ticket_settings as get_settings
 
     listing = client("s3").list_objects_v2(Bucket=get_settings().mail_bucket, Prefix="inbound/")
     return [item["Key"] for item in listing.get("Contents", [])]

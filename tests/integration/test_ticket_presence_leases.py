@@ -21,9 +21,9 @@ def _schedule() -> dict:
 
 
 def _agents_online() -> int:
-    from supportdesk.tickets.wiring import ticket_store
+    from supportdesk.tickets.wiring import queue_store
 
-    return ticket_store().stats("general").agents_online
+    return queue_store().stats("general").agents_online
 
 
 def _estimate(desk, ticket_id: str) -> int:
@@ -85,9 +85,9 @@ def test_a_renewal_at_minute_twenty_keeps_the_agent_counted_at_minute_thirty_one
 
 def test_a_renewal_between_the_query_and_the_expiry_wins(desk):
     from supportdesk.tickets.sla import expire_leases
-    from supportdesk.tickets.wiring import ticket_store
+    from supportdesk.tickets.wiring import queue_store
 
-    store = ticket_store()
+    store = queue_store()
     # Given an agent whose lease lapsed, found by the schedule's Query
     _status(desk, desk.agent, True)
     desk.clock.advance(minutes=31)
@@ -110,9 +110,9 @@ def test_a_renewal_between_the_query_and_the_expiry_wins(desk):
 
 
 def test_going_offline_then_the_schedule_does_not_count_the_agent_off_twice(desk):
-    from supportdesk.tickets.wiring import ticket_store
+    from supportdesk.tickets.wiring import queue_store
 
-    store = ticket_store()
+    store = queue_store()
     # Given two agents online, one of whom goes offline after their lease lapsed
     _status(desk, desk.agent, True)
     _status(desk, desk.agent2, True)

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from supportdesk.api import create_app, json_body, principal, text_field
+from supportdesk.api import caller, create_app, json_body, text_field
 from supportdesk.errors import Conflict, NotFound, RateLimited
 from tests.conftest import api_event, call
 
@@ -31,7 +31,7 @@ def echo() -> dict:
 
 @app.get("/me")
 def me() -> dict:
-    return {"id": principal(app, roles={"agent"}).account_id}
+    return {"id": caller(app, roles={"agent"}).account_id}
 
 
 def handler(event, context=None):

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from supportdesk.settings import ConfigurationError, load_settings
-from supportdesk.tickets.hours import BusinessHours
+from supportdesk.errors import ConfigurationError
+from supportdesk.tickets.settings import load_ticket_settings as load_settings
+from supportdesk.hours import BusinessHours
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = timezone.utc
@@ -218,8 +219,8 @@ def test_malformed_business_hour_settings_fail_at_cold_start_naming_the_variable
 def test_importing_business_hours_does_not_import_the_holiday_library():
     # Cold start: `holidays` is imported only when a holiday question is first asked
     probe = (
-        "import sys; import supportdesk.tickets.hours, supportdesk.tickets.waiting, supportdesk.settings as s;"
-        "s.load_settings({}); assert 'holidays' not in sys.modules, 'imported at cold start'"
+        "import sys; import supportdesk.hours, supportdesk.tickets.waiting, supportdesk.tickets.settings as s;"
+        "s.load_ticket_settings({}); assert 'holidays' not in sys.modules, 'imported at cold start'"
     )
     repo = Path(__file__).resolve().parents[2]
     environ = dict(os.environ, PYTHONPATH=str(repo / "layers" / "shared"))

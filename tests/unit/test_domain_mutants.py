@@ -12,8 +12,8 @@ import pytest
 
 from supportdesk.tickets import queue as q
 from supportdesk.tickets import references
-from supportdesk.tickets.masking import Masked, is_valid_resident_id, mask_sensitive
-from supportdesk.tickets.hours import BusinessHours
+from supportdesk.masking import Masked, is_valid_resident_id, mask_sensitive
+from supportdesk.hours import BusinessHours
 from supportdesk.tickets.waiting import estimate_wait
 
 # ---- references (docs/api-tickets.md: "`T-` and 5 characters from `23456789ABCDEFGHJKMNPQRSTVWXYZ`") ----------------

@@ -157,3 +157,77 @@ def test_the_scheduler_fires_due_schedules_and_reports_those_it_cannot_compute()
     assert [f for f, _ in host.calls] == ["TickFunction"] * 3
     assert all(e["detail-type"] == "Scheduled Event" for _, e in host.calls)  # the rate(5 minutes) one
     assert len(scheduler.fired) == 3
+
+
+def test_a_clock_moved_a_week_ahead_fires_each_due_schedule_once_and_the_scheduler_wakes_for_it():
+    import threading
+    from datetime import timedelta
+
+    from local.schedules import Scheduler
+    from supportdesk.clock import AdjustableClock
+
+    template = Template(path=ROOT / "tests" / "fixtures" / "template.yaml")
+    clock = AdjustableClock()
+    fired = threading.Event()
+
+    class Host:
+        calls: list = []
+
+        def invoke_async(self, function, event):
+            from local.lambdas import AsyncOutcome
+
+            self.calls.append(function)
+            fired.set()
+            return AsyncOutcome(function, "req", 1, True)
+
+    host = Host()
+    scheduler = Scheduler(template, host, clock=clock.now)
+    scheduler.schedules = [s for s in scheduler.schedules if s.expression.startswith("rate(")][:1]
+    clock.subscribe(scheduler.wake)
+    scheduler.start()
+    try:
+        clock.advance(timedelta(days=7))  # 2016 periods of 5 minutes skipped
+        assert fired.wait(5), "moving the clock woke the scheduler"
+        import time
+
+        time.sleep(0.3)
+        assert len(host.calls) == 1
+    finally:
+        scheduler.stop()
+
+
+def test_the_adjustable_clock_keeps_running_from_where_it_is_put():
+    from datetime import datetime, timedelta, timezone
+
+    from supportdesk.clock import AdjustableClock
+
+    wall = [datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)]
+    clock = AdjustableClock(lambda: wall[0])
+    heard = []
+    clock.subscribe(lambda: heard.append(clock.now()))
+    clock.set(datetime.fromisoformat("2026-11-24T10:00:00+08:00"))
+    wall[0] += timedelta(seconds=30)
+    assert clock.now() == datetime(2026, 11, 24, 2, 0, 30, tzinfo=timezone.utc)
+    assert clock.advance(timedelta(days=7)) == datetime(2026, 12, 1, 2, 0, 30, tzinfo=timezone.utc)
+    assert clock.reset() == wall[0] and clock.offset == timedelta(0)
+    assert len(heard) == 3
+    with pytest.raises(ValueError):
+        clock.set(datetime(2026, 11, 24, 10, 0))
+
+
+@pytest.mark.parametrize("text, expected", [("7d", {"days": 7}), ("90m", {"minutes": 90}), ("1d12h", {"days": 1, "hours": 12}),
+                                            ("30s", {"seconds": 30})])
+def test_clock_durations(text, expected):
+    from datetime import timedelta
+
+    from local.devroutes import parse_duration
+
+    assert parse_duration(text) == timedelta(**expected)
+
+
+@pytest.mark.parametrize("text", ["", "7", "d", "7x", "-1d", "1d 2"])
+def test_clock_durations_refuse_anything_else(text):
+    from local.devroutes import parse_duration
+
+    with pytest.raises(ValueError):
+        parse_duration(text)

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from supportdesk.tickets.masking import BANK_CARD, CN_RESIDENT_ID, SECRET, Masked, mask_sensitive
+from supportdesk.masking import BANK_CARD, CN_RESIDENT_ID, SECRET, Masked, mask_sensitive
 
 
 def with_luhn_digit(body: str) -> str:

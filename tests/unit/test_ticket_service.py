@@ -10,116 +10,19 @@ import pytest
 
 from supportdesk.clock import FixedClock
 from supportdesk.errors import Conflict, NotFound
-from supportdesk.tickets import queue as q
-from supportdesk.tickets.hours import BusinessHours
-from supportdesk.tickets.masking import mask_sensitive
-from supportdesk.tickets.repository import StatusChanged, stamp
-from supportdesk.tickets.service import Caller, TicketService
+from supportdesk.hours import BusinessHours
+from supportdesk.masking import mask_sensitive
+from supportdesk.roles import Caller
+from supportdesk.tickets.repository import stamp
+from supportdesk.tickets.service import TicketService
 from supportdesk.tickets.waiting import estimate_wait
-from tests.fakes import FakeNotifier
+from tests.fakes import FakeNotifier, MemoryTicketStore
 
 ALICE = Caller("cust-alice", "customer", "en")
 BOB = Caller("cust-bob", "customer", "zh-CN")
 AGENT = Caller("staff-1", "agent", "zh-CN")
 # Monday 2 November 2026, 10:00 Shanghai
 OPEN = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
-
-
-class MemoryStore:
-    """The DynamoTicketStore contract in memory, including its conditions (StatusChanged)."""
-
-    def __init__(self) -> None:
-        self.tickets: dict[str, SimpleNamespace] = {}
-        self.notes: dict[str, list[SimpleNamespace]] = {}
-        self.seq = 0
-        self.waiting_seqs: set[int] = set()
-        self.written: list[str] = []  # every text handed to the store, to prove nothing unmasked reaches it
-
-    def _save(self, ticket_id, messages):
-        for message in messages:
-            self.written.append(message.text)
-            self.notes.setdefault(ticket_id, []).append(SimpleNamespace(
-                message_id=f"{stamp(message.created_at)}#{len(self.notes.get(ticket_id, [])):04d}",
-                author=message.author, author_id=message.author_id, text=message.text,
-                created_at=stamp(message.created_at), note=message.note, params=message.params,
-                masked_kinds=set(message.masked_kinds)))
-
-    def create(self, fields, messages, seq=None):
-        ticket_id = f"T-{len(self.tickets) + 22222:05d}"
-        defaults = dict(queue_seq=None, queued_at=None, assigned_agent=None, claimed_at=None, resolved_at=None,
-                        resolution_count=0, rated_resolution=0, rating_score=None, rating_comment=None, rated_at=None)
-        if seq is not None:
-            fields = {**fields, "status": "waiting", "queue_seq": seq, "queued_at": fields["created_at"]}
-            self.waiting_seqs.add(seq)
-        self.tickets[ticket_id] = SimpleNamespace(ticket_id=ticket_id, **{**defaults, **fields})
-        self.written.append(fields["subject"])
-        self._save(ticket_id, messages)
-        return self.get(ticket_id)
-
-    def get(self, ticket_id):
-        ticket = self.tickets.get(ticket_id)
-        return SimpleNamespace(**vars(ticket)) if ticket else None
-
-    def messages(self, ticket_id):
-        return list(self.notes.get(ticket_id, []))
-
-    def append(self, ticket, messages, now, expected_status, access=None):
-        if self.tickets[ticket.ticket_id].status != expected_status:
-            raise StatusChanged()
-        self._save(ticket.ticket_id, messages)
-        return self.get(ticket.ticket_id)
-
-    def next_sequence(self, queue):
-        self.seq += 1
-        return self.seq
-
-    def join(self, ticket, from_statuses, seq, now, messages):
-        stored = self.tickets[ticket.ticket_id]
-        if stored.status not in from_statuses:
-            raise StatusChanged()
-        stored.status, stored.queue_seq, stored.queued_at, stored.assigned_agent = "waiting", seq, stamp(now), None
-        self.waiting_seqs.add(seq)
-        self._save(ticket.ticket_id, messages)
-        return self.get(ticket.ticket_id)
-
-    def claim(self, ticket, agent_id, now, access):
-        stored = self.tickets[ticket.ticket_id]
-        if stored.status != "waiting":
-            raise StatusChanged()
-        stored.status, stored.assigned_agent, stored.claimed_at = "assigned", agent_id, stamp(now)
-        self.waiting_seqs.discard(stored.queue_seq)
-        return self.get(ticket.ticket_id)
-
-    def position(self, queue, seq):
-        return sum(1 for s in self.waiting_seqs if s <= seq), self.stats(queue)
-
-    def stats(self, queue):
-        return q.QueueStats(queue, waiting=len(self.waiting_seqs), agents_online=1)
-
-    def ticket_with_stats(self, ticket_id, queue):
-        return self.get(ticket_id), self.stats(queue)
-
-    def resolve(self, ticket, agent_id, now, handled, stats, messages, access):
-        stored = self.tickets[ticket.ticket_id]
-        if stored.status != "assigned":
-            raise StatusChanged()
-        stored.status, stored.resolved_at = "resolved", stamp(now)
-        stored.resolution_count += 1
-        self._save(ticket.ticket_id, messages)
-        return self.get(ticket.ticket_id)
-
-    def rate(self, ticket, resolution, score, comment, now, message):
-        stored = self.tickets[ticket.ticket_id]
-        if stored.status != "resolved" or stored.rated_resolution >= resolution:
-            raise StatusChanged()
-        stored.rated_resolution, stored.rating_score, stored.rating_comment = resolution, score, comment
-        stored.rated_at = stamp(now)
-        self.written.append(comment or "")
-        self._save(ticket.ticket_id, [message])
-        return self.get(ticket.ticket_id)
-
-    def record_access(self, *args):
-        pass
 
 
 class Orders:
@@ -140,7 +43,7 @@ def clock():
 
 @pytest.fixture
 def store():
-    return MemoryStore()
+    return MemoryTicketStore()
 
 
 @pytest.fixture
@@ -152,7 +55,7 @@ def notifier():
 def service(store, notifier, clock):
     # Closed on 2026-11-11 (a shop's own day off), no public holiday calendar, 09:00-21:00 Shanghai
     hours = BusinessHours(time(9), time(21), ZoneInfo("Asia/Shanghai"), None, frozenset({date(2026, 11, 11)}))
-    return TicketService(store, Orders(), Accounts(), notifier, clock, hours, mask_sensitive, estimate_wait,
+    return TicketService(store, store, Orders(), Accounts(), notifier, clock, hours, mask_sensitive, estimate_wait,
                          support_inbox="help@example.com")
 
 
@@ -225,7 +128,7 @@ def test_a_customer_opening_tickets_or_writing_in_bulk_is_rate_limited(store, no
     from tests.fakes import MemoryCounterStore
 
     hours = BusinessHours(time(9), time(21), ZoneInfo("Asia/Shanghai"), None)
-    limited = TicketService(store, Orders(), Accounts(), notifier, clock, hours, mask_sensitive, estimate_wait,
+    limited = TicketService(store, store, Orders(), Accounts(), notifier, clock, hours, mask_sensitive, estimate_wait,
                             support_inbox="help@example.com", limiter=RateLimiter(MemoryCounterStore(), clock))
     # Given a customer who has opened as many tickets as an hour allows
     ticket_id = limited.open_ticket(ALICE, "other", "first", "hello")["ticket"]["id"]

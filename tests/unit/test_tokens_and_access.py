@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -27,6 +27,18 @@ def test_a_token_expires_after_its_ttl():
     clock.advance(seconds=3599)
     service(clock).verify(token)
     clock.advance(seconds=1)
+    with pytest.raises(Unauthorized):
+        service(clock).verify(token)
+
+
+def test_issue_and_expiry_follow_the_injected_clock_even_far_from_the_wall_clock():
+    # Given a clock a year ahead of the wall clock (the local stack's clock can be moved)
+    clock = FixedClock(datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=365))
+    token, _ = service(clock).issue(TokenClaims("acc_1", "customer", "en", 1))
+    # Then the token is valid on that clock (PyJWT's own iat check would call it "not yet valid")
+    assert service(clock).verify(token).account_id == "acc_1"
+    # And a token issued later than the verifier's now (beyond a minute's leeway) is refused
+    clock.advance(seconds=-120)
     with pytest.raises(Unauthorized):
         service(clock).verify(token)
 

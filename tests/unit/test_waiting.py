@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from supportdesk.tickets.hours import BusinessHours
+from supportdesk.hours import BusinessHours
 from supportdesk.tickets.waiting import DEFAULT_HANDLE_SECONDS, WaitEstimate, estimate_wait
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

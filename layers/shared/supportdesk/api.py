@@ -3,35 +3,51 @@ helpers to read validated input. Handlers stay thin: parse, call one service fun
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, Mapping, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.shared.json_encoder import Encoder
 
 from supportdesk import i18n
 from supportdesk.errors import DomainError, Forbidden, InvalidInput, RateLimited, Unauthorized
 from supportdesk.observability import logger, metrics
+from supportdesk.roles import Caller, Role
 from supportdesk.settings import get_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 JSON = "application/json"
 
 
+def _event(app: APIGatewayRestResolver | Router) -> APIGatewayProxyEvent:
+    """The current request: a REST API proxy event (every resolver of this project is an APIGatewayRestResolver)."""
+    return cast("APIGatewayProxyEvent", app.current_event)
+
+
 def request_language(app: APIGatewayRestResolver | Router) -> str:
     """The caller's language: Accept-Language first, then the language on the caller's account, then default."""
-    event = app.current_event
+    event = _event(app)
     header = event.headers.get("accept-language") or event.headers.get("Accept-Language")
     default = get_settings().default_language
     if header:
         return i18n.negotiate(header, default)
-    authorizer = event.request_context.authorizer or {}
+    authorizer: Mapping[str, Any] = event.request_context.authorizer or {}
     return i18n.normalize_language(authorizer.get("lang"), default)
+
+
+def json_text(body: Any) -> str:
+    """The one JSON style of every answer: UTF-8 as is (Chinese stays readable, no \\u escapes) and a trailing newline,
+    so `curl` output ends its line. Also the resolver's serializer, so routes that return a dict look the same."""
+    return json.dumps(body, ensure_ascii=False, cls=Encoder) + "\n"
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None, language: str | None = None) -> Response:
     all_headers = dict(headers or {})
     if language:
         all_headers["Content-Language"] = language
-    return Response(status_code=status, content_type=JSON, body=json.dumps(body, ensure_ascii=False), headers=all_headers)
+    return Response(status_code=status, content_type=JSON, body=json_text(body), headers=all_headers)
 
 
 def error_response(app: APIGatewayRestResolver, error: DomainError) -> Response:
@@ -51,7 +67,7 @@ def error_response(app: APIGatewayRestResolver, error: DomainError) -> Response:
 
 def create_app() -> APIGatewayRestResolver:
     """A REST (API Gateway v1) resolver with the project's error mapping installed."""
-    app = APIGatewayRestResolver()
+    app = APIGatewayRestResolver(serializer=json_text)
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response:
@@ -97,12 +113,27 @@ def request_body(required: list[str], **properties: dict) -> dict[str, dict]:
 
 
 
+def responses(success: int, schema: str, errors: dict[int, tuple[str, ...]] | None = None) -> dict[str, dict]:
+    """Describe what a route answers for the OpenAPI document, where the route is defined (pass as
+    `openapi_extensions=`, joined to request_body(...) with `|`): the success status, the name of its body schema
+    (a component of local/openapi.py), and per error status the error codes the route's code can raise. The
+    authorizer's 401/403 and API Gateway throttling's 429 are added by local/openapi.py. Runs at import, not per
+    request."""
+    return {"x-responses": {"success": success, "schema": schema,
+                            "errors": {str(status): sorted(set(codes)) for status, codes in (errors or {}).items()}}}
+
+
+def query(*names: str) -> dict[str, list[str]]:
+    """The query parameters a route reads, for the OpenAPI document (described in local/openapi.py)."""
+    return {"x-query": list(names)}
+
+
 def json_body(app: APIGatewayRestResolver | Router) -> dict[str, Any]:
     """The request body as a JSON object; anything else is a 400 with a stable code."""
     raw = app.current_event.body
     if raw in (None, ""):
         raise InvalidInput("invalid_json")
-    body = json.loads(app.current_event.decoded_body)
+    body = json.loads(app.current_event.decoded_body or "")
     if not isinstance(body, dict):
         raise InvalidInput("invalid_json")
     return body
@@ -122,35 +153,24 @@ def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bo
 
 
 def source_ip(app: APIGatewayRestResolver | Router) -> str:
-    return app.current_event.request_context.identity.source_ip or "unknown"
+    return _event(app).request_context.identity.source_ip or "unknown"
 
 
 # ---- the caller ---------------------------------------------------------------------------------------------
 
-STAFF_ROLES = frozenset({"agent", "supervisor"})
 
-
-class Principal:
-    """Who calls, as the API Gateway authorizer established it (never taken from the request body)."""
-
-    __slots__ = ("account_id", "role", "language")
-
-    def __init__(self, account_id: str, role: str, language: str) -> None:
-        self.account_id = account_id
-        self.role = role
-        self.language = language
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-
-def principal(app: APIGatewayRestResolver | Router, *, roles: frozenset[str] | set[str] | None = None) -> Principal:
-    context = app.current_event.request_context.authorizer or {}
+def caller(app: APIGatewayRestResolver | Router, *, roles: frozenset[Role] | set[Role] | None = None) -> Caller:
+    """Who calls, as the API Gateway authorizer established it (never taken from the request body): 401 without an
+    authenticated caller, 403 when `roles` is given and the caller's role is not one of them (or is unknown)."""
+    context: Mapping[str, Any] = _event(app).request_context.authorizer or {}
     account_id = context.get("principalId") or context.get("account_id")
     if not account_id:
         raise Unauthorized()
-    who = Principal(str(account_id), str(context.get("role", "")), i18n.normalize_language(context.get("lang")))
+    try:
+        role = Role(str(context.get("role", "")))
+    except ValueError:
+        raise Forbidden() from None
+    who = Caller(str(account_id), role, i18n.normalize_language(context.get("lang")))
     if roles is not None and who.role not in roles:
         raise Forbidden()
     return who

@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 
+class ConfigurationError(RuntimeError):
+    """A required environment variable is missing or malformed (a deployment bug, never the caller's fault): not a
+    DomainError, so it reaches the one 500 path of api.py and fails the cold start loudly."""
+
+
 class DomainError(Exception):
     status = 400
     code = "bad_request"

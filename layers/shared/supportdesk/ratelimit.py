@@ -5,8 +5,11 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
+from supportdesk import runtime
 from supportdesk.clock import Clock
+from supportdesk.dal.rate_limits import RateLimitModel
 from supportdesk.errors import RateLimited
+from supportdesk.runtime import component
 
 
 @dataclass(frozen=True)
@@ -22,8 +25,6 @@ class CounterStore(Protocol):
 
 class DynamoCounterStore:
     def increment(self, bucket: str, expires_at: int) -> int:
-        from supportdesk.dal.rate_limits import RateLimitModel
-
         item = RateLimitModel(bucket)
         item.update(actions=[RateLimitModel.hits.add(1), RateLimitModel.expires_at.set(expires_at)])
         return int(item.hits)
@@ -44,3 +45,9 @@ class RateLimiter:
         hits = self._store.increment(bucket, window_start + limit.window_seconds + 60)
         if hits > limit.max_hits:
             raise RateLimited(retry_after=window_start + limit.window_seconds - now, code=code)
+
+
+@component
+def rate_limiter() -> RateLimiter:
+    """The DynamoDB-backed limiter, once per container (see supportdesk.runtime.component)."""
+    return RateLimiter(DynamoCounterStore(), runtime.clock())

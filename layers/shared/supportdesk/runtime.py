@@ -1,12 +1,14 @@
-"""Composition root: builds the real adapters (DynamoDB repositories, SES/SNS notifier, Secrets Manager key) from
-Settings, once per container and only when first asked. Handlers call these; tests build services with fakes."""
+"""The composition mechanism: `component` makes a factory of a real adapter (DynamoDB repository, SES/SNS notifier,
+Secrets Manager key) a once-per-container singleton, built only when first asked. Each package declares its own
+factories in its `wiring.py` (supportdesk.identity.wiring, supportdesk.tickets.wiring, ...), so this bottom-layer
+module knows none of them. Handlers call the factories; tests build services with fakes."""
 from __future__ import annotations
 
 from functools import lru_cache, wraps
 from typing import Callable, TypeVar
 
-from supportdesk.clock import SystemClock
-from supportdesk.settings import container_key, get_settings
+from supportdesk.clock import Clock, SystemClock
+from supportdesk.settings import container_key
 
 T = TypeVar("T")
 _components: list = []
@@ -27,45 +29,20 @@ def component(factory: Callable[[], T]) -> Callable[[], T]:
 
 
 
-@component
-def clock() -> SystemClock:
-    return SystemClock()
+_installed_clock: Clock | None = None
+
+
+def install_clock(replacement: Clock | None) -> None:
+    """Make `replacement` the clock of every adapter built from now on (None: the system clock again). The local stack
+    installs its AdjustableClock here; Lambda never calls this. Forgets the built adapters, which hold the old one."""
+    global _installed_clock
+    _installed_clock = replacement
+    reset_runtime()
 
 
 @component
-def rate_limiter():
-    from supportdesk.ratelimit import DynamoCounterStore, RateLimiter
-
-    return RateLimiter(DynamoCounterStore(), clock())
-
-
-@component
-def account_repository():
-    from supportdesk.identity.repository import DynamoAccountRepository
-
-    return DynamoAccountRepository()
-
-
-@component
-def token_service():
-    from supportdesk.identity.tokens import TokenService, secrets_manager_key
-
-    s = get_settings()
-    return TokenService(secrets_manager_key(s.require("token_secret_id")), clock(), s.token_issuer, s.token_ttl_seconds)
-
-
-@component
-def identity_service():
-    from supportdesk.identity.service import IdentityService
-
-    return IdentityService(account_repository(), token_service(), rate_limiter(), clock())
-
-
-@component
-def notifier():
-    from supportdesk.notify.notifier import SesSnsNotifier
-
-    return SesSnsNotifier(sender=get_settings().require("mail_from"))
+def clock() -> Clock:
+    return _installed_clock or SystemClock()
 
 
 def reset_runtime() -> None:

@@ -66,6 +66,19 @@ class PresenceLeasesIndex(GlobalSecondaryIndex):
     lease_until = UnicodeAttribute(range_key=True)
 
 
+class LifecycleDueIndex(GlobalSecondaryIndex):
+    """Tickets due for a lifecycle schedule (partition: survey | close | purge), by the moment they became due,
+    oldest first. Sparse: only a ticket waiting for a job carries `due_job`; resolving puts it in (survey), each job
+    moves it to the next, reopening takes it out (supportdesk/lifecycle/)."""
+
+    class Meta:
+        index_name = "LifecycleDue"
+        projection = AllProjection()
+
+    due_job = UnicodeAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
 class TicketModel(Model):
     class Meta:
         table_name = TableName("tickets_table")
@@ -74,7 +87,7 @@ class TicketModel(Model):
     customer_id = UnicodeAttribute()
     category = UnicodeAttribute()
     subject = UnicodeAttribute()  # masked
-    status = UnicodeAttribute()  # open | waiting | assigned | resolved
+    status = UnicodeAttribute()  # open | waiting | assigned | resolved | closed
     language = UnicodeAttribute(default="zh-CN")  # the customer's, for system notes and e-mail
     channel = UnicodeAttribute(default="web")  # web | email
     queue = UnicodeAttribute(default="general")
@@ -94,10 +107,20 @@ class TicketModel(Model):
     rating_score = NumberAttribute(null=True)
     rating_comment = UnicodeAttribute(null=True)
     rated_at = UnicodeAttribute(null=True)
+    # Lifecycle (supportdesk/lifecycle/): the schedule the ticket waits for and since when (LifecycleDue index)
+    due_job = UnicodeAttribute(null=True)  # survey | close | purge
+    due_at = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    purged_at = UnicodeAttribute(null=True)  # retention removed the conversation; the item is an anonymised stub
+    customer_deleted = NumberAttribute(null=True)  # 1: the customer deleted their account (PIPL); customer_id is void
+    follow_up_of = UnicodeAttribute(null=True)  # a customer message on a closed ticket opened this one
+    sla_notified_seq = NumberAttribute(null=True)  # queue_seq whose SLA breach the supervisors were told about
+    sla_breached_at = UnicodeAttribute(null=True)
 
     customer_tickets = CustomerTicketsIndex()
     waiting_tickets = WaitingTicketsIndex()
     agent_tickets = AgentTicketsIndex()
+    lifecycle_due = LifecycleDueIndex()
 
 
 class TicketMessageModel(Model):
@@ -112,7 +135,7 @@ class TicketMessageModel(Model):
     created_at = UnicodeAttribute()
     masked_kinds = UnicodeSetAttribute(null=True)
     note = UnicodeAttribute(null=True)  # system notes: which note (masked_notice, after_hours, ...)
-    params = MapAttribute(null=True)
+    params: MapAttribute = MapAttribute(null=True)
 
 
 class TicketQueueModel(Model):
@@ -123,7 +146,7 @@ class TicketQueueModel(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     # Fenwick node
-    count = NumberAttribute(null=True)
+    count = NumberAttribute(null=True)  # type: ignore[assignment]  # an attribute named like Model.count (the table's)
     # Stats item
     next_seq = NumberAttribute(null=True)
     waiting = NumberAttribute(null=True)
@@ -150,3 +173,4 @@ class TicketAuditModel(Model):
     actor_role = UnicodeAttribute()
     action = UnicodeAttribute()  # read | claim | reply | resolve
     at = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True)  # TTL (epoch seconds): AUDIT_RETENTION_DAYS after `at`

@@ -10,6 +10,10 @@ import random
 import time
 from typing import Any, Callable
 
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
 from supportdesk.observability import logger
 
 MAX_CONFLICT_RETRIES = 6
@@ -35,10 +39,6 @@ class TransactionBusy(Exception):
 def transact(build: Callable[[Any], None], *, retries: int = MAX_CONFLICT_RETRIES) -> None:
     """Run one TransactWriteItems built by `build(transaction)` (a pynamodb TransactWrite). Retries on
     TransactionConflict; raises ConditionFailed when a condition failed, TransactionBusy when retries ran out."""
-    from pynamodb.connection import Connection
-    from pynamodb.exceptions import TransactWriteError
-    from pynamodb.transactions import TransactWrite
-
     for attempt in range(retries):
         try:
             with TransactWrite(connection=Connection()) as transaction:
@@ -59,8 +59,6 @@ def transact(build: Callable[[Any], None], *, retries: int = MAX_CONFLICT_RETRIE
 def conditional_update(item: Any, actions: list, condition: Any) -> bool:
     """One UpdateItem of a pynamodb model instance guarded by `condition`: True when it was applied (the instance then
     holds the item as written: ALL_NEW), False when the condition did not hold. Other errors propagate."""
-    from pynamodb.exceptions import UpdateError
-
     try:
         item.update(actions=actions, condition=condition)
     except UpdateError as exc:
@@ -72,8 +70,6 @@ def conditional_update(item: Any, actions: list, condition: Any) -> bool:
 
 def conditional_put(item: Any, condition: Any) -> bool:
     """One PutItem guarded by `condition` (e.g. `Model.key.does_not_exist()`): False when the condition did not hold."""
-    from pynamodb.exceptions import PutError
-
     try:
         item.save(condition=condition)
     except PutError as exc:

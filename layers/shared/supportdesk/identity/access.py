@@ -1,18 +1,17 @@
 """Which roles may call which routes: the authorizer enforces it at the gateway (403 before any handler runs) and
-handlers check it again with api.principal(roles=...)."""
+handlers check it again with api.caller(roles=...)."""
 from __future__ import annotations
 
-STAFF = frozenset({"agent", "supervisor"})
-SUPERVISOR = frozenset({"supervisor"})
+from supportdesk.roles import STAFF, SUPERVISORS, Role
 
 # First matching prefix wins; a path matching none is open to every authenticated role.
-ROUTE_ROLES: tuple[tuple[str, frozenset[str]], ...] = (
-    ("/supervisor/", SUPERVISOR),
+ROUTE_ROLES: tuple[tuple[str, frozenset[Role]], ...] = (
+    ("/supervisor/", SUPERVISORS),
     ("/agent/", STAFF),
 )
 
 
-def roles_for(path: str) -> frozenset[str] | None:
+def roles_for(path: str) -> frozenset[Role] | None:
     for prefix, roles in ROUTE_ROLES:
         if path.startswith(prefix) or path == prefix.rstrip("/"):
             return roles

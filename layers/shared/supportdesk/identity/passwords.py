@@ -9,6 +9,9 @@ import unicodedata
 from functools import lru_cache
 from typing import Iterable
 
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
 from supportdesk.errors import InvalidInput
 from supportdesk.settings import container_key, get_settings
 
@@ -71,9 +74,7 @@ def _hasher():
 
 
 @lru_cache(maxsize=None)
-def _hasher_of(container: str):
-    from argon2 import PasswordHasher, Type
-
+def _hasher_of(container: str) -> PasswordHasher:
     s = get_settings()
     return PasswordHasher(
         time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib, parallelism=s.argon2_parallelism, type=Type.ID
@@ -85,8 +86,6 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    from argon2.exceptions import InvalidHashError, VerificationError
-
     try:
         return _hasher().verify(password_hash, normalize(password))
     except (VerificationError, InvalidHashError):

@@ -6,43 +6,68 @@ import secrets
 from datetime import datetime
 from typing import Protocol
 
+from supportdesk.dal.accounts import AccountLoginModel, AccountModel
+from supportdesk.dal.transactions import ConditionFailed, TransactionBusy, transact
 from supportdesk.errors import Conflict
+from supportdesk.identity.model import Account
+from supportdesk.roles import Role
 
 
 class AccountRepository(Protocol):
-    def create(self, account, logins: list[str]) -> None: ...
-    def find_by_login(self, login: str): ...
-    def get(self, account_id: str): ...
-    def change_password(self, account, password_hash: str, changed_at: datetime) -> int: ...
-    def update_hash(self, account, password_hash: str) -> None: ...
+    def create(self, account: Account) -> None: ...
+    def find_by_login(self, login: str) -> Account | None: ...
+    def get(self, account_id: str) -> Account | None: ...
+    def change_password(self, account: Account, password_hash: str, changed_at: datetime) -> int: ...
+    def update_hash(self, account: Account, password_hash: str) -> None: ...
+
+
+def to_account(item) -> Account:
+    return Account(
+        account_id=item.account_id,
+        role=Role(item.role),
+        password_hash=item.password_hash,
+        password_changed_at=item.password_changed_at,
+        created_at=item.created_at,
+        email=item.email,
+        phone=item.phone,
+        display_name=item.display_name,
+        language=item.language,
+        password_version=int(item.password_version),
+    )
 
 
 class DynamoAccountRepository:
-    def create(self, account, logins: list[str]) -> None:
-        from pynamodb.connection import Connection
-        from pynamodb.exceptions import TransactWriteError
-        from pynamodb.transactions import TransactWrite
+    def create(self, account: Account) -> None:
+        """The account and one login item per login, in one transaction: a login already taken cancels it all."""
+        item = AccountModel(
+            account.account_id,
+            role=account.role.value,
+            email=account.email,
+            phone=account.phone,
+            display_name=account.display_name,
+            language=account.language,
+            password_hash=account.password_hash,
+            password_version=account.password_version,
+            password_changed_at=account.password_changed_at,
+            created_at=account.created_at,
+        )
 
-        from supportdesk.dal.accounts import AccountLoginModel, AccountModel
+        def build(transaction) -> None:
+            transaction.save(item, condition=AccountModel.account_id.does_not_exist())
+            for login in account.logins:
+                transaction.save(
+                    AccountLoginModel(login, account_id=account.account_id),
+                    condition=AccountLoginModel.login.does_not_exist(),
+                )
 
         try:
-            with TransactWrite(connection=Connection()) as transaction:
-                transaction.save(account, condition=AccountModel.account_id.does_not_exist())
-                for login in logins:
-                    transaction.save(
-                        AccountLoginModel(login, account_id=account.account_id),
-                        condition=AccountLoginModel.login.does_not_exist(),
-                    )
-        except TransactWriteError as exc:
-            if exc.cause_response_code == "TransactionCanceledException":
-                raise Conflict("login_taken") from exc
-            raise
+            transact(build)
+        except (ConditionFailed, TransactionBusy) as exc:
+            raise Conflict("login_taken") from exc
 
-    def find_by_login(self, login: str):
+    def find_by_login(self, login: str) -> Account | None:
         """Two GetItems. An unknown login still makes the second call (on a random id) so that the two cases take
         the same number of round trips and cannot be told apart by timing."""
-        from supportdesk.dal.accounts import AccountLoginModel, AccountModel
-
         try:
             account_id = AccountLoginModel.get(login).account_id
         except AccountLoginModel.DoesNotExist:
@@ -51,21 +76,18 @@ class DynamoAccountRepository:
             account = AccountModel.get(account_id or f"unknown-{secrets.token_hex(8)}")
         except AccountModel.DoesNotExist:
             return None
-        return account if account_id else None
+        return to_account(account) if account_id else None
 
-    def get(self, account_id: str):
-        from supportdesk.dal.accounts import AccountModel
-
+    def get(self, account_id: str) -> Account | None:
         try:
-            return AccountModel.get(account_id)
+            return to_account(AccountModel.get(account_id))
         except AccountModel.DoesNotExist:
             return None
 
-    def change_password(self, account, password_hash: str, changed_at: datetime) -> int:
+    def change_password(self, account: Account, password_hash: str, changed_at: datetime) -> int:
         """Store the new hash and bump the password version (ending older sessions) in one conditional update."""
-        from supportdesk.dal.accounts import AccountModel
-
-        account.update(
+        item = AccountModel(account.account_id)
+        item.update(
             actions=[
                 AccountModel.password_hash.set(password_hash),
                 AccountModel.password_version.add(1),
@@ -73,9 +95,7 @@ class DynamoAccountRepository:
             ],
             condition=AccountModel.account_id.exists(),
         )
-        return int(account.password_version)
+        return int(item.password_version)
 
-    def update_hash(self, account, password_hash: str) -> None:
-        from supportdesk.dal.accounts import AccountModel
-
-        account.update(actions=[AccountModel.password_hash.set(password_hash)])
+    def update_hash(self, account: Account, password_hash: str) -> None:
+        AccountModel(account.account_id).update(actions=[AccountModel.password_hash.set(password_hash)])

@@ -9,12 +9,12 @@ from supportdesk.errors import InvalidInput, Unauthorized
 from supportdesk.i18n import LANGUAGES
 from supportdesk.identity import passwords
 from supportdesk.identity.logins import Login, normalize_email, normalize_phone, parse_login
+from supportdesk.identity.model import Account
 from supportdesk.identity.repository import AccountRepository
 from supportdesk.identity.tokens import TokenClaims, TokenService
 from supportdesk.observability import audit
 from supportdesk.ratelimit import Limit, RateLimiter
-
-ROLES = ("customer", "agent", "supervisor")
+from supportdesk.roles import Role
 
 LOGIN_PER_IP = Limit("login-ip", max_hits=50, window_seconds=900)
 LOGIN_PER_LOGIN = Limit("login-login", max_hits=10, window_seconds=900)
@@ -66,17 +66,17 @@ class IdentityService:
         self._limiter = limiter
         self._clock = clock
 
-    def sign_up(self, request: SignUp, source_ip: str, role: str = "customer"):
-        from supportdesk.dal.accounts import AccountModel
-
-        if role not in ROLES:
-            raise InvalidInput("invalid_field", field="role")
+    def sign_up(self, request: SignUp, source_ip: str, role: Role | str = Role.CUSTOMER) -> Account:
+        try:
+            role = Role(role)
+        except ValueError:
+            raise InvalidInput("invalid_field", field="role") from None
         self._limiter.hit(SIGNUP_PER_IP, source_ip)
         password = passwords.check_new_password(
             request.password, personal=[request.email, request.phone, request.display_name]
         )
         now = self._clock.now()
-        account = AccountModel(
+        account = Account(
             f"acc_{secrets.token_hex(10)}",
             role=role,
             email=request.email,
@@ -88,8 +88,8 @@ class IdentityService:
             password_changed_at=now,
             created_at=now,
         )
-        self._accounts.create(account, [login for login in (request.email, request.phone) if login])
-        audit("account_created", account_id=account.account_id, role=role)
+        self._accounts.create(account)
+        audit("account_created", account_id=account.account_id, role=role.value)
         return account
 
     def login(self, raw_login: object, password: object, source_ip: str) -> dict:
@@ -111,7 +111,7 @@ class IdentityService:
         if passwords.needs_rehash(account.password_hash):
             self._accounts.update_hash(account, passwords.hash_password(password))
         token, expires_in = self._tokens.issue(
-            TokenClaims(account.account_id, account.role, account.language, int(account.password_version))
+            TokenClaims(account.account_id, account.role.value, account.language, account.password_version)
         )
         audit("login_succeeded", account_id=account.account_id)
         return {
@@ -122,10 +122,10 @@ class IdentityService:
         }
 
 
-def public_account(account) -> dict:
+def public_account(account: Account) -> dict:
     return {
         "id": account.account_id,
-        "role": account.role,
+        "role": account.role.value,
         "email": account.email,
         "phone": account.phone,
         "name": account.display_name,

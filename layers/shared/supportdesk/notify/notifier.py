@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from supportdesk.aws import client
 from supportdesk.notify.render import render_email, render_sms
 from supportdesk.observability import logger, mask_login
 
@@ -26,8 +27,6 @@ class SesSnsNotifier:
     configuration_set: str | None = None
 
     def send(self, recipient: Recipient, template: str, context: dict) -> None:
-        from supportdesk.aws import client
-
         if recipient.channel == "email":
             mail = render_email(template, recipient.language, context)
             request = {

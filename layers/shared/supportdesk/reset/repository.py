@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from supportdesk.dal.reset_codes import ResetCodeModel
+from supportdesk.dal.reset_codes import ResetCodeModel as M  # short name for the conditions below
 from supportdesk.dal.transactions import conditional_update
 
 
@@ -39,8 +41,6 @@ class ResetCodeRepository(Protocol):
 
 class DynamoResetCodeRepository:
     def save(self, code: ResetCode) -> None:
-        from supportdesk.dal.reset_codes import ResetCodeModel
-
         ResetCodeModel(
             code.login_key,
             account_id=code.account_id,
@@ -52,23 +52,17 @@ class DynamoResetCodeRepository:
         ).save()
 
     def register_attempt(self, login_key: str, now: int, max_attempts: int) -> ResetCode | None:
-        from supportdesk.dal.reset_codes import ResetCodeModel as M
-
         item = M(login_key)
         live = M.code_hash.exists() & M.used_at.does_not_exist() & (M.expires_at > now) & (M.attempts < max_attempts)
         return _to_code(item) if conditional_update(item, [M.attempts.add(1)], live) else None
 
     def get(self, login_key: str) -> ResetCode | None:
-        from supportdesk.dal.reset_codes import ResetCodeModel
-
         try:
             return _to_code(ResetCodeModel.get(login_key, consistent_read=True))
         except ResetCodeModel.DoesNotExist:
             return None
 
     def consume(self, login_key: str, code_hash: str, used_at: datetime, now: int) -> bool:
-        from supportdesk.dal.reset_codes import ResetCodeModel as M
-
         same_live_code = (M.code_hash == code_hash) & M.used_at.does_not_exist() & (M.expires_at > now)
         return conditional_update(M(login_key), [M.used_at.set(used_at)], same_live_code)
 

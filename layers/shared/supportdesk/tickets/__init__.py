@@ -1,1 +1,1 @@
-"""Support tickets: the human queue, business hours, wait estimates and masking of what customers write."""
+"""Support tickets: open, talk, hand off to the human queue, claim, reply, resolve, rate; wait estimates."""

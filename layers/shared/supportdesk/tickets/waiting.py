@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from supportdesk.tickets.hours import BusinessHours
+from supportdesk.hours import BusinessHours
 
 DEFAULT_HANDLE_SECONDS = 300.0
 

@@ -1,47 +1,47 @@
 """Adapters of the ticket operation, built once per container on first use (see supportdesk.runtime.component)."""
 from __future__ import annotations
 
-from supportdesk import runtime
+from supportdesk import ratelimit, runtime
+from supportdesk.hours import BusinessHours
+from supportdesk.identity import wiring as identity
+from supportdesk.masking import mask_sensitive
+from supportdesk.notify import wiring as notify
+from supportdesk.orders import wiring as orders
 from supportdesk.runtime import component
-from supportdesk.settings import get_settings
+from supportdesk.tickets.queue_repository import DynamoQueueStore
+from supportdesk.tickets.repository import DynamoTicketStore
+from supportdesk.tickets.service import TicketService
+from supportdesk.tickets.settings import ticket_settings
+from supportdesk.tickets.waiting import estimate_wait
 
 
 @component
-def ticket_store():
-    from supportdesk.tickets.repository import DynamoTicketStore
-
+def ticket_store() -> DynamoTicketStore:
     return DynamoTicketStore()
 
 
 @component
-def order_lookup():
-    from supportdesk.tickets.repository import DynamoOrderLookup
-
-    return DynamoOrderLookup()
+def queue_store() -> DynamoQueueStore:
+    return DynamoQueueStore()
 
 
 @component
-def business_hours():
-    from supportdesk.tickets.hours import BusinessHours
-
-    return BusinessHours.from_settings(get_settings())
+def business_hours() -> BusinessHours:
+    return BusinessHours.from_settings(ticket_settings())
 
 
 @component
-def ticket_service():
-    from supportdesk.tickets.masking import mask_sensitive
-    from supportdesk.tickets.service import TicketService
-    from supportdesk.tickets.waiting import estimate_wait
-
+def ticket_service() -> TicketService:
     return TicketService(
         store=ticket_store(),
-        orders=order_lookup(),
-        accounts=runtime.account_repository(),
-        notifier=runtime.notifier(),
+        queue=queue_store(),
+        orders=orders.order_lookup(),
+        accounts=identity.account_repository(),
+        notifier=notify.notifier(),
         clock=runtime.clock(),
         hours=business_hours(),
         mask=mask_sensitive,
         estimate=estimate_wait,
-        support_inbox=get_settings().support_inbox,
-        limiter=runtime.rate_limiter(),
+        support_inbox=ticket_settings().support_inbox,
+        limiter=ratelimit.rate_limiter(),
     )

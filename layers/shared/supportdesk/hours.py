@@ -1,6 +1,7 @@
 """Business hours of the human desk: when agents answer tickets, and open-time arithmetic across closed periods.
 
-The desk opens every day from `opens` to `closes` (wall-clock time in `timezone`; default 09:00-21:00 Asia/Shanghai),
+The desk opens every day from `opens` to `closes` (wall-clock time in `timezone`; default 09:00-21:00 Asia/Shanghai,
+the DEFAULT_* values below, which the ticket settings use too),
 except on closed days:
 
 - the public holidays of `country` from the `holidays` library (for CN these include the official substitute days
@@ -24,11 +25,16 @@ from datetime import timezone as _timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from supportdesk.settings import ConfigurationError
+from supportdesk.errors import ConfigurationError
 
 UTC = _timezone.utc
 MIDNIGHT = time(0)
+# The one place of the desk's defaults (BusinessHours() and the BUSINESS_* settings both start from these).
+DEFAULT_OPENS = time(9)
+DEFAULT_CLOSES = time(21)
+DEFAULT_HOURS = f"{DEFAULT_OPENS:%H:%M}-{DEFAULT_CLOSES:%H:%M}"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_COUNTRY = "CN"
 _SEARCH_DAYS = 2 * 366  # a desk closed for two years in a row is a configuration error, not a wait
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~]\s*(\d{1,2}):(\d{2})\s*$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -36,10 +42,10 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 @dataclass(frozen=True)
 class BusinessHours:
-    opens: time = time(9)
-    closes: time = time(21)  # midnight = until the end of the day
+    opens: time = DEFAULT_OPENS
+    closes: time = DEFAULT_CLOSES  # midnight = until the end of the day
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
-    country: str | None = "CN"
+    country: str | None = DEFAULT_COUNTRY
     extra_closed: frozenset[date] = frozenset()
     extra_open: frozenset[date] = frozenset()
 
@@ -199,4 +205,4 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-__all__ = ["BusinessHours", "parse_dates", "parse_opening_hours"]
+__all__ = ["DEFAULT_COUNTRY", "DEFAULT_HOURS", "DEFAULT_TIMEZONE", "BusinessHours", "parse_dates", "parse_opening_hours"]

@@ -1,0 +1,328 @@
+"""Each function works with only its own environment and permissions.
+
+The local stack and the other tests give every function the union of all environments, so a variable or an IAM
+permission missing from one function's entry in template.yaml would stay invisible until deploy. Here each function
+of template.yaml runs its handler through a scenario that exercises its paths, with ONLY the variables its template
+entry and Globals declare (plus what the Lambda runtime itself sets), while every AWS call it makes is recorded
+(tests/aws_calls.py); each call must be allowed by that function's own policy statements in template.yaml.
+
+A new function only adds a scenario to SCENARIOS: the test is parametrized over the template's functions and fails
+for one without a scenario. Set-up inside a scenario (seeding, the calls of other functions) runs with the full
+environment and is not recorded; only `run.invoke(...)` is.
+"""
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import os
+import re
+import secrets
+import string
+from contextlib import contextmanager
+from email.message import EmailMessage
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from local.template import Template
+from tests.aws_calls import AwsCall, is_allowed, policy_statements, recorded_aws_calls
+from tests.conftest import LambdaContext, api_event, load_event, reset_caches
+from tests.integration.ticket_desk import Desk, desk, mails_to  # noqa: F401 (fixture)
+
+# What the Lambda runtime sets in every function's environment, whatever the template says (credentials and region
+# come from the execution role and the deployment; here they are moto's).
+RUNTIME_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                     "AWS_SESSION_TOKEN", "PATH", "PYTEST_CURRENT_TEST")
+PASSWORD = "blue-lantern-river-42"
+
+
+def _reset_connections() -> None:
+    """Forget the clients pynamodb's models hold, so the next call builds one the recorder sees."""
+    from pynamodb.models import Model
+
+    pending = list(Model.__subclasses__())
+    while pending:
+        model = pending.pop()
+        model._connection = None
+        pending.extend(model.__subclasses__())
+
+
+class Run:
+    """One function's scenario: invoke its handler in its own environment, recording the AWS calls."""
+
+    def __init__(self, template: Template, logical_id: str, desk: Desk) -> None:
+        self.function = template.functions()[logical_id]
+        self.desk = desk
+        self.calls: list[AwsCall] = []
+
+    @contextmanager
+    def own_environment(self) -> Iterator[None]:
+        saved = dict(os.environ)
+        own = {name: saved[name] for name in RUNTIME_VARIABLES if name in saved}
+        own.update(self.function.environment)
+        own.update(AWS_LAMBDA_FUNCTION_NAME=self.function.logical_id, _HANDLER=self.function.handler)
+        os.environ.clear()
+        os.environ.update(own)
+        reset_caches()
+        _reset_connections()
+        try:
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            reset_caches()
+            _reset_connections()
+
+    def invoke(self, event: Any) -> Any:
+        handler = getattr(importlib.import_module(self.function.module), self.function.attribute)
+        with self.own_environment(), recorded_aws_calls() as calls:
+            try:
+                return handler(event, LambdaContext(function_name=self.function.logical_id))
+            finally:
+                self.calls.extend(calls)
+
+    def api(self, method: str, path: str, body: Any = None, who: Any = None, **kwargs: Any) -> tuple[int, dict]:
+        import json
+
+        response = self.invoke(api_event(method, path, body=body, principal=who.principal if who else None, **kwargs))
+        return response["statusCode"], json.loads(response["body"]) if response.get("body") else {}
+
+
+# ---- scenarios: one per function of template.yaml -----------------------------------------------------------------
+
+
+def _health(run: Run) -> None:
+    assert run.api("GET", "/health")[0] == 200
+
+
+def _sign_up_and_login(run: Run) -> None:
+    status, body = run.api("POST", "/accounts", {"email": "new@example.net", "password": PASSWORD, "name": "New"})
+    assert status == 201, body
+    assert run.api("POST", "/auth/login", {"login": "new@example.net", "password": PASSWORD})[0] == 200
+    assert run.api("POST", "/accounts", {"email": "new@example.net", "password": PASSWORD})[0] == 409
+
+
+def _full_environment_call(module: str, event: dict) -> dict:
+    """Another function's handler, as set-up (full environment, not recorded)."""
+    return importlib.import_module(module).lambda_handler(event, LambdaContext())
+
+
+def _token(login: str, body: dict | None = None) -> str:
+    import json
+
+    _full_environment_call("functions.identity.app",
+                           api_event("POST", "/accounts", body={"password": PASSWORD, **(body or {"email": login})}))
+    response = _full_environment_call("functions.identity.app",
+                                      api_event("POST", "/auth/login", body={"login": login, "password": PASSWORD}))
+    return json.loads(response["body"])["access_token"]
+
+
+def _authorize(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from supportdesk import runtime
+    from supportdesk.clock import SystemClock
+
+    monkeypatch.setattr(runtime, "clock", SystemClock)  # token times are checked against the wall clock
+    token = _token("authorized@example.net")
+    arn = "arn:aws:execute-api:us-east-1:123456789012:api/v1/GET/tickets"
+    policy = run.invoke({"type": "TOKEN", "authorizationToken": f"Bearer {token}", "methodArn": arn})
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+
+
+def _reset_password(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from supportdesk.reset import wiring
+    from supportdesk.reset.service import ResponsePacer
+
+    monkeypatch.setattr(wiring, "response_pacer", lambda: ResponsePacer(0))
+    _token("forgetful@example.net")
+    _token("+8613800138000", {"phone": "13800138000"})
+    assert run.api("POST", "/password-reset", {"login": "forgetful@example.net"})[0] == 202
+    code = re.search(r"\b(\d{6})\b", mails_to("forgetful@example.net")[-1].body).group(1)
+    status, body = run.api("POST", "/password-reset/confirm",
+                           {"login": "forgetful@example.net", "code": code, "new_password": "quiet-harbour-lamp-77"})
+    assert status == 200, body
+    assert run.api("POST", "/password-reset", {"login": "+8613800138000"})[0] == 202  # by SMS
+
+
+def _tickets(run: Run) -> None:
+    desk = run.desk
+    status, body = run.api("POST", "/tickets", {"category": "shipping", "subject": "Parcel", "message": "Where?",
+                                                "order_id": "O-1001"}, desk.alice)
+    assert status == 201, body
+    ticket_id = body["ticket"]["id"]
+    assert run.api("GET", "/tickets", who=desk.alice)[0] == 200
+    assert run.api("POST", f"/tickets/{ticket_id}/messages", {"message": "human please"}, desk.alice)[0] == 201
+    assert run.api("GET", f"/tickets/{ticket_id}/queue", who=desk.alice)[0] == 200
+    assert run.api("POST", f"/tickets/{ticket_id}/handoff", who=desk.alice)[0] == 200
+    assert run.api("PUT", "/agent/status", {"online": True}, desk.agent)[0] == 200
+    assert run.api("GET", "/agent/queue", who=desk.agent)[0] == 200
+    assert run.api("POST", f"/agent/tickets/{ticket_id}/claim", who=desk.agent)[0] == 200
+    assert run.api("GET", f"/agent/tickets/{ticket_id}", who=desk.agent)[0] == 200
+    assert run.api("POST", f"/agent/tickets/{ticket_id}/messages", {"message": "On its way"}, desk.agent)[0] == 201
+    assert run.api("POST", f"/agent/tickets/{ticket_id}/resolve", who=desk.agent)[0] == 200
+    assert run.api("GET", "/agent/tickets", who=desk.agent)[0] == 200
+    assert run.api("POST", f"/tickets/{ticket_id}/rating", {"score": 5}, desk.alice)[0] == 201
+    assert run.api("GET", f"/tickets/{ticket_id}", who=desk.alice)[0] == 200
+    assert run.api("GET", f"/agent/tickets/{ticket_id}/audit", who=desk.supervisor)[0] == 200
+    assert run.api("PUT", "/agent/status", {"online": False}, desk.agent)[0] == 200
+
+
+def _mail_event(sender: str, subject: str, text: str) -> dict:
+    from supportdesk.aws import client
+    from supportdesk.tickets.settings import ticket_settings
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, "help@example.com", subject
+    message.set_content(text)
+    message_id = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(40))
+    client("s3").put_object(Bucket=ticket_settings().mail_bucket, Key=f"inbound/{message_id}", Body=bytes(message))
+    event = copy.deepcopy(load_event("ticket_inbound_email.json"))
+    event["Records"][0]["ses"]["mail"]["messageId"] = message_id
+    return event
+
+
+def _inbound_email(run: Run) -> None:
+    assert run.invoke(_mail_event("alice@example.net", "Parcel", "Where is it?")) == {"outcomes": ["opened"]}
+    ticket_id = re.search(r"T-[0-9A-Z]+", mails_to("alice@example.net")[-1].subject).group(0)
+    assert run.invoke(_mail_event("alice@example.net", f"Re: [{ticket_id}]", "Any news?")) == {"outcomes": ["replied"]}
+    assert run.invoke(_mail_event("stranger@example.org", "Hello", "Who are you?")) == {"outcomes": ["unknown_sender"]}
+    # the once-per-message records are among the calls checked
+    assert any(call.params.get("TableName") == "IdempotencyTable" for call in run.calls)
+
+
+def _sla(run: Run) -> None:
+    desk = run.desk
+    ticket_id = desk.open(desk.bob, "转人工")["ticket"]["id"]
+    assert desk.call(desk.agent, "PUT", "/agent/status", {"online": True})[0] == 200
+    desk.clock.advance(minutes=31)
+    report = run.invoke(load_event("ticket_sla_schedule.json"))["queues"][0]
+    assert report["leases_expired"] == 1 and report["oldest_ticket_id"] == ticket_id
+
+
+def _lifecycle(job: str) -> dict:
+    """A lifecycle job run with the whole environment (to bring a ticket to the state the scenario needs)."""
+    module = importlib.import_module(f"functions.lifecycle.{job}")
+    return module.lambda_handler(load_event("lifecycle_schedule.json"), LambdaContext())
+
+
+def _resolved(desk: Desk) -> str:
+    ticket_id = desk.open(desk.alice, "转人工")["ticket"]["id"]
+    assert desk.claim(desk.agent, ticket_id)[0] == 200
+    desk.resolve(desk.agent, ticket_id)
+    return ticket_id
+
+
+def _survey_job(run: Run) -> None:
+    _resolved(run.desk)
+    run.desk.clock.advance(minutes=61)
+    assert run.invoke(load_event("lifecycle_schedule.json"))["sent"] == 1
+
+
+def _auto_close(run: Run) -> None:
+    _resolved(run.desk)
+    run.desk.clock.advance(minutes=61)
+    _lifecycle("survey_job")
+    run.desk.clock.advance(days=7)
+    assert run.invoke(load_event("lifecycle_schedule.json"))["done"] == 1
+
+
+def _retention(run: Run) -> None:
+    _resolved(run.desk)
+    run.desk.clock.advance(minutes=61)
+    _lifecycle("survey_job")
+    run.desk.clock.advance(days=7)
+    _lifecycle("auto_close")
+    run.desk.clock.advance(days=366)
+    assert run.invoke(load_event("lifecycle_schedule.json"))["done"] == 1
+
+
+def _sla_escalation(run: Run) -> None:
+    run.desk.open(run.desk.bob, "转人工")
+    run.desk.clock.advance(minutes=31)
+    assert run.invoke(load_event("lifecycle_schedule.json"))["done"] == 1
+
+
+def _survey_page(run: Run) -> None:
+    _resolved(run.desk)
+    run.desk.clock.advance(minutes=61)
+    _lifecycle("survey_job")
+    token = re.findall(r"/survey/(s1\.[A-Za-z0-9_.\-]+)", mails_to("alice@example.net")[-1].body)[4]
+    path = f"/survey/{token}"
+    get = run.invoke(api_event("GET", path, resource="/survey/{token}", path_parameters={"token": token}))
+    assert get["statusCode"] == 200, get["body"][:300]
+    post = run.invoke(api_event("POST", path, resource="/survey/{token}", path_parameters={"token": token},
+                                body="comment=Thanks", headers={"Content-Type": "application/x-www-form-urlencoded"}))
+    assert post["statusCode"] == 200, post["body"][:300]
+
+
+def _help(run: Run) -> None:
+    status, body = run.api("GET", "/help/search", query={"q": "退款多久到账"})
+    assert status == 200 and body["answered"] is True, body
+    status, body = run.api("GET", f"/help/articles/{body['results'][0]['id']}")
+    assert status == 200, body
+    status, body = run.api("GET", "/support/contact", query={"lang": "en"})  # the wait: one read of the queue stats
+    assert status == 200 and body["human_wait"]["estimated_seconds"] >= 0, body
+
+
+def _account_deletion(run: Run) -> None:
+    from types import SimpleNamespace
+
+    identity = importlib.import_module("functions.identity.app").lambda_handler
+    response = identity(api_event("POST", "/accounts", body={"email": "gone@example.net", "password": PASSWORD}),
+                        LambdaContext())
+    assert response["statusCode"] == 201, response["body"]
+    account_id = json.loads(response["body"])["account"]["id"]
+    who = SimpleNamespace(principal={"account_id": account_id, "role": "customer", "lang": "en"})
+    status, body = run.api("DELETE", "/accounts/me", {"password": PASSWORD}, who)
+    assert status == 200, body
+
+
+SCENARIOS: dict[str, Callable[..., None]] = {
+    "LifecycleSurveyFunction": _survey_job,
+    "LifecycleAutoCloseFunction": _auto_close,
+    "LifecycleRetentionFunction": _retention,
+    "LifecycleSlaEscalationFunction": _sla_escalation,
+    "SurveyFunction": _survey_page,
+    "AccountDeletionFunction": _account_deletion,
+    "HealthFunction": _health,
+    "HelpFunction": _help,
+    "IdentityFunction": _sign_up_and_login,
+    "AuthorizerFunction": _authorize,
+    "PasswordResetFunction": _reset_password,
+    "TicketFunction": _tickets,
+    "InboundEmailFunction": _inbound_email,
+    "TicketSlaFunction": _sla,
+}
+WITHOUT_AWS_CALLS = {"HealthFunction"}
+
+
+@pytest.mark.parametrize("logical_id", sorted(Template().functions()))
+def test_each_function_works_with_only_its_own_environment_and_policy(logical_id, aws, desk, monkeypatch):
+    scenario = SCENARIOS.get(logical_id)
+    assert scenario is not None, f"{logical_id} has no scenario in {__name__}.SCENARIOS: add one"
+    run = Run(aws, logical_id, desk)
+    # When the function runs its scenario with only its own variables (a missing one fails the scenario)
+    if "monkeypatch" in scenario.__code__.co_varnames[: scenario.__code__.co_argcount]:
+        scenario(run, monkeypatch)
+    else:
+        scenario(run)
+    # Then every AWS call it made is allowed by its own policy statements in template.yaml
+    statements = policy_statements(run.function.properties, aws.resources, aws.resolve)
+    refused = sorted({f"{action} on {' | '.join(resources)} ({call.operation})"
+                      for call in run.calls for action, resources in call.requests()
+                      if not is_allowed(statements, action, resources)})
+    assert refused == [], f"{logical_id} needs permissions its policy does not grant: {refused}"
+    if logical_id not in WITHOUT_AWS_CALLS:
+        assert run.calls, "the scenario made no AWS call: it checks nothing"
+
+
+def test_a_variable_missing_from_a_functions_entry_fails_it_here_not_at_deploy(aws, desk):
+    # Given the identity function's template entry without the token secret it signs with
+    run = Run(aws, "IdentityFunction", desk)
+    del run.function.environment["TOKEN_SECRET_ID"]
+    _full_environment_call("functions.identity.app",
+                           api_event("POST", "/accounts", body={"email": "lost@example.net", "password": PASSWORD}))
+    # When a customer logs in, Then the function fails (a 500, the configuration error in the log), which the
+    # scenarios above would report: the other tests' shared environment would have hidden it
+    status, body = run.api("POST", "/auth/login", {"login": "lost@example.net", "password": PASSWORD})
+    assert status == 500 and body["error"]["code"] == "internal_error"

@@ -1,0 +1,67 @@
+"""The IAM check of tests/integration/test_function_permissions.py: how a recorded call becomes IAM requests, and
+how a policy allows or refuses them (so that check can fail for the right reasons)."""
+from __future__ import annotations
+
+from tests.aws_calls import AwsCall, is_allowed, policy_statements
+
+TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/TicketsTable"
+QUEUE = "arn:aws:dynamodb:us-east-1:123456789012:table/TicketQueueTable"
+
+
+def test_a_transaction_is_one_request_per_item_on_its_table():
+    call = AwsCall("dynamodb", "TransactWriteItems", {"TransactItems": [
+        {"Update": {"TableName": "TicketsTable"}}, {"Put": {"TableName": "TicketQueueTable"}},
+        {"ConditionCheck": {"TableName": "TicketsTable"}},
+    ]})
+    assert call.requests() == [("dynamodb:UpdateItem", (TABLE,)), ("dynamodb:PutItem", (QUEUE,)),
+                               ("dynamodb:ConditionCheckItem", (TABLE,))]
+
+
+def test_a_query_on_an_index_is_on_the_index_and_a_batch_get_on_each_table():
+    query = AwsCall("dynamodb", "Query", {"TableName": "TicketsTable", "IndexName": "WaitingTickets"})
+    assert query.requests() == [("dynamodb:Query", (f"{TABLE}/index/WaitingTickets",))]
+    batch = AwsCall("dynamodb", "BatchGetItem", {"RequestItems": {"TicketsTable": {}, "TicketQueueTable": {}}})
+    assert batch.requests() == [("dynamodb:BatchGetItem", (TABLE,)), ("dynamodb:BatchGetItem", (QUEUE,))]
+
+
+def test_other_services_name_their_resource():
+    assert AwsCall("s3", "GetObject", {"Bucket": "mail", "Key": "inbound/x"}).requests() == [
+        ("s3:GetObject", ("arn:aws:s3:::mail/inbound/x",))]
+    assert AwsCall("sesv2", "SendEmail", {"FromEmailAddress": "support@example.com"}).requests() == [
+        ("ses:SendEmail", ("arn:aws:ses:us-east-1:123456789012:identity/support@example.com",
+                           "arn:aws:ses:us-east-1:123456789012:identity/example.com"))]
+    assert AwsCall("sns", "Publish", {"PhoneNumber": "+8613800138000"}).requests() == [("sns:Publish", ("*",))]
+    assert AwsCall("sqs", "SendMessage", {"QueueUrl": "http://localhost/123456789012/Dlq"}).requests() == [
+        ("sqs:SendMessage", ("arn:aws:sqs:us-east-1:123456789012:Dlq",))]
+
+
+def test_a_request_needs_a_matching_allow_and_no_matching_deny():
+    statements = [
+        {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Query"], "Resource": [TABLE, f"{TABLE}/index/*"]},
+        {"Effect": "Allow", "Action": "sns:Publish", "Resource": "*"},
+        {"Effect": "Deny", "Action": "sns:Publish", "Resource": "arn:aws:sns:*:*:*"},
+    ]
+    assert is_allowed(statements, "dynamodb:GetItem", (TABLE,))
+    assert is_allowed(statements, "DynamoDB:Query", (f"{TABLE}/index/CustomerTickets",))  # actions ignore case
+    assert not is_allowed(statements, "dynamodb:PutItem", (TABLE,))  # action not granted
+    assert not is_allowed(statements, "dynamodb:GetItem", (QUEUE,))  # resource not granted
+    assert is_allowed(statements, "sns:Publish", ("*",))  # SMS to a number
+    assert not is_allowed(statements, "sns:Publish", ("arn:aws:sns:us-east-1:123456789012:topic",))  # denied
+    # One allowed identity is enough (SES: the address or its domain)
+    assert is_allowed([{"Effect": "Allow", "Action": "ses:SendEmail", "Resource": "arn:identity/example.com"}],
+                      "ses:SendEmail", ("arn:identity/a@example.com", "arn:identity/example.com"))
+
+
+def test_inline_documents_and_the_templates_managed_policies_are_read_and_nothing_else():
+    resources = {"Shared": {"Type": "AWS::IAM::ManagedPolicy",
+                            "Properties": {"PolicyDocument": {"Statement": [{"Effect": "Deny"}]}}},
+                 "Table": {"Type": "AWS::DynamoDB::Table"}}
+    policies = {"Policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow"}]}, {"Ref": "Shared"}]}
+    resolved = policy_statements(policies, resources, lambda statement: {**statement, "resolved": True})
+    assert resolved == [{"Effect": "Allow", "resolved": True}, {"Effect": "Deny", "resolved": True}]
+    for unsupported in ("AWSLambdaBasicExecutionRole", {"DynamoDBReadPolicy": {"TableName": "x"}}, {"Ref": "Table"}):
+        try:
+            policy_statements({"Policies": [unsupported]}, resources, lambda statement: statement)
+        except ValueError:
+            continue
+        raise AssertionError(f"{unsupported!r} was accepted")
