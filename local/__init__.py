@@ -10,7 +10,8 @@ It reads template.yaml and is an adapter only: no product logic lives here.
     outbox.py     mail and SMS moto recorded, for GET /_local/outbox
     devroutes.py  /_local/* (outbox, inbound mail, schedules, clock, reset), /openapi.json and /docs
     requestlog.py one log line per request (short, or JSON with LOG_FORMAT=json)
-    openapi.py    docs/openapi.json from the routes' own declarations (make openapi)
+    openapi.py    docs/openapi.json from the routes' own declarations (make openapi); openapi_refunds.py holds the
+                  refund routes' schemas, openapi_types.py the schema vocabulary both share
     seed.py       demo accounts and orders, through the product's own code
     stack.py      all of the above on loopback ports; `python -m local` (make run) and the e2e tests start it
 """

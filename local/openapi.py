@@ -10,6 +10,7 @@ import re
 import sys
 from pathlib import Path
 
+from local.openapi_types import BOOLEAN, CURSOR, INTEGER, STRING, TIME, _nullable, _object, _ref
 from local.template import ROOT, Template
 
 # The servers entry of the local stack; /openapi.json on a running stack rewrites its url to the stack's address.
@@ -31,21 +32,6 @@ ERROR_SCHEMA = {
     },
 }
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(schema: dict) -> dict:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def _object(required: list[str], **properties: dict) -> dict:
-    return {"type": "object", "required": required, "properties": properties}
-
-
-STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
-TIME = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC"}
-CURSOR = {**_nullable(STRING), "description": "Opaque; pass back as ?cursor= for the next page, null on the last"}
 MASKED_KINDS = {"type": "array", "items": {"type": "string", "enum": ["bank_card", "cn_resident_id", "secret"]}}
 
 # Success bodies, named by the routes (supportdesk.api.responses). Objects stay open (no additionalProperties:

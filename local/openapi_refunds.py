@@ -1,22 +1,8 @@
 """OpenAPI schemas of the refund and dispute routes (functions/refund), merged into local/openapi.py's SCHEMAS."""
 from __future__ import annotations
 
+from local.openapi_types import BOOLEAN, CURSOR, INTEGER, STRING, TIME, _nullable, _object, _ref
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(schema: dict) -> dict:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def _object(required: list[str], **properties: dict) -> dict:
-    return {"type": "object", "required": required, "properties": properties}
-
-
-STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
-TIME = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC"}
-CURSOR = {**_nullable(STRING), "description": "Opaque; pass back as ?cursor= for the next page, null on the last"}
 CENTS = {"type": "integer", "description": "Cents of `currency`"}
 STATUS = {"type": "string", "enum": ["submitted", "under_review", "awaiting_second_approval", "approved", "paid",
                                      "rejected", "cancelled", "payout_failed"]}
