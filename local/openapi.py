@@ -52,6 +52,12 @@ SCHEMAS: dict[str, dict] = {
     "ResetAccepted": _object(["status", "message", "code_valid_seconds"],
                              status={"type": "string", "const": "accepted"}, message=STRING,
                              code_valid_seconds=INTEGER),
+    "SignUpAccepted": _object(["status", "message", "verify", "code_valid_seconds"],
+                              status={"type": "string", "const": "accepted"}, message=STRING,
+                              verify={"type": "array", "items": {"type": "string", "enum": ["email", "phone"]}},
+                              code_valid_seconds=INTEGER),
+    "ContactVerified": _object(["status", "message"], status={"type": "string", "enum": ["verified", "accepted"]},
+                               message=STRING),
     "ResetDone": _object(["status", "message"], status={"type": "string", "const": "password_changed"}, message=STRING),
     "Rating": _object(["score", "comment", "rated_at"], score={"type": "integer", "minimum": 1, "maximum": 5},
                       comment=_nullable(STRING), rated_at=TIME),
@@ -262,6 +268,10 @@ def build(template: Template | None = None) -> dict:
             body = operation.pop("x-request-body", None)
             if body:
                 operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+            form = operation.pop("x-form-body", None)
+            if form:
+                operation["requestBody"] = {"required": True,
+                                            "content": {"application/x-www-form-urlencoded": {"schema": form}}}
             idempotency = operation.pop("x-idempotency-key", None)
             if idempotency:
                 operation.setdefault("parameters", []).append({

@@ -62,6 +62,16 @@ class AwsCall:
             return [(f"states:{op}", (arn,))]
         return [(f"{service}:{op}", ("*",))]
 
+    def projected_attributes(self) -> frozenset[str] | None:
+        """The top-level attributes a DynamoDB read names in its ProjectionExpression (placeholders resolved), the
+        request's `dynamodb:Attributes`; None when it names none and so reads every attribute."""
+        expression = self.params.get("ProjectionExpression")
+        if self.service != "dynamodb" or not expression:
+            return None
+        names = self.params.get("ExpressionAttributeNames") or {}
+        paths = (path.strip().split(".", 1)[0].split("[", 1)[0] for path in expression.split(","))
+        return frozenset(names.get(path, path) for path in paths)
+
 
 def _table(name: str, index: str | None = None) -> str:
     arn = name if name.startswith("arn:") else f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
@@ -116,16 +126,27 @@ def _matches(patterns: Any, value: str, *, case_sensitive: bool = True) -> bool:
     return False
 
 
-def is_allowed(statements: list[dict], action: str, resources: tuple[str, ...]) -> bool:
-    """IAM's evaluation for one identity policy: an explicit Deny wins, else an Allow is needed. Conditions are not
-    evaluated (the recorder does not see the request context): a conditional Deny counts as applying (the strict
-    reading) and a conditional Allow as granting its actions on its resources, so the check proves the actions and
-    resources a function needs, and the conditions narrow them further in AWS."""
+def is_allowed(statements: list[dict], action: str, resources: tuple[str, ...],
+               attributes: frozenset[str] | None = None) -> bool:
+    """IAM's evaluation for one identity policy: an explicit Deny wins, else an Allow is needed. Of the conditions,
+    only DynamoDB's attribute projection is evaluated (`ForAllValues:StringEquals` on `dynamodb:Attributes`: an
+    Allow so conditioned grants a read only when the call names its attributes, `attributes`, all of them listed;
+    a read without a projection asks for every attribute). Other conditions are not evaluated (the recorder does
+    not see the rest of the request context): a conditional Deny counts as applying (the strict reading) and a
+    conditional Allow as granting its actions on its resources, so the check proves the actions and resources a
+    function needs, and those conditions narrow them further in AWS."""
 
     def applies(statement: dict, resource: str) -> bool:
         if "NotAction" in statement or "NotResource" in statement:
             raise ValueError(f"statement form not supported by this check: {statement}")
-        return _matches(statement["Action"], action, case_sensitive=False) and _matches(statement["Resource"], resource)
+        if not (_matches(statement["Action"], action, case_sensitive=False)
+                and _matches(statement["Resource"], resource)):
+            return False
+        projection = ((statement.get("Condition") or {}).get("ForAllValues:StringEquals") or {}).get(
+            "dynamodb:Attributes")
+        if projection is not None and statement["Effect"] == "Allow":
+            return attributes is not None and attributes <= set(_listed(projection))
+        return True
 
     for resource in resources:
         if any(s["Effect"] == "Deny" and applies(s, resource) for s in statements):

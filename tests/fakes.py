@@ -36,11 +36,20 @@ class MemoryCounterStore:
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
+        self.last_at: dict[str, int] = {}
+        self.reads = 0
 
-    def increment(self, bucket: str, expires_at: int) -> int:
+    def increment(self, bucket: str, expires_at: int, at: int | None = None) -> int:
         self.counts[bucket] = self.counts.get(bucket, 0) + 1
+        if at is not None:
+            self.last_at[bucket] = at
         return self.counts[bucket]
 
+    def read(self, buckets: list[str]):
+        from supportdesk.ratelimit import Count
+
+        self.reads += 1
+        return {b: Count(self.counts[b], self.last_at.get(b)) for b in buckets if b in self.counts}
 
 class MemoryTicketStore:
     """The ticket ports (TicketStore and QueueStore of supportdesk.tickets.model) in memory, with their conditions

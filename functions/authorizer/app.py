@@ -33,7 +33,7 @@ def authorize(event: dict) -> dict:
     if scheme.lower() != "bearer" or not credentials:
         raise Unauthorized()
     claims = identity.token_service().verify(credentials.strip())
-    account = identity.account_repository().get(claims.account_id)
+    account = identity.authorizer_accounts().get(claims.account_id)
     if account is None or account.password_version != claims.password_version:
         logger.info("token rejected", extra={"account_id": claims.account_id, "reason": "revoked_or_unknown"})
         raise Unauthorized()

@@ -19,7 +19,7 @@ from supportdesk.observability import logger, metrics
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     s = lifecycle_settings()
-    report = send_surveys(lifecycle_store(), identity.account_repository(), notify.notifier(), survey_tokens(),
+    report = send_surveys(lifecycle_store(), identity.account_reader(), notify.notifier(), survey_tokens(),
                           s.require("survey_base_url"), runtime.clock().now(),
                           timedelta(minutes=s.survey_delay_minutes), s.batch_size)
     return publish(report)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportdesk import i18n
-from supportdesk.api import create_app, request_language, responses
+from supportdesk.api import create_app, form_body, query, request_language, responses
 from supportdesk.lifecycle.wiring import survey_service
 from supportdesk.observability import logger, metrics
 
@@ -35,13 +35,14 @@ PAGE_ERRORS = {404: ("survey_link_invalid",), 409: ("survey_already_answered", "
 
 
 @app.get("/survey/<token>", summary="Answer a satisfaction survey link (records its score)", tags=["survey"],
-         openapi_extensions=responses(200, "HtmlPage", PAGE_ERRORS))
+         openapi_extensions=responses(200, "HtmlPage", PAGE_ERRORS) | query("lang"))
 def answer(token: str):
     return _page(survey_service().answer(token, _language()))
 
 
 @app.post("/survey/<token>", summary="Add a comment to the score a survey link recorded", tags=["survey"],
-          openapi_extensions=responses(200, "HtmlPage", PAGE_ERRORS))
+          openapi_extensions=responses(200, "HtmlPage", PAGE_ERRORS) | query("lang")
+          | form_body([], comment={"type": "string", "description": "kept up to its first 1,000 characters"}))
 def comment(token: str):
     body = app.current_event.decoded_body or ""
     form = parse_qs(body[:MAX_FORM]) if isinstance(body, str) else {}

@@ -2,6 +2,8 @@
 caller, call one TicketService method, return."""
 from __future__ import annotations
 
+from typing import Callable
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,6 +14,8 @@ from supportdesk.inbound.wiring import attachment_service, quarantine_service
 from supportdesk.observability import logger, metrics
 from supportdesk.roles import CUSTOMERS, STAFF, SUPERVISORS, Caller, Role
 from supportdesk.secret_requests import refuse_secret_requests
+from supportdesk.errors import DomainError
+from supportdesk.observability import audit
 from supportdesk.tickets import service as tickets
 from supportdesk.tickets.wiring import ticket_service
 
@@ -31,6 +35,20 @@ def _staff(roles: frozenset[Role] = STAFF) -> Caller:
 
 def _query(name: str) -> str | None:
     return app.current_event.get_query_string_value(name=name, default_value=None)
+
+
+def _audited_listing(staff: Caller, view: str, produce: Callable[[], dict], **fields: object) -> dict:
+    """Staff listings are audited like ticket reads: who saw which tickets (or was refused), in the audit trail
+    (`filter audit_event = "staff_listing"` in Logs Insights); the tickets each one lists are named."""
+    try:
+        result = produce()
+    except DomainError as refused:
+        audit("staff_listing_denied", actor_id=staff.account_id, actor_role=staff.role, view=view, code=refused.code,
+              **fields)
+        raise
+    audit("staff_listing", actor_id=staff.account_id, actor_role=staff.role, view=view,
+          ticket_ids=[t["id"] for t in result.get("tickets", [])], **fields)
+    return result
 
 
 # ---- customer ----------------------------------------------------------------------------------------------------
@@ -59,9 +77,9 @@ def open_ticket() -> Response[dict]:
     result = self_service_tickets().open_ticket(
         caller,
         tickets.parse_category(body.get("category")),
-        tickets.parse_text(body.get("subject"), "subject", tickets.MAX_SUBJECT),
+        tickets.parse_text(body.get("subject"), "subject", tickets.MAX_SUBJECT, one_line=True),
         tickets.parse_text(body.get("message"), "message", tickets.MAX_MESSAGE),
-        tickets.parse_text(body.get("order_id"), "order_id", tickets.MAX_ORDER_ID, required=False),
+        tickets.parse_text(body.get("order_id"), "order_id", tickets.MAX_ORDER_ID, required=False, one_line=True),
     )
     return json_response(201, result)
 
@@ -152,7 +170,9 @@ def rate(ticket_id: str) -> Response[dict]:
          openapi_extensions=query("limit", "cursor") | responses(200, "AgentQueue", {400: PAGE_ERRORS,
                                                                                       403: ("forbidden",)}))
 def waiting_queue() -> dict:
-    return ticket_service().waiting_queue(_staff(), tickets.parse_limit(_query("limit")), _query("cursor"))
+    staff = _staff()
+    limit = tickets.parse_limit(_query("limit"))
+    return _audited_listing(staff, "queue", lambda: ticket_service().waiting_queue(staff, limit, _query("cursor")))
 
 
 @app.get(
@@ -164,7 +184,10 @@ def waiting_queue() -> dict:
 )
 def agent_tickets() -> dict:
     staff = _staff()
-    return ticket_service().agent_tickets(staff, _query("agent_id"), tickets.parse_limit(_query("limit")), _query("cursor"))
+    limit, agent_id = tickets.parse_limit(_query("limit")), _query("agent_id")
+    return _audited_listing(staff, "agent_tickets",
+                            lambda: ticket_service().agent_tickets(staff, agent_id, limit, _query("cursor")),
+                            agent_id=agent_id or staff.account_id)
 
 
 @app.get("/agent/tickets/<ticket_id>", summary="A ticket for staff (audited)", tags=["agent"],
@@ -225,7 +248,10 @@ def agent_status() -> dict:
                                        404: ("ticket_not_found",)}))
 def access_log(ticket_id: str) -> dict:
     staff = _staff(SUPERVISORS)
-    return ticket_service().access_log(staff, ticket_id, tickets.parse_limit(_query("limit")), _query("cursor"))
+    limit = tickets.parse_limit(_query("limit"))
+    return _audited_listing(staff, "access_log",
+                            lambda: ticket_service().access_log(staff, ticket_id, limit, _query("cursor")),
+                            ticket_id=ticket_id)
 
 
 # ---- attachments (kept from customers' e-mail) ------------------------------------------------------------------

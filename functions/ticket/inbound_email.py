@@ -40,6 +40,7 @@ from supportdesk.mail.auth import Verdicts, parse_authentication_results, sender
 from supportdesk.mail.headers import parse_address
 from supportdesk.mail.parse import InboundMail, read_mail
 from supportdesk.notify import wiring as notify
+from supportdesk.identity.contacts import is_verified
 from supportdesk.notify.notifier import Recipient
 from supportdesk.observability import audit, logger, mask_email, metrics
 from supportdesk.roles import Caller, Role
@@ -87,8 +88,11 @@ def _find_customer(address: str):
         login = normalize_email(address)
     except DomainError:
         return None
-    account = identity.account_repository().find_by_login(login)
-    return account if account is not None and account.role is Role.CUSTOMER else None
+    account = identity.account_reader().find_by_login(login)
+    # Mail maps only to a verified address: whoever signed up with someone else's address never sees their mail.
+    if account is None or account.role is not Role.CUSTOMER or not is_verified(account, "email"):
+        return None
+    return account
 
 
 def _drop(message_id: str, reason: str, **extra) -> str:

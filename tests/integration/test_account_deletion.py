@@ -3,6 +3,8 @@ account with the current password; the tickets stop naming them (staff see that 
 login and every token stop working, a confirmation is mailed; a request stopped half-way is completed by the next."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import LambdaContext, api_event, call
@@ -21,11 +23,13 @@ def world(aws):
 
     status, body, _ = call(identity.lambda_handler, api_event("POST", "/accounts", body={
         "email": EMAIL, "password": PASSWORD, "language": "en"}))
-    assert status == 201, body
-    account_id = body["account"]["id"]
+    assert status == 202, body
+    (code,) = {re.search(r"\b(\d{6})\b", m.body).group(1) for m in mails_to(EMAIL)}
+    assert call(identity.lambda_handler, api_event("POST", "/accounts/verify", body={
+        "login": EMAIL, "code": code}))[0] == 200
     status, body, _ = call(identity.lambda_handler, api_event("POST", "/auth/login", body={
         "login": EMAIL, "password": PASSWORD}))
-    token = body["access_token"]
+    account_id, token = body["account"]["id"], body["access_token"]
     principal = {"account_id": account_id, "role": "customer", "lang": "en"}
     ids = []
     for n in range(3):

@@ -37,21 +37,91 @@ def method_arn(method: str, path: str) -> str:
 def test_sign_up_then_login_returns_a_bearer_token(identity):
     # Given a customer who signs up with an e-mail address
     status, body, _ = sign_up(identity, email="New.Customer@Example.com", language="en")
-    assert status == 201
-    assert body["account"]["email"] == "new.customer@example.com"
-    assert body["account"]["role"] == "customer"
-    assert "password_hash" not in body["account"]
+    assert status == 202
+    assert body["status"] == "accepted" and body["verify"] == ["email"]
     # When they log in with the address in another case
     status, body, _ = login(identity, "new.customer@EXAMPLE.com")
     # Then they get a bearer token
     assert status == 200
     assert body["token_type"] == "Bearer" and body["access_token"].count(".") == 2
+    assert body["account"]["email"] == "new.customer@example.com" and body["account"]["role"] == "customer"
 
 
-def test_duplicate_login_is_a_conflict(identity):
-    assert sign_up(identity, phone="13800138000")[0] == 201
-    status, body, _ = sign_up(identity, phone="+86 138 0013 8000")
-    assert status == 409 and body["error"]["code"] == "login_taken"
+def _sent_to(address: str) -> list:
+    from moto.ses.models import ses_backends
+
+    return [m for m in ses_backends["123456789012"]["us-east-1"].sent_messages
+            if address in m.destinations.get("ToAddresses", [])]
+
+
+def _sms_to(phone: str) -> list[str]:
+    from moto.sns.models import sns_backends
+
+    return [text for number, text in sns_backends["123456789012"]["us-east-1"].sms_messages.values() if number == phone]
+
+
+def _code(text: str) -> str:
+    import re
+
+    return re.search(r"\b(\d{6})\b", text).group(1)
+
+
+def verify(identity, login_value, code):
+    return call(identity, api_event("POST", "/accounts/verify", body={"login": login_value, "code": code}))
+
+
+def test_sign_up_sends_a_code_that_verifies_the_address(identity):
+    sign_up(identity, email="fresh@example.com", language="en")
+    mails = _sent_to("fresh@example.com")
+    assert len(mails) == 1 and "verification code" in mails[0].subject.lower()
+    status, body, _ = verify(identity, "fresh@example.com", _code(mails[0].body))
+    assert status == 200 and body["status"] == "verified"
+    from supportdesk.dal.accounts import AccountLoginModel, AccountModel
+
+    account = AccountModel.get(AccountLoginModel.get("fresh@example.com").account_id)
+    assert not account.unverified
+    # The code is used up
+    again = verify(identity, "fresh@example.com", _code(mails[0].body))
+    assert again[0] == 400 and again[1]["error"]["code"] == "invalid_verification_code"
+
+
+def test_a_phone_gets_its_code_by_sms(identity):
+    sign_up(identity, phone="13800138000")
+    texts = _sms_to("+8613800138000")
+    assert len(texts) == 1
+    assert verify(identity, "13800138000", _code(texts[0]))[0] == 200
+
+
+def test_a_wrong_code_is_400_and_five_wrong_codes_burn_it(identity):
+    sign_up(identity, email="guess@example.com")
+    right = _code(_sent_to("guess@example.com")[0].body)
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(5):
+        status, body, _ = verify(identity, "guess@example.com", wrong)
+        assert status == 400 and body["error"]["code"] == "invalid_verification_code"
+    assert verify(identity, "guess@example.com", right)[0] == 400
+
+
+def test_sign_up_answers_the_same_whether_or_not_the_login_has_an_account(identity):
+    first = sign_up(identity, email="owner@example.com", language="en")
+    verify(identity, "owner@example.com", _code(_sent_to("owner@example.com")[0].body))
+    second = sign_up(identity, email="Owner@Example.com", language="en")
+    assert first[0] == second[0] == 202
+    assert first[1] == second[1]
+    # The owner is told by e-mail that someone tried; no second code was sent
+    mails = _sent_to("owner@example.com")
+    assert len(mails) == 2 and "tried to create an account" in mails[1].subject
+    assert len([m for m in mails if "verification code" in m.subject.lower()]) == 1
+
+
+def test_an_unverified_owner_is_not_told_and_a_notice_goes_out_at_most_hourly(identity):
+    sign_up(identity, email="quiet@example.com")
+    sign_up(identity, email="quiet@example.com")
+    assert len(_sent_to("quiet@example.com")) == 1  # only the verification code
+    verify(identity, "quiet@example.com", _code(_sent_to("quiet@example.com")[0].body))
+    for _ in range(3):
+        sign_up(identity, email="quiet@example.com")
+    assert len(_sent_to("quiet@example.com")) == 2  # the code and one notice
 
 
 def test_weak_password_is_rejected_with_a_reason(identity):
@@ -77,11 +147,19 @@ def test_malformed_login_body_is_a_400_with_a_code(identity, body):
     assert payload["error"]["code"] in {"invalid_json", "invalid_login", "missing_field"}
 
 
-def test_login_is_rate_limited_per_login_with_retry_after(identity):
+def test_ten_wrong_passwords_from_ten_addresses_do_not_lock_the_owner_out(identity):
     sign_up(identity, email="target@example.com")
     statuses = [login(identity, "target@example.com", "wrong-guess-000", ip=f"203.0.113.{i}")[0] for i in range(10)]
     assert set(statuses) == {401}
-    status, body, headers = login(identity, "target@example.com", ip="203.0.113.99")  # even the right password
+    status, body, _ = login(identity, "target@example.com", ip="198.51.100.99")
+    assert status == 200 and body["access_token"]
+
+
+def test_a_client_that_keeps_failing_gets_429_with_retry_after(identity):
+    sign_up(identity, email="target@example.com")
+    statuses = [login(identity, "target@example.com", "wrong-guess-000", ip="203.0.113.5")[0] for _ in range(5)]
+    assert set(statuses) == {401}
+    status, body, headers = login(identity, "target@example.com", ip="203.0.113.5")  # even the right password
     assert status == 429 and body["error"]["code"] == "rate_limited"
     assert int(headers["Retry-After"]) > 0
 
@@ -154,5 +232,15 @@ def test_unknown_login_does_the_same_work_as_a_wrong_password(identity, monkeypa
     with dynamodb_calls() as calls:
         login(identity, "nobody-here@example.com", "wrong-password-123", ip="192.0.2.2")
     unknown = dict(Counter(calls))
-    assert wrong == unknown == {"UpdateItem": 2, "GetItem": 2}
+    assert wrong == unknown == {"BatchGetItem": 1, "GetItem": 2, "UpdateItem": 3}
     assert len(verifications) == 2
+
+
+def test_a_sign_up_makes_three_dynamodb_calls(identity):
+    from collections import Counter
+
+    from tests.dynamodb_calls import dynamodb_calls
+
+    with dynamodb_calls() as calls:
+        assert sign_up(identity, email="counted@example.com")[0] == 202
+    assert dict(Counter(calls)) == {"UpdateItem": 1, "TransactWriteItems": 1, "PutItem": 1}

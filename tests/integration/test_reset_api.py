@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from supportdesk.identity.logins import parse_login
 from tests.conftest import api_event, call, load_event
 from tests.dynamodb_calls import dynamodb_calls as record_dynamodb_calls
 
@@ -35,9 +36,25 @@ class Api:
         event = _event("reset_password_confirm.json", {"login": login, "code": code, "new_password": password}, ip, "en")
         return call(self.reset, event)
 
-    def sign_up(self, **body):
+    def sign_up(self, verified: bool = True, **body):
+        """A new account; its contact points verified unless `verified=False` (verification has its own tests in
+        test_identity_api; the messages counted here are the reset's)."""
         status, _, _ = call(self.identity, api_event("POST", "/accounts", body={"password": OLD_PASSWORD, **body}))
-        assert status == 201
+        assert status == 202
+        from moto.ses.models import ses_backends
+        from moto.sns.models import sns_backends
+
+        from supportdesk.identity import wiring as identity
+
+        login = body.get("email") or body.get("phone")
+        account = identity.account_repository().find_by_login(parse_login(login).value)
+        if verified:
+            for kind in list(account.unverified or ()):
+                assert identity.account_repository().mark_verified(account.account_id, kind)
+        # Forget the verification messages, so that counts below are the reset's
+        ses_backends[ACCOUNT][REGION].sent_messages.clear()
+        sns_backends[ACCOUNT][REGION].sms_messages.clear()
+        self.slept.clear()  # sign-up is paced too; the floors asserted below are the reset's
 
     def login(self, login: str, password: str):
         return call(self.identity, api_event("POST", "/auth/login", body={"login": login, "password": password}))
@@ -45,6 +62,13 @@ class Api:
     def authorize(self, token: str, context) -> dict:
         return self.authorizer({"type": "TOKEN", "authorizationToken": f"Bearer {token}",
                                 "methodArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abcdef1234/v1/GET/tickets"}, context)
+
+
+def test_an_unverified_login_gets_no_reset_code_and_the_same_answer(api):
+    api.sign_up(verified=False, email="unconfirmed@example.com")
+    status, body, _ = api.request("unconfirmed@example.com")
+    assert status == 202
+    assert mails_to("unconfirmed@example.com") == []
 
 
 def _event(name: str, body: dict, ip: str, language: str) -> dict:
@@ -259,10 +283,12 @@ def test_the_stored_code_is_a_keyed_hash_that_expires_through_ttl(api, aws):
     table = aws.physical_name("ResetCodesTable")
     ttl = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
     assert ttl["AttributeName"] == "expires_at" and ttl["TimeToLiveStatus"] == "ENABLED"
-    [item] = [i for i in _items(dynamodb, table) if "account_id" in i]
-    assert code not in json.dumps(item) and "stored@example.com" not in json.dumps(item)
-    issued = datetime.strptime(item["issued_at"]["S"], "%Y-%m-%dT%H:%M:%S.%f%z")
-    assert int(item["expires_at"]["N"]) - int(issued.timestamp()) == 600
+    items = [i for i in _items(dynamodb, table) if "account_id" in i]
+    assert len(items) == 2  # the reset code and the sign-up's verification code (the same store, other key)
+    for item in items:
+        assert code not in json.dumps(item) and "stored@example.com" not in json.dumps(item)
+        issued = datetime.strptime(item["issued_at"]["S"], "%Y-%m-%dT%H:%M:%S.%f%z")
+        assert int(item["expires_at"]["N"]) - int(issued.timestamp()) == 600
 
 
 def _items(dynamodb, table: str) -> list[dict]:

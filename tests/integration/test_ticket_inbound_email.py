@@ -424,3 +424,14 @@ def test_a_hard_bounce_stops_our_mail_to_that_address(desk, inbox):
     # When she mails us, her ticket is opened but no acknowledgement goes to the bouncing address
     assert inbox("alice@example.net", "Parcel", "Where is it?") == {"outcomes": ["opened"]}
     assert mails_to("alice@example.net") == []
+
+
+def test_mail_from_an_unverified_address_is_not_mapped_to_the_account(desk, inbox):
+    # Given an account whose e-mail address was never confirmed (someone signed up with another person's address)
+    from supportdesk.dal.accounts import AccountModel
+    from supportdesk.dal.tickets import TicketModel
+
+    AccountModel(desk.alice.account_id).update(actions=[AccountModel.unverified.add({"email"})])
+    # When mail arrives from that address, it is answered as from an unknown sender and stored nowhere
+    assert inbox("alice@example.net", "My order", "Where is it?") == {"outcomes": ["unknown_sender"]}
+    assert list(TicketModel.customer_tickets.query(desk.alice.account_id)) == []

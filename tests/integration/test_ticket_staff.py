@@ -213,3 +213,33 @@ def test_agents_list_the_tickets_they_claimed_most_recently_active_first(desk):
     desk.call(desk.alice, "POST", f"/tickets/{first}/messages", {"message": "not fixed"})
     _, body = desk.call(desk.agent, "GET", "/agent/tickets")
     assert [t["id"] for t in body["tickets"]] == [second]
+
+
+def test_a_line_break_in_a_ticket_subject_never_reaches_the_reply_emails_subject(desk):
+    # Given a customer who tries to add a header through the subject of a ticket
+    opened = desk.open(desk.alice, subject="Parcel\r\nBcc: victim@example.com\r\n\r\nfake body")
+    ticket_id = opened["ticket"]["id"]
+    assert opened["ticket"]["subject"] == "Parcel Bcc: victim@example.com fake body"
+    desk.handoff(desk.alice, ticket_id)
+    assert desk.claim(desk.agent, ticket_id)[0] == 200
+    # When an agent answers (the reply goes out by e-mail with the ticket's subject in its Subject)
+    status, _ = desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/messages", {"message": "On its way."})
+    assert status == 201
+    # Then the SES message has a one-line Subject and went to the customer only
+    mails = mails_to("alice@example.net")
+    assert len(mails) == 1
+    assert "\r" not in mails[0].subject and "\n" not in mails[0].subject
+    assert mails[0].subject.endswith("Parcel Bcc: victim@example.com fake body")
+    assert mails_to("victim@example.com") == []
+
+
+def test_an_agent_reply_goes_only_to_verified_contact_points(desk):
+    # Given Alice, whose e-mail address is not verified yet
+    from supportdesk.dal.accounts import AccountModel
+
+    ticket_id = _claimed_ticket(desk)
+    AccountModel(desk.alice.account_id).update(actions=[AccountModel.unverified.add({"email"})])
+    # When an agent answers, the answer is stored but not mailed to the unverified address
+    status, body = desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/messages", {"message": "On its way."})
+    assert status == 201 and body["customer_notified"] is False
+    assert mails_to("alice@example.net") == []

@@ -65,3 +65,25 @@ def test_inline_documents_and_the_templates_managed_policies_are_read_and_nothin
         except ValueError:
             continue
         raise AssertionError(f"{unsupported!r} was accepted")
+
+
+def test_an_attribute_projection_condition_allows_only_reads_that_name_allowed_attributes():
+    accounts = "arn:aws:dynamodb:us-east-1:123456789012:table/AccountsTable"
+    statements = [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": accounts, "Condition": {
+        "ForAllValues:StringEquals": {"dynamodb:Attributes": ["account_id", "email", "language"]},
+        "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"}}}]
+    projected = AwsCall("dynamodb", "GetItem", {"TableName": "AccountsTable", "ProjectionExpression": "#0, email",
+                                                "ExpressionAttributeNames": {"#0": "account_id"}})
+    everything = AwsCall("dynamodb", "GetItem", {"TableName": "AccountsTable"})
+    too_much = AwsCall("dynamodb", "GetItem", {"TableName": "AccountsTable",
+                                               "ProjectionExpression": "email, password_hash"})
+    assert projected.projected_attributes() == {"account_id", "email"}
+    assert everything.projected_attributes() is None
+
+    def allowed(call: AwsCall) -> bool:
+        ((action, resources),) = call.requests()
+        return is_allowed(statements, action, resources, call.projected_attributes())
+
+    assert allowed(projected)
+    assert not allowed(everything)  # no projection reads the password hash too
+    assert not allowed(too_much)

@@ -248,7 +248,7 @@ def test_cors_preflight_answers_with_the_template_settings(support_gateway):
     response = support_gateway.handle(HttpRequest("OPTIONS", "/auth/login", "", [("Origin", "https://shop.example.com")]))
     assert response.status == 200
     assert response.header("Access-Control-Allow-Origin") == "https://shop.example.com"
-    assert response.header("Access-Control-Allow-Methods") == "GET,POST,PUT,OPTIONS"
+    assert response.header("Access-Control-Allow-Methods") == "GET,POST,PUT,DELETE,OPTIONS"
     assert response.header("Access-Control-Allow-Headers") == "Authorization,Content-Type,Accept-Language,Idempotency-Key"
     assert response.header("Access-Control-Max-Age") == "600"
     assert support_gateway.handle(HttpRequest("OPTIONS", "/nowhere")).status == 404

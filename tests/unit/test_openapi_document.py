@@ -17,7 +17,8 @@ DOCUMENT = build(TEMPLATE)
 SHARED = ROOT / "layers" / "shared" / "supportdesk"
 # Where each API function's error codes come from: its domain package (and the shared helpers it uses).
 DOMAIN_SOURCES = {
-    "IdentityFunction": ["identity/service.py", "identity/logins.py", "identity/passwords.py", "identity/repository.py"],
+    "IdentityFunction": ["identity/service.py", "identity/logins.py", "identity/passwords.py", "identity/repository.py",
+                         "reset/verification.py"],
     "PasswordResetFunction": ["reset/service.py", "identity/logins.py", "identity/passwords.py"],
     "TicketFunction": ["tickets/service.py", "tickets/customer.py", "tickets/staff.py", "tickets/desk.py",
                        "tickets/repository.py", "tickets/queue_repository.py", "tickets/storage.py", "dal/cursors.py",
@@ -26,7 +27,9 @@ DOMAIN_SOURCES = {
 }
 # Codes those sources raise that a function's routes cannot reach, and why.
 UNREACHABLE = {
-    "IdentityFunction": {"password_same_as_current"},  # sign-up has no current password to compare with
+    # sign-up has no current password to compare with; a taken login is answered like a new account (202, no
+    # enumeration): the repository's Conflict("login_taken") is caught by the service
+    "IdentityFunction": {"password_same_as_current", "login_taken"},
     "TicketFunction": {"invalid_language"},  # tickets use the help centre with the caller's language, never ?lang=
 }
 RAISED = re.compile(r"(?:InvalidInput|NotFound|Conflict|Forbidden|Unauthorized|PasswordRejected)\(\s*\"([a-z_]+)\"")

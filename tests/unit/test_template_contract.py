@@ -41,9 +41,9 @@ def test_no_proxy_routes_and_every_non_public_route_uses_the_authorizer():
     for route in TEMPLATE.routes():
         assert "{proxy+}" not in route.path
         if route.authorizer is None:
-            assert route.path in {"/health", "/auth/login", "/accounts", "/password-reset", "/password-reset/confirm",
-                                  "/help/articles", "/help/articles/{article_id}", "/help/search", "/support/contact",
-                                  "/survey/{token}"}, (
+            assert route.path in {"/health", "/auth/login", "/accounts", "/accounts/verify", "/password-reset",
+                                  "/password-reset/confirm", "/help/articles", "/help/articles/{article_id}",
+                                  "/help/search", "/support/contact", "/survey/{token}"}, (
                 f"{route.method} {route.path} is public; add it to this list only if it must be"
             )
 
@@ -79,3 +79,11 @@ def test_tables_are_encrypted_with_point_in_time_recovery_and_on_demand():
         assert props["BillingMode"] == "PAY_PER_REQUEST", logical_id
         assert props["SSESpecification"]["SSEEnabled"] is True, logical_id
         assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True, logical_id
+
+
+def test_the_browser_preflight_allows_every_method_and_request_header_the_routes_use():
+    cors = TEMPLATE.resources["SupportApi"]["Properties"]["Cors"]
+    methods = set(str(cors["AllowMethods"]).strip("'").split(","))
+    headers = {h.lower() for h in str(cors["AllowHeaders"]).strip("'").split(",")}
+    assert {route.method for route in TEMPLATE.routes()} | {"OPTIONS"} <= methods
+    assert {"authorization", "content-type", "accept-language", "idempotency-key"} <= headers

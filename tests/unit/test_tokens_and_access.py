@@ -83,3 +83,72 @@ def test_staff_prefixes_require_staff_roles():
     assert roles_for("/supervisor/report") == {"supervisor"}
     assert roles_for("/tickets") is None
     assert roles_for("/agents-of-change") is None
+
+
+# ---- key rotation -------------------------------------------------------------------------------------------
+
+from supportdesk.identity.tokens import SigningKey, SigningKeys  # noqa: E402
+
+OLD, NEW = SigningKey("v-old", "o" * 64), SigningKey("v-new", "n" * 64)
+
+
+class RotatingKeys:
+    """Current/previous keys as Secrets Manager would hold them; counts reloads."""
+
+    def __init__(self, keys: SigningKeys) -> None:
+        self.keys = keys
+        self.refreshes = 0
+        self.stored = keys
+
+    def __call__(self, refresh: bool = False) -> SigningKeys:
+        if refresh:
+            self.refreshes += 1
+            self.keys = self.stored
+        return self.keys
+
+
+def test_tokens_name_their_key_and_a_rotation_keeps_the_previous_key_for_one_token_lifetime():
+    import jwt
+
+    clock = FixedClock(datetime(2026, 11, 23, 12, tzinfo=timezone.utc))
+    before = TokenService(RotatingKeys(SigningKeys(OLD)), clock, "support-desk", 3600)
+    token, _ = before.issue(TokenClaims("acc_1", "customer", "en", 1))
+    assert jwt.get_unverified_header(token)["kid"] == "v-old"
+    # The key rotates now; the previous key verifies until one token lifetime (plus cache age) has passed
+    rotated_at = int(clock.now().timestamp())
+    after = TokenService(RotatingKeys(SigningKeys(NEW, OLD, rotated_at + 3600 + 300)), clock, "support-desk", 3600)
+    assert after.verify(token).account_id == "acc_1"
+    fresh, _ = after.issue(TokenClaims("acc_1", "customer", "en", 1))
+    assert jwt.get_unverified_header(fresh)["kid"] == "v-new"
+    # A token minted later with the previous key (say it leaked) stops working once that lifetime is over
+    clock.advance(seconds=3600 + 300)
+    forged = jwt.encode({"iss": "support-desk", "aud": "support-desk-api", "sub": "acc_1", "role": "supervisor",
+                         "lang": "en", "pwv": 1, "iat": int(clock.now().timestamp()),
+                         "exp": int(clock.now().timestamp()) + 600}, OLD.secret, algorithm="HS256",
+                        headers={"kid": "v-old"})
+    with pytest.raises(Unauthorized):
+        after.verify(forged)
+    later, _ = after.issue(TokenClaims("acc_1", "customer", "en", 1))
+    assert after.verify(later).account_id == "acc_1"
+
+
+def test_a_container_that_has_not_seen_the_new_key_reloads_once():
+    clock = FixedClock(datetime(2026, 11, 23, 12, tzinfo=timezone.utc))
+    signer = TokenService(RotatingKeys(SigningKeys(NEW, OLD, 2**40)), clock, "support-desk", 3600)
+    token, _ = signer.issue(TokenClaims("acc_1", "agent", "en", 1))
+    stale = RotatingKeys(SigningKeys(OLD))
+    stale.stored = SigningKeys(NEW, OLD, 2**40)  # what Secrets Manager now holds
+    assert TokenService(stale, clock, "support-desk", 3600).verify(token).role == "agent"
+    assert stale.refreshes == 1
+
+
+def test_an_unknown_key_id_is_rejected():
+    import jwt
+
+    clock = FixedClock(datetime(2026, 11, 23, 12, tzinfo=timezone.utc))
+    keys = RotatingKeys(SigningKeys(NEW, OLD, 2**40))
+    token = jwt.encode({"iss": "support-desk", "aud": "support-desk-api", "sub": "acc_1", "role": "agent",
+                        "lang": "en", "pwv": 1, "iat": 1, "exp": 2**40}, NEW.secret, algorithm="HS256",
+                       headers={"kid": "v-unknown"})
+    with pytest.raises(Unauthorized):
+        TokenService(keys, clock, "support-desk", 3600).verify(token)

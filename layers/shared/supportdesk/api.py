@@ -2,10 +2,13 @@
 helpers to read validated input. Handlers stay thin: parse, call one service function, return."""
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 from typing import TYPE_CHECKING, Any, Mapping, cast
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.shared.json_encoder import Encoder
 
@@ -14,6 +17,7 @@ from supportdesk.errors import DomainError, Forbidden, InvalidInput, RateLimited
 from supportdesk.observability import logger, metrics
 from supportdesk.roles import Caller, Role
 from supportdesk.settings import get_settings
+from supportdesk.text import single_line
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -65,9 +69,38 @@ def error_response(app: APIGatewayRestResolver, error: DomainError) -> Response:
     return json_response(error.status, {"error": body}, headers, language)
 
 
+class StorefrontCORS(CORSConfig):
+    """CORS for the storefront's origin only (settings.storefront_origin, the template's StorefrontOrigin).
+
+    With the Lambda proxy integration API Gateway adds nothing to the function's answers: SAM's `Cors` covers only
+    the OPTIONS preflight and the gateway's own error responses, so every answer of a handler (2xx, 4xx, 5xx) must
+    carry Access-Control-Allow-Origin itself. The origin is read from the settings when a response is built (not at
+    import), and a request from any other origin, or without an Origin header, gets no CORS headers at all."""
+
+    def __init__(self) -> None:
+        super().__init__(allow_origin="", allow_headers=["Accept-Language"], expose_headers=["Retry-After"], max_age=600)
+
+    def allowed_origin(self, extracted_origin: str | None) -> str | None:
+        allowed = get_settings().storefront_origin
+        return extracted_origin if allowed and extracted_origin == allowed else None
+
+    def to_dict(self, origin: str | None) -> dict[str, str]:
+        if not origin or self.allowed_origin(origin) is None:
+            return {}
+        headers = {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Headers": ",".join(sorted(self.allow_headers)),
+            "Access-Control-Expose-Headers": ",".join(self.expose_headers),
+            "Vary": "Origin",
+        }
+        if self.max_age is not None:
+            headers["Access-Control-Max-Age"] = str(self.max_age)
+        return headers
+
+
 def create_app() -> APIGatewayRestResolver:
-    """A REST (API Gateway v1) resolver with the project's error mapping installed."""
-    app = APIGatewayRestResolver(serializer=json_text)
+    """A REST (API Gateway v1) resolver with the project's error mapping and CORS installed."""
+    app = APIGatewayRestResolver(cors=StorefrontCORS(), serializer=json_text)
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response:
@@ -112,6 +145,11 @@ def request_body(required: list[str], **properties: dict) -> dict[str, dict]:
     return {"x-request-body": {"type": "object", "required": required, "properties": properties}}
 
 
+def form_body(required: list[str], **properties: dict) -> dict[str, dict]:
+    """Describe a route's HTML-form body (application/x-www-form-urlencoded) for the OpenAPI document, as
+    request_body(...) does for JSON."""
+    return {"x-form-body": {"type": "object", "required": required, "properties": properties}}
+
 
 def responses(success: int, schema: str, errors: dict[int, tuple[str, ...]] | None = None) -> dict[str, dict]:
     """Describe what a route answers for the OpenAPI document, where the route is defined (pass as
@@ -129,18 +167,67 @@ def query(*names: str) -> dict[str, list[str]]:
 
 
 def json_body(app: APIGatewayRestResolver | Router) -> dict[str, Any]:
-    """The request body as a JSON object; anything else is a 400 with a stable code."""
-    raw = app.current_event.body
+    """The request body as a JSON object; anything else is a 400 with a stable code, never a 500: a body that is not
+    UTF-8 (`invalid_encoding`), not JSON, nested deeper than the parser's stack, holding an integer of more than
+    4,300 digits or NaN/Infinity (`invalid_json`), or text with unpaired surrogates (`invalid_characters`, they
+    cannot be stored, hashed or sent)."""
+    event = app.current_event
+    raw = event.body
     if raw in (None, ""):
         raise InvalidInput("invalid_json")
-    body = json.loads(app.current_event.decoded_body or "")
+    try:
+        data = base64.b64decode(raw, validate=True) if event.is_base64_encoded else raw.encode("utf-8", "surrogatepass")
+        text = data.decode("utf-8")
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+        raise InvalidInput("invalid_encoding") from None
+    try:
+        body = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except (ValueError, RecursionError):  # JSONDecodeError, int digit limit, NaN/Infinity; nesting too deep
+        raise InvalidInput("invalid_json") from None
     if not isinstance(body, dict):
         raise InvalidInput("invalid_json")
+    if has_lone_surrogate(body):
+        raise InvalidInput("invalid_characters")
     return body
 
 
-def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bool = True, strip: bool = True) -> str | None:
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):  # 1e400 overflows to infinity
+        raise ValueError("number out of range")
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """True when any string (key or value) in a parsed JSON document holds an unpaired surrogate. Iterative, so a
+    deep document cannot exhaust the stack here either."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bool = True, strip: bool = True,
+               one_line: bool = False) -> str | None:
+    """A string field; `one_line` collapses control characters and line breaks (see supportdesk.text)."""
     value = body.get(name)
+    if one_line and isinstance(value, str):
+        value = single_line(value)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise InvalidInput("missing_field", field=name, details={"field": name})

@@ -203,7 +203,46 @@ def _skip(text: str, index: int, spaces: str | None) -> int:
     return index
 
 
-def _secret_value(text: str, index: int) -> tuple[int, int] | None:
+class _Runs:
+    """Where the value starting at any index would end, and the next digit, computed once per text on first use.
+
+    Many keywords can share one long run of value characters ("pwd_pwd_pwd_..."): rescanning that run (or slicing
+    it) for each keyword is quadratic, so the ends are found by one backward pass each and looked up in O(1)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._run_end: list[int] | None = None
+        self._next_digit: list[int] | None = None
+        self._stripped: dict[int, int] = {}
+
+    def value_end(self, index: int) -> int:
+        """End of the value starting at `index`: the next stop character, trailing sentence punctuation left out."""
+        if self._run_end is None:
+            length = len(self.text)
+            ends = [length] * (length + 1)
+            for position in range(length - 1, -1, -1):
+                ends[position] = ends[position + 1] if _is_value_char(self.text[position]) else position
+            self._run_end = ends
+        end = self._run_end[index]
+        stripped = self._stripped.get(end)
+        if stripped is None:
+            stripped = end
+            while stripped > 0 and self.text[stripped - 1] in _TRAILING_PUNCTUATION:
+                stripped -= 1
+            self._stripped[end] = stripped
+        return max(index, stripped)
+
+    def has_digit(self, start: int, end: int) -> bool:
+        if self._next_digit is None:
+            length = len(self.text)
+            nearest = [length] * (length + 1)
+            for position in range(length - 1, -1, -1):
+                nearest[position] = position if self.text[position].isdigit() else nearest[position + 1]
+            self._next_digit = nearest
+        return self._next_digit[start] < end
+
+
+def _secret_value(text: str, index: int, runs: _Runs) -> tuple[int, int] | None:
     """The span of the secret value that follows a keyword ending at `index`, or None when there is none."""
     length = len(text)
     index = _skip(text, index, _HORIZONTAL_SPACE)
@@ -227,15 +266,10 @@ def _secret_value(text: str, index: int) -> tuple[int, int] | None:
         if end > index + 1:
             return index + 1, end
         return None
-    end = index
-    while end < length and _is_value_char(text[end]):
-        end += 1
-    while end > index and text[end - 1] in _TRAILING_PUNCTUATION:
-        end -= 1
-    value = text[index:end]
-    if not value:
+    end = runs.value_end(index)
+    if end == index:
         return None
-    if needs_digit and not any(char.isdigit() for char in value):
+    if needs_digit and not runs.has_digit(index, end):
         return None
     return index, end
 
@@ -244,11 +278,12 @@ def _mask_secrets(text: str, kinds: set[str]) -> str:
     pieces: list[str] = []
     last = 0
     position = 0
+    runs = _Runs(text)
     while True:
         keyword = _SECRET_KEYWORD.search(text, position)
         if keyword is None:
             break
-        span = _secret_value(text, keyword.end())
+        span = _secret_value(text, keyword.end(), runs)
         if span is None:
             position = keyword.end()
             continue

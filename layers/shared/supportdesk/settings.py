@@ -66,6 +66,8 @@ class Settings:
     aws_region: str = "us-east-1"
     stage: str = "local"
     default_language: str = "zh-CN"
+    # The storefront's origin: the only origin the API's CORS headers allow (template parameter StorefrontOrigin)
+    storefront_origin: str = ""
     # Tables (names come from template.yaml through !Ref; empty when the function was not given the table)
     accounts_table: str = ""
     account_logins_table: str = ""

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
 from supportdesk.dal.base import TableName
@@ -16,6 +16,9 @@ class AccountModel(Model):
     role = UnicodeAttribute()  # customer | agent | supervisor
     email = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)  # E.164
+    # Contact points ("email", "phone") whose code was not confirmed yet: they receive nothing but that code.
+    # Absent (accounts stored before verification existed, or all confirmed) = every contact point verified.
+    unverified = UnicodeSetAttribute(null=True)
     display_name = UnicodeAttribute(null=True)
     language = UnicodeAttribute(default="zh-CN")
     password_hash = UnicodeAttribute()
@@ -23,6 +26,12 @@ class AccountModel(Model):
     password_version = NumberAttribute(default=1)
     password_changed_at = UTCDateTimeAttribute()
     created_at = UTCDateTimeAttribute()
+
+
+# What functions other than identity and password reset may read of an account: never the password hash. Their IAM
+# policies allow GetItem on the accounts table only with a projection within these attributes (dynamodb:Attributes).
+CONTACT_ATTRIBUTES = ("account_id", "role", "email", "phone", "display_name", "language", "unverified",
+                      "password_version")
 
 
 class AccountLoginModel(Model):

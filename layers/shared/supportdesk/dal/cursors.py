@@ -31,6 +31,17 @@ def decode_cursor(cursor: str | None, required: Iterable[str]) -> dict | None:
         value = json.loads(raw)
     except (ValueError, TypeError, binascii.Error, RecursionError):
         raise InvalidInput("invalid_cursor") from None
-    if not isinstance(value, dict) or any(not isinstance(value.get(k), str) or not value[k] for k in required):
+    # Every part present, a non-empty string of valid text (DynamoDB rejects an empty or unencodable key part).
+    if not isinstance(value, dict) or any(not _cursor_part(value.get(k)) for k in required):
         raise InvalidInput("invalid_cursor")
     return value
+
+
+def _cursor_part(part: object) -> bool:
+    if not isinstance(part, str) or not part.strip():
+        return False
+    try:
+        part.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -15,3 +15,4 @@ class RateLimitModel(Model):
     bucket = UnicodeAttribute(hash_key=True)  # "<scope>#<subject>#<window start>"
     hits = NumberAttribute(default=0)
     expires_at = NumberAttribute()
+    last_at = NumberAttribute(null=True)  # epoch seconds of the latest recorded failure (progressive delays)

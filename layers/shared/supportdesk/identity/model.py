@@ -22,6 +22,8 @@ class Account:
     language: str = "zh-CN"
     # Tokens carry the version they were issued under; bumping it on a password change ends every older session.
     password_version: int = 1
+    # Contact points ("email"/"phone") not verified yet (supportdesk.identity.contacts); None: all verified
+    unverified: frozenset[str] | None = None
 
     @property
     def logins(self) -> list[str]:

@@ -6,6 +6,8 @@ import secrets
 from datetime import datetime
 from typing import Protocol
 
+from pynamodb.exceptions import UpdateError
+
 from supportdesk.dal.accounts import AccountLoginModel, AccountModel
 from supportdesk.dal.transactions import ConditionFailed, TransactionBusy, transact
 from supportdesk.errors import Conflict
@@ -19,9 +21,11 @@ class AccountRepository(Protocol):
     def get(self, account_id: str) -> Account | None: ...
     def change_password(self, account: Account, password_hash: str, changed_at: datetime) -> int: ...
     def update_hash(self, account: Account, password_hash: str) -> None: ...
+    def mark_verified(self, account_id: str, kind: str) -> bool: ...
 
 
 def to_account(item) -> Account:
+    """The dataclass of an item; a projected read (CONTACT_ATTRIBUTES) leaves the password hash and dates None."""
     return Account(
         account_id=item.account_id,
         role=Role(item.role),
@@ -31,12 +35,21 @@ def to_account(item) -> Account:
         email=item.email,
         phone=item.phone,
         display_name=item.display_name,
-        language=item.language,
-        password_version=int(item.password_version),
+        language=item.language or "zh-CN",
+        password_version=int(item.password_version or 1),
+        unverified=frozenset(item.unverified) if item.unverified else None,
     )
 
 
 class DynamoAccountRepository:
+    """`attributes`: read only these (a projection; functions that must not see password hashes use
+    dal.accounts.CONTACT_ATTRIBUTES, as their IAM policy demands). `consistent_read`: for the authorizer, so that a
+    token issued before a password change is refused from the moment the change is written."""
+
+    def __init__(self, attributes: tuple[str, ...] | None = None, consistent_read: bool = False) -> None:
+        self._attributes = list(attributes) if attributes else None
+        self._consistent_read = consistent_read
+
     def create(self, account: Account) -> None:
         """The account and one login item per login, in one transaction: a login already taken cancels it all."""
         item = AccountModel(
@@ -50,6 +63,7 @@ class DynamoAccountRepository:
             password_version=account.password_version,
             password_changed_at=account.password_changed_at,
             created_at=account.created_at,
+            unverified=set(account.unverified) if account.unverified else None,
         )
 
         def build(transaction) -> None:
@@ -73,14 +87,16 @@ class DynamoAccountRepository:
         except AccountLoginModel.DoesNotExist:
             account_id = None
         try:
-            account = AccountModel.get(account_id or f"unknown-{secrets.token_hex(8)}")
+            account = AccountModel.get(account_id or f"unknown-{secrets.token_hex(8)}",
+                                       attributes_to_get=self._attributes, consistent_read=self._consistent_read)
         except AccountModel.DoesNotExist:
             return None
         return to_account(account) if account_id else None
 
     def get(self, account_id: str) -> Account | None:
         try:
-            return to_account(AccountModel.get(account_id))
+            return to_account(AccountModel.get(account_id, attributes_to_get=self._attributes,
+                                               consistent_read=self._consistent_read))
         except AccountModel.DoesNotExist:
             return None
 
@@ -99,3 +115,16 @@ class DynamoAccountRepository:
 
     def update_hash(self, account: Account, password_hash: str) -> None:
         AccountModel(account.account_id).update(actions=[AccountModel.password_hash.set(password_hash)])
+
+    def mark_verified(self, account_id: str, kind: str) -> bool:
+        """Take `kind` ("email"/"phone") out of the account's unverified contact points; False if there is no such
+        account. One UpdateItem (a set DELETE is a no-op when the kind was verified already)."""
+
+        try:
+            AccountModel(account_id).update(actions=[AccountModel.unverified.delete({kind})],
+                                            condition=AccountModel.account_id.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

@@ -31,7 +31,7 @@ def _deliver(customer_id: str, reference: str | None, subject: str, body: str) -
     """A released mail goes through the same ticket service call as trusted mail on arrival."""
     identity = wiring
 
-    account = identity.account_repository().get(customer_id)
+    account = identity.account_reader().get(customer_id)  # the projection its IAM policy allows: no password hash
     language = i18n.normalize_language(getattr(account, "language", None))
     return ticket_service().from_email(Caller(customer_id, Role.CUSTOMER, language), reference, subject, body)
 

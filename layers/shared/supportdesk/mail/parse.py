@@ -18,6 +18,7 @@ from email.message import Message
 from supportdesk.mail.charsets import decode_text
 from supportdesk.mail.headers import Address, decode_header, parse_address
 from supportdesk.mail.html import html_to_text
+from supportdesk.text import single_line
 
 MAX_DEPTH = 12  # MIME nesting followed when choosing the body (real mail rarely goes past 4)
 MAX_PARTS = 200  # MIME parts looked at per message
@@ -333,7 +334,7 @@ def read_mail(raw: bytes | Message) -> InboundMail:
                 sender = candidate
                 if name != "From":
                     defects.append(f"sender_from_{name.lower()}")
-    subject = decode_header(_header(message, "Subject"))
+    subject = single_line(decode_header(_header(message, "Subject")))  # becomes the Subject of our replies
     reason = automated_reason(message, sender, subject)
     # decode_header: some libraries (Python's own email package among them) fold a long msg-id into encoded words
     references = _message_ids(decode_header(_header(message, "In-Reply-To"))) + tuple(reversed(_message_ids(

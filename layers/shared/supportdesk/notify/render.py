@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from supportdesk.i18n import LANGUAGES
+from supportdesk.text import single_line
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -39,7 +40,8 @@ def render_email(template: str, language: str, context: dict) -> RenderedEmail:
     lang = _language(language)
     ctx = {**context, "language": lang}
     return RenderedEmail(
-        subject=env.get_template(f"{template}/{lang}.subject.txt").render(ctx).strip(),
+        # A header: whatever a variable holds (a ticket subject...), no CR/LF or other control character gets in.
+        subject=single_line(env.get_template(f"{template}/{lang}.subject.txt").render(ctx)),
         text=env.get_template(f"{template}/{lang}.txt").render(ctx),
         html=env.get_template(f"{template}/{lang}.html").render(ctx),
     )

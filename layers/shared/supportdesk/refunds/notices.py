@@ -9,6 +9,7 @@ from typing import Callable, Protocol
 
 from supportdesk import i18n
 from supportdesk.dal.tickets import TicketMessageModel, TicketModel
+from supportdesk.identity.contacts import verified_recipients
 from supportdesk.notify.notifier import Notifier, Recipient
 from supportdesk.observability import logger, metrics
 from supportdesk.refunds.model import Refund
@@ -78,7 +79,7 @@ def refund_status_text(refund: Refund, language: str) -> str:
 
 
 class AccountContacts:
-    """The customer's e-mail (else phone) and language, from their account (one GetItem)."""
+    """The customer's verified e-mail (else verified phone) and language, from their account (one GetItem)."""
 
     def __init__(self, accounts: Callable) -> None:
         self._accounts = accounts  # the account repository, built on first use
@@ -87,11 +88,8 @@ class AccountContacts:
         account = self._accounts().get(account_id)
         if account is None:
             return None
-        if account.email:
-            return Recipient("email", account.email, account.language)
-        if account.phone:
-            return Recipient("sms", account.phone, account.language)
-        return None
+        recipients = verified_recipients(account, account.language)  # never an unverified address or phone
+        return recipients[0] if recipients else None
 
 
 class DynamoTicketNotes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from supportdesk import runtime
 from supportdesk.identity.tokens import secrets_manager_key
-from supportdesk.identity.wiring import account_repository
+from supportdesk.identity.wiring import account_reader
 from supportdesk.masking import mask_sensitive
 from supportdesk.notify.wiring import notifier
 from supportdesk.orders.wiring import order_repository
@@ -44,7 +44,7 @@ def ticket_notes():
 def refund_notices():
 
     s = refund_settings()
-    return RefundNotices(notifier, AccountContacts(account_repository), ticket_notes(), s.refund_reviewers_email,
+    return RefundNotices(notifier, AccountContacts(account_reader), ticket_notes(), s.refund_reviewers_email,
                          s.refund_supervisors_email)
 
 

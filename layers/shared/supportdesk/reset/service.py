@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo
 from supportdesk.clock import Clock, epoch_seconds
 from supportdesk.errors import InvalidInput, RateLimited
 from supportdesk.identity import passwords
+from supportdesk.identity.contacts import is_verified, verified_recipients
 from supportdesk.identity.logins import Login, parse_login
 from supportdesk.identity.repository import AccountRepository
 from supportdesk.notify.notifier import Notifier, Recipient
@@ -145,6 +146,10 @@ class PasswordResetService:
         self._hit(REQUEST_PER_LOGIN_DAILY, login.value, login=mask_login(login.value))
         with self._pacer.at_least():
             account = self._accounts.find_by_login(login.value)
+            if account is not None and not is_verified(account, login.kind):
+                # An unverified contact point receives nothing but its verification code: as if unknown.
+                audit("password_reset_unverified_login", account_id=account.account_id, channel=_channel(login))
+                account = None
             code = new_code()
             now = self._clock.now()
             login_key = self._login_key(login)
@@ -224,9 +229,7 @@ class PasswordResetService:
             raise InvalidInput(INVALID_CODE)
         version = self._accounts.change_password(account, passwords.hash_password(password), changed_at)
         audit("password_reset_succeeded", account_id=account.account_id, password_version=version)
-        recipients = [Recipient("email", account.email, account.language)] if account.email else []
-        if account.phone:
-            recipients.append(Recipient("sms", account.phone, account.language))
+        recipients = verified_recipients(account, account.language)
         self._send(
             recipients,
             CHANGED_TEMPLATE,

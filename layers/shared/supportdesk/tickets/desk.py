@@ -13,7 +13,8 @@ from supportdesk import i18n
 from supportdesk.clock import Clock, iso
 from supportdesk.errors import Conflict, NotFound
 from supportdesk.hours import BusinessHours
-from supportdesk.notify.notifier import Notifier, Recipient
+from supportdesk.identity.contacts import verified_recipients
+from supportdesk.notify.notifier import Notifier
 from supportdesk.observability import audit, logger, metrics
 from supportdesk.orders.repository import OrderLookup
 from supportdesk.ratelimit import Limit, RateLimiter
@@ -166,12 +167,10 @@ class Desk:
             "support_inbox": self.support_inbox,
             **extra,
         }
-        if account.email:
-            recipient = Recipient("email", account.email, language)
-        elif account.phone:
-            recipient = Recipient("sms", account.phone, language)
-        else:
+        recipients = verified_recipients(account, language)  # never an unverified address or phone
+        if not recipients:
             return False
+        recipient = recipients[0]
         try:
             self.notifier.send(recipient, template, context)
         except Exception:  # noqa: BLE001 - the message is stored; the customer sees it in the ticket anyway

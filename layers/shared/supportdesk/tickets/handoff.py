@@ -4,6 +4,10 @@ Deliberately not a substring test: 人工智能 (artificial intelligence) or 人
 "user agent", "agency" or "humane" contain the English words; none of them is a request for a person. We look for
 request phrases, for a short message that is nothing but the request, and we honour negations ("不需要人工",
 "no need for a human").
+
+Linear in the message: whitespace runs are collapsed to one space first, so the adjacent optional whitespace of
+the patterns can each take at most one character and never backtrack over a long run (before, "不" followed by a
+few thousand spaces took minutes), and no two unbounded repetitions of the same characters are adjacent.
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ _ZH_PATTERNS = [
     re.compile(r"(?:真人|活人)(?:客服|服务|回复|回答|接待)"),
     re.compile(rf"(?:{_ZH_VERB}|和|跟|与)\s*(?:一个|个)?\s*(?:真人|活人)(?!秀|版|电影|cs)"),
 ]
-_ZH_ALONE = re.compile(r"^(?:人工|真人|客服|转人工|人工客服|人工服务)[\s!！。.?？~～]*(?:谢谢|麻烦了|please)?[\s!！。.?？~～]*$")
+_ZH_ALONE = re.compile(r"^(?:人工|真人|客服|转人工|人工客服|人工服务)[\s!！。.?？~～]*(?:(?:谢谢|麻烦了|please)[\s!！。.?？~～]*)?$")
 _ZH_NEGATION = re.compile(r"(?:不|不用|不要|无需|没必要|别)\s*(?:需要)?\s*(?:转)?\s*(?:人工|真人)")
 
 # English: whole words only.
@@ -44,7 +48,7 @@ _EN_NEGATION = re.compile(
 def wants_human(text: str | None) -> bool:
     if not text:
         return False
-    message = text.strip()
+    message = " ".join(text.split())
     if not message:
         return False
     if _ZH_NEGATION.search(message) or _EN_NEGATION.search(message):

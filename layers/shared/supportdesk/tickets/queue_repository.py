@@ -112,6 +112,8 @@ class DynamoQueueStore:
                 after = int(position["s"])
             except ValueError:
                 raise InvalidInput("invalid_cursor") from None
+            if not 0 <= after < 10**15:  # a queue sequence number; DynamoDB numbers stop at 38 digits
+                raise InvalidInput("invalid_cursor")
         condition = TicketModel.queue_seq > after if after is not None else None
         entries = [to_queue_entry(item)
                    for item in TicketModel.waiting_tickets.query(queue, condition, limit=limit, page_size=limit)]

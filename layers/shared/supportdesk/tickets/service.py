@@ -25,6 +25,7 @@ from supportdesk.tickets.desk import (
 )
 from supportdesk.tickets.staff import StaffOperations
 from supportdesk.tickets.views import RATING_WINDOW
+from supportdesk.text import single_line
 
 __all__ = [
     "CATEGORIES", "MAX_COMMENT", "MAX_MESSAGE", "MAX_ORDER_ID", "MAX_SUBJECT", "MESSAGE_PER_CUSTOMER",
@@ -47,14 +48,18 @@ def parse_category(value: Any) -> str:
 
 
 @overload
-def parse_text(value: Any, field: str, max_length: int, required: Literal[True] = True) -> str: ...
+def parse_text(value: Any, field: str, max_length: int, required: Literal[True] = True,
+               one_line: bool = False) -> str: ...
 
 
 @overload
-def parse_text(value: Any, field: str, max_length: int, required: bool) -> str | None: ...
+def parse_text(value: Any, field: str, max_length: int, required: bool, one_line: bool = False) -> str | None: ...
 
 
-def parse_text(value: Any, field: str, max_length: int, required: bool = True) -> str | None:
+def parse_text(value: Any, field: str, max_length: int, required: bool = True, one_line: bool = False) -> str | None:
+    """A text field; `one_line` (subjects, order ids) collapses control characters and line breaks to one space."""
+    if one_line and isinstance(value, str):
+        value = single_line(value)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise InvalidInput("empty_message" if field == "message" else "missing_field", field=field,

@@ -36,7 +36,7 @@ def ticket_service() -> TicketService:
         store=ticket_store(),
         queue=queue_store(),
         orders=orders.order_lookup(),
-        accounts=identity.account_repository(),
+        accounts=identity.account_reader(),  # no password hashes here (see dal.accounts.CONTACT_ATTRIBUTES)
         notifier=notify.channel_notifier(),  # one automatic answer a day per address; sent mail remembered per ticket
         clock=runtime.clock(),
         hours=business_hours(),
