@@ -67,6 +67,25 @@ CHANGED_TEMPLATE = "password_changed"
 INVALID_CODE = "invalid_reset_code"
 
 
+class CodeMacs:
+    """The keyed hashes (HMAC-SHA256 under the codes' secret) that name a login in the codes table and protect its
+    code, labelled by purpose ("reset", "verify") so that a code issued for one purpose never matches the other.
+    The labels are part of every stored hash: changing one invalidates the codes in flight."""
+
+    def __init__(self, key: Callable[[], str], purpose: str) -> None:
+        self._key = key  # read per use: the secret is cached and may rotate
+        self._purpose = purpose
+
+    def _mac(self, *parts: str) -> str:
+        return hmac.new(self._key().encode(), "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+
+    def login_key(self, login: Login) -> str:
+        return self._mac(f"{self._purpose}-login", login.value)
+
+    def code_hash(self, login_key: str, salt: str, code: str) -> str:
+        return self._mac(f"{self._purpose}-code", login_key, salt, code)
+
+
 def new_code() -> str:
     """Six decimal digits from the operating system's CSPRNG, uniformly distributed (leading zeros kept)."""
     return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
@@ -132,7 +151,7 @@ class PasswordResetService:
         self._notifier = notifier
         self._limiter = limiter
         self._clock = clock
-        self._key = key
+        self._macs = CodeMacs(key, "reset")
         self._pacer = pacer
         self._support_contact = support_contact
 
@@ -152,13 +171,13 @@ class PasswordResetService:
                 account = None
             code = new_code()
             now = self._clock.now()
-            login_key = self._login_key(login)
+            login_key = self._macs.login_key(login)
             salt = secrets.token_hex(16)
             self._codes.save(
                 ResetCode(
                     login_key=login_key,
                     account_id=account.account_id if account is not None else None,
-                    code_hash=self._code_hash(login_key, salt, code),
+                    code_hash=self._macs.code_hash(login_key, salt, code),
                     salt=salt,
                     attempts=0,
                     issued_at=now,
@@ -197,13 +216,13 @@ class PasswordResetService:
             audit("password_reset_failed", reason="malformed_code", login=mask_login(login.value))
             raise InvalidInput(INVALID_CODE)
 
-        login_key = self._login_key(login)
+        login_key = self._macs.login_key(login)
         now = self._clock.now()
         record = self._codes.register_attempt(login_key, epoch_seconds(now), MAX_ATTEMPTS)
         if record is None:
             self._audit_no_live_code(login, login_key, now)
             raise InvalidInput(INVALID_CODE)
-        if not hmac.compare_digest(record.code_hash, self._code_hash(login_key, record.salt, code)):
+        if not hmac.compare_digest(record.code_hash, self._macs.code_hash(login_key, record.salt, code)):
             if record.attempts >= MAX_ATTEMPTS:
                 audit("password_reset_locked", account_id=record.account_id, attempts=record.attempts)
             else:
@@ -245,15 +264,6 @@ class PasswordResetService:
         except RateLimited as limited:
             audit("password_reset_rate_limited", scope=limit.scope, retry_after=limited.retry_after, **fields)
             raise
-
-    def _mac(self, *parts: str) -> str:
-        return hmac.new(self._key().encode(), "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
-
-    def _login_key(self, login: Login) -> str:
-        return self._mac("reset-login", login.value)
-
-    def _code_hash(self, login_key: str, salt: str, code: str) -> str:
-        return self._mac("reset-code", login_key, salt, code)
 
     def _audit_no_live_code(self, login: Login, login_key: str, now: datetime) -> None:
         """Say in the audit trail why there was no live code (replay, expiry, lock-out); the caller hears none of it."""

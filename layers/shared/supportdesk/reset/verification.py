@@ -13,7 +13,6 @@ Accounts stored before verification existed carry no `unverified` attribute and 
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from typing import Callable
@@ -26,7 +25,7 @@ from supportdesk.notify.notifier import Notifier, Recipient
 from supportdesk.observability import audit, logger, mask_login
 from supportdesk.ratelimit import Limit, RateLimiter
 from supportdesk.reset.repository import ResetCode, ResetCodeRepository
-from supportdesk.reset.service import CODE_VALIDITY, MAX_ATTEMPTS, new_code, normalize_code
+from supportdesk.reset.service import CODE_VALIDITY, MAX_ATTEMPTS, CodeMacs, new_code, normalize_code
 
 CODE_TEMPLATE = "contact_verification_code"
 INVALID_CODE = "invalid_verification_code"
@@ -45,17 +44,17 @@ class ContactVerification:
         self._notifier = notifier
         self._limiter = limiter
         self._clock = clock
-        self._key = key
+        self._macs = CodeMacs(key, "verify")  # the reset codes' construction under labels of its own
         self._support_contact = support_contact
 
     def send_code(self, account, login: Login) -> None:
         """Store a new code for `login` (replacing an older one) and send it there."""
         code = new_code()
         now = self._clock.now()
-        login_key = self._login_key(login)
+        login_key = self._macs.login_key(login)
         salt = secrets.token_hex(16)
         self._codes.save(ResetCode(login_key=login_key, account_id=account.account_id,
-                                   code_hash=self._code_hash(login_key, salt, code), salt=salt, attempts=0,
+                                   code_hash=self._macs.code_hash(login_key, salt, code), salt=salt, attempts=0,
                                    issued_at=now, expires_at=epoch_seconds(now + CODE_VALIDITY)))
         try:
             self._notifier.send(Recipient(CHANNELS[login.kind], login.value, account.language), CODE_TEMPLATE,
@@ -87,10 +86,10 @@ class ContactVerification:
         code = normalize_code(raw_code)
         if code is None:
             raise InvalidInput(INVALID_CODE)
-        login_key = self._login_key(login)
+        login_key = self._macs.login_key(login)
         now = self._clock.now()
         record = self._codes.register_attempt(login_key, epoch_seconds(now), MAX_ATTEMPTS)
-        if record is None or not hmac.compare_digest(record.code_hash, self._code_hash(login_key, record.salt, code)):
+        if record is None or not hmac.compare_digest(record.code_hash, self._macs.code_hash(login_key, record.salt, code)):
             audit("contact_verification_failed", login=mask_login(login.value),
                   attempts=None if record is None else record.attempts)
             raise InvalidInput(INVALID_CODE)
@@ -99,16 +98,6 @@ class ContactVerification:
         if not self._accounts.mark_verified(record.account_id, login.kind):
             raise InvalidInput(INVALID_CODE)  # the account was deleted since
         audit("contact_verified", account_id=record.account_id, kind=login.kind)
-
-    # The same HMAC construction as the reset codes, under labels of its own.
-    def _mac(self, *parts: str) -> str:
-        return hmac.new(self._key().encode(), "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
-
-    def _login_key(self, login: Login) -> str:
-        return self._mac("verify-login", login.value)
-
-    def _code_hash(self, login_key: str, salt: str, code: str) -> str:
-        return self._mac("verify-code", login_key, salt, code)
 
 
 __all__ = ["ContactVerification", "INVALID_CODE", "is_verified", "verified_recipients"]
