@@ -35,7 +35,7 @@ run: $(STAMP) $(HELP_INDEX)
 	$(PY) -m local
 
 # Two workers: the machine (and CI) has 2 cores; each worker has its own moto and local stack.
-test: $(STAMP) $(HELP_INDEX) lint asl
+test: $(STAMP) $(HELP_INDEX) lint asl validate
 	$(PY) -m pytest -n 2
 
 unit: $(STAMP) $(HELP_INDEX)
@@ -70,7 +70,8 @@ $(ASL): $(ASL_DIR)/package-lock.json
 asl: $(ASL)
 	$(ASL) $(foreach f,$(wildcard statemachines/*.asl.json tests/fixtures/*.asl.json),--json-path $(f))
 
-# `sam validate --lint` and `sam build` exactly as a deploy runs them (SAM CLI lives in .venv-sam).
+# `sam validate --lint` (in make test) and `sam build` exactly as a deploy runs them (SAM CLI lives in .venv-sam; about
+# 40 s to install with a warm pip cache, several minutes on a cold one).
 SAM := .venv-sam/bin/sam
 $(SAM): requirements-sam.txt
 	test -x .venv-sam/bin/python || $(PYTHON) -m venv .venv-sam
