@@ -47,6 +47,10 @@ SCHEMAS: dict[str, dict] = {
         evidence={"type": "array", "items": _object(["filename", "size", "uploaded_at", "url", "url_expires_in"],
                                                     filename=STRING, size=INTEGER, uploaded_at=TIME, url=STRING,
                                                     url_expires_in=INTEGER)})]}),
+    "RefundAccessLog": _object(["refund_id", "entries", "next_cursor"], refund_id=STRING, next_cursor=CURSOR,
+                               entries={"type": "array", "items": _object(["actor_id", "actor_role", "action", "at"],
+                                                                          actor_id=STRING, actor_role=STRING,
+                                                                          action=STRING, at=TIME)}),
 }
 
 QUERY_PARAMETERS = {

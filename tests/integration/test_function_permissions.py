@@ -330,6 +330,10 @@ def _refund_api(run: Run) -> None:
                    path_parameters={"refund_id": refund_id})[0] == 200
     assert run.api("GET", "/refunds", who=desk.alice)[0] == 200
     assert run.api("GET", "/agent/refunds", who=desk.agent, query={"status": "under_review"})[0] == 200
+    assert run.api("GET", f"/agent/refunds/{refund_id}", who=desk.agent, resource="/agent/refunds/{refund_id}",
+                   path_parameters={"refund_id": refund_id})[0] == 200
+    assert run.api("GET", f"/agent/refunds/{refund_id}/audit", who=desk.supervisor,
+                   resource="/agent/refunds/{refund_id}/audit", path_parameters={"refund_id": refund_id})[0] == 200
     assert run.api("POST", f"/refunds/{refund_id}/cancel", who=desk.alice, resource="/refunds/{refund_id}/cancel",
                    path_parameters={"refund_id": refund_id})[0] == 200
 

@@ -23,7 +23,7 @@ import re
 import unicodedata
 import uuid
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from supportdesk import i18n
 from supportdesk.clock import Clock, iso
@@ -50,6 +50,7 @@ from supportdesk.refunds.policy import Policy, assess, refusal
 from supportdesk.refunds.repository import RefundRepository, ReservationRefused, Transition
 from supportdesk.refunds.workflow import ReviewWorkflow
 from supportdesk.roles import Caller
+from supportdesk.tickets.model import Access
 
 MAX_MESSAGE = 2000
 MAX_REASON = 500
@@ -127,10 +128,19 @@ def _safe_filename(raw: str) -> str:
     return name[-100:]
 
 
+class AccessTrail(Protocol):
+    """Where staff looks at a case are kept: the staff audit table that also holds ticket reads, keyed by the case
+    id (supportdesk.tickets.repository.DynamoTicketStore)."""
+
+    def record_access(self, access: Access) -> None: ...
+    def access_log(self, subject_id: str, limit: int, cursor: str | None) -> tuple[list[Access], str | None]: ...
+
+
 class RefundService:
     def __init__(self, refunds: RefundRepository, orders: OrderRepository, workflow: ReviewWorkflow,
                  notices: RefundNotices, tickets: TicketNotes, evidence: ev.EvidenceStore, payments: PaymentProvider,
-                 clock: Clock, policy: Policy, review_sla_seconds: int, mask: Callable[[str], str] = lambda t: t) -> None:
+                 clock: Clock, policy: Policy, review_sla_seconds: int, trail: AccessTrail,
+                 mask: Callable[[str], str] = lambda t: t) -> None:
         self.refunds = refunds
         self.orders = orders
         self.workflow = workflow
@@ -141,6 +151,7 @@ class RefundService:
         self.clock = clock
         self.policy = policy
         self.review_sla_seconds = review_sla_seconds
+        self.trail = trail
         self.mask = mask
 
     # ---- customer: refunds -----------------------------------------------------------------------------------
@@ -284,12 +295,25 @@ class RefundService:
         items, next_cursor = self.refunds.review_queue(status, limit, cursor)
         return {"refunds": [self.staff_summary(r) for r in items], "next_cursor": next_cursor}
 
+    def access_log(self, staff: Caller, refund_id: str, limit: int, cursor: str | None) -> dict:
+        """Who on the staff opened this case, newest first (supervisors only)."""
+        if not staff.is_supervisor:
+            raise Forbidden("supervisor_only")
+        if self.refunds.get(refund_id) is None:
+            raise NotFound("refund_not_found")
+        entries, next_cursor = self.trail.access_log(refund_id, limit, cursor)
+        return {"refund_id": refund_id, "next_cursor": next_cursor,
+                "entries": [{"actor_id": e.actor_id, "actor_role": e.actor_role, "action": e.action, "at": iso(e.at)}
+                            for e in entries]}
+
     def staff_case(self, staff: Caller, refund_id: str) -> dict:
         refund = self.refunds.get(refund_id)
         if refund is None:
             raise NotFound("refund_not_found")
         order = self.orders.get(refund.customer_id, refund.order_id)
         recent = self.refunds.approved_since(refund.customer_id, self.clock.now() - timedelta(days=self.policy.recent_days))
+        # Audited like a ticket read: a record in the staff audit table (supervisors list it) and in the log
+        self.trail.record_access(Access(refund_id, staff.account_id, str(staff.role), "refund_read", self.clock.now()))
         audit("refund_read", refund_id=refund_id, actor_id=staff.account_id, actor_role=str(staff.role))
         view = {**self.staff_summary(refund), "message": refund.message, "expected_amount_cents": refund.expected_amount_cents,
                 "first_approver": refund.first_approver, "decided_by": list(refund.decided_by),
