@@ -497,20 +497,7 @@ class RefundService:
 
     # ---- views -------------------------------------------------------------------------------------------------
     def customer_view(self, refund: Refund) -> dict:
-        view: dict[str, Any] = {
-            "id": refund.refund_id, "kind": refund.kind.value, "order_id": refund.order_id,
-            "amount_cents": refund.amount_cents, "requested_cents": refund.requested_cents,
-            "currency": refund.currency, "reason": refund.reason, "status": refund.status.value,
-            "created_at": iso(refund.created_at), "updated_at": iso(refund.updated_at), "ticket_id": refund.ticket_id,
-            "timeline": self._timeline(refund, None),
-        }
-        if refund.is_dispute:
-            view["expected_amount_cents"] = refund.expected_amount_cents
-        if refund.status is RefundStatus.PAID:
-            view["expected_arrival"] = dict(ARRIVAL)
-        if refund.status is RefundStatus.REJECTED:
-            view["rejection_reason"] = refund.rejection_reason
-        return view
+        return customer_view(refund)
 
     def staff_summary(self, refund: Refund) -> dict:
         return {
@@ -525,15 +512,7 @@ class RefundService:
 
     @staticmethod
     def _timeline(refund: Refund, language: str | None) -> list[dict]:
-        steps = []
-        for entry in refund.timeline:
-            params = dict(entry.params)
-            texts = {}
-            for lang in i18n.LANGUAGES:
-                texts[lang] = i18n.message(f"refund_step_{entry.step}", lang, **{**params, "arrival": ARRIVAL[lang]})
-            steps.append({"at": iso(entry.at), "status": entry.status.value, "step": entry.step,
-                          "text": texts if language is None else texts[language]})
-        return steps
+        return timeline_view(refund, language)
 
     # ---- helpers -----------------------------------------------------------------------------------------------
     def _own_order(self, caller: Caller, order_id: str) -> Order:
@@ -546,7 +525,8 @@ class RefundService:
 
     @staticmethod
     def _check_refundable(order: Order) -> None:
-        why = refusal(order.status)
+        # A cancellation asked of the storefront gives everything back: no refund may race it for the same money.
+        why = "cancellation_requested" if order.cancellation is not None else refusal(order.status)
         if why is not None:
             raise Conflict("order_not_refundable", details={"why": why, "order_status": order.status.value})
 
@@ -574,3 +554,32 @@ def _order_summary(order: Order) -> dict:
                       for i in order.items]}
 
 
+def customer_view(refund: Refund) -> dict:
+    """A case as its customer sees it (the refund routes, and an order's refunds in GET /orders/{id})."""
+    view: dict[str, Any] = {
+        "id": refund.refund_id, "kind": refund.kind.value, "order_id": refund.order_id,
+        "amount_cents": refund.amount_cents, "requested_cents": refund.requested_cents,
+        "currency": refund.currency, "reason": refund.reason, "status": refund.status.value,
+        "created_at": iso(refund.created_at), "updated_at": iso(refund.updated_at), "ticket_id": refund.ticket_id,
+        "timeline": timeline_view(refund, None),
+    }
+    if refund.is_dispute:
+        view["expected_amount_cents"] = refund.expected_amount_cents
+    if refund.status is RefundStatus.PAID:
+        view["expected_arrival"] = dict(ARRIVAL)
+    if refund.status is RefundStatus.REJECTED:
+        view["rejection_reason"] = refund.rejection_reason
+    return view
+
+
+def timeline_view(refund: Refund, language: str | None) -> list[dict]:
+    """The customer-facing steps, each text in both languages (`language` None) or in one."""
+    steps = []
+    for entry in refund.timeline:
+        params = dict(entry.params)
+        texts = {}
+        for lang in i18n.LANGUAGES:
+            texts[lang] = i18n.message(f"refund_step_{entry.step}", lang, **{**params, "arrival": ARRIVAL[lang]})
+        steps.append({"at": iso(entry.at), "status": entry.status.value, "step": entry.step,
+                      "text": texts if language is None else texts[language]})
+    return steps
