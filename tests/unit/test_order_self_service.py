@@ -240,3 +240,17 @@ def test_one_line_follows_the_language_of_the_address():
     english = ShippingAddress("Mei", "+8613800138000", "Zhejiang", "Hangzhou", "Xihu District", "8 Wensan Road")
     assert chinese.one_line() == "浙江省杭州市西湖区文三路 8 号"
     assert english.one_line() == "8 Wensan Road, Xihu District, Hangzhou, Zhejiang"
+
+
+def test_the_help_articles_name_the_states_the_api_shows():
+    """The help centre tells customers what they will see: the same words as the order's status texts."""
+    from supportdesk import i18n
+
+    articles = ROOT / "layers/shared/supportdesk/help/articles"
+    for language in i18n.LANGUAGES:
+        cancel = (articles / f"cancel-order.{language}.md").read_text(encoding="utf-8")
+        address = (articles / f"change-delivery-address.{language}.md").read_text(encoding="utf-8")
+        for status in ("cancellation_requested", "cancelled"):
+            assert i18n.message(f"order_status_{status}", language) in cancel, (language, status)
+        requested = i18n.message("order_address_change_pending", language).split(":")[0].split("：")[0]
+        assert requested in address, (language, requested)
