@@ -11,12 +11,20 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportdesk import idempotency
-from supportdesk.api import caller, create_app, json_body, json_response, query, request_body, responses
+from supportdesk.api import (
+    caller,
+    create_app,
+    json_body,
+    json_response,
+    page_limit,
+    query,
+    request_body,
+    responses,
+)
 from supportdesk.observability import logger, metrics
 from supportdesk.order_self_service.address import LIMITS
 from supportdesk.order_self_service.wiring import order_self_service
 from supportdesk.orders.model import CancelReason
-from supportdesk.refunds.service import parse_limit
 from supportdesk.roles import CUSTOMERS, Caller
 
 app = create_app()
@@ -53,7 +61,7 @@ def _optional_body() -> dict:
          openapi_extensions=query("limit", "cursor") | responses(200, "OrderList", {
              400: ("invalid_limit", "invalid_cursor")}))
 def list_orders() -> dict:
-    return order_self_service().list_orders(_caller(), parse_limit(_query("limit")), _query("cursor"))
+    return order_self_service().list_orders(_caller(), page_limit(_query("limit")), _query("cursor"))
 
 
 @app.get("/orders/<order_id>", summary="One of the caller's orders: status, items, amounts, address, shipping and "

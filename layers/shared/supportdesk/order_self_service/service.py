@@ -54,7 +54,7 @@ from supportdesk.orders.model import (
 from supportdesk.orders.repository import CustomerOrderStore
 from supportdesk.ratelimit import Limit, RateLimiter
 from supportdesk.refunds.model import Refund
-from supportdesk.refunds.service import customer_view as refund_view
+from supportdesk.refunds.views import customer_view as refund_view
 from supportdesk.roles import Caller
 
 MAX_ORDER_ID = 64

@@ -25,7 +25,7 @@ import uuid
 from datetime import timedelta
 from typing import Any, Callable
 
-from supportdesk import i18n
+from supportdesk.api import page_limit
 from supportdesk.clock import Clock, iso
 from supportdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
 from supportdesk.idempotency import IdempotencyKeyReused
@@ -48,6 +48,7 @@ from supportdesk.refunds.notices import RefundNotices, TicketNotes, money
 from supportdesk.refunds.payments import ChargeRef, PaymentPermanentError, PaymentProvider
 from supportdesk.refunds.policy import Policy, assess, refusal
 from supportdesk.refunds.repository import RefundRepository, ReservationRefused, Transition
+from supportdesk.refunds.views import customer_view, timeline_view
 from supportdesk.refunds.workflow import ReviewWorkflow
 from supportdesk.roles import Caller
 
@@ -56,7 +57,6 @@ MAX_REASON = 500
 MAX_NOTE = 1000
 MAX_ORDER_ID = 64
 MAX_LIMIT = 50
-ARRIVAL = {"zh-CN": "1–3 个工作日", "en": "1–3 working days"}
 FINAL = (RefundStatus.PAID, RefundStatus.REJECTED, RefundStatus.CANCELLED)
 
 
@@ -98,11 +98,7 @@ def parse_text(raw: Any, name: str, max_length: int, *, required: bool = False) 
 
 
 def parse_limit(raw: str | None) -> int:
-    if raw is None:
-        return 20
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise InvalidInput("invalid_limit", max=MAX_LIMIT)
-    return int(raw)
+    return page_limit(raw, maximum=MAX_LIMIT)
 
 
 def parse_queue_status(raw: str | None) -> RefundStatus:
@@ -552,34 +548,3 @@ def _order_summary(order: Order) -> dict:
             "delivered_at": iso(order.delivered_at) if order.delivered_at else None,
             "items": [{"sku": i.sku, "name": i.name, "quantity": i.quantity, "unit_price_cents": i.unit_price_cents}
                       for i in order.items]}
-
-
-def customer_view(refund: Refund) -> dict:
-    """A case as its customer sees it (the refund routes, and an order's refunds in GET /orders/{id})."""
-    view: dict[str, Any] = {
-        "id": refund.refund_id, "kind": refund.kind.value, "order_id": refund.order_id,
-        "amount_cents": refund.amount_cents, "requested_cents": refund.requested_cents,
-        "currency": refund.currency, "reason": refund.reason, "status": refund.status.value,
-        "created_at": iso(refund.created_at), "updated_at": iso(refund.updated_at), "ticket_id": refund.ticket_id,
-        "timeline": timeline_view(refund, None),
-    }
-    if refund.is_dispute:
-        view["expected_amount_cents"] = refund.expected_amount_cents
-    if refund.status is RefundStatus.PAID:
-        view["expected_arrival"] = dict(ARRIVAL)
-    if refund.status is RefundStatus.REJECTED:
-        view["rejection_reason"] = refund.rejection_reason
-    return view
-
-
-def timeline_view(refund: Refund, language: str | None) -> list[dict]:
-    """The customer-facing steps, each text in both languages (`language` None) or in one."""
-    steps = []
-    for entry in refund.timeline:
-        params = dict(entry.params)
-        texts = {}
-        for lang in i18n.LANGUAGES:
-            texts[lang] = i18n.message(f"refund_step_{entry.step}", lang, **{**params, "arrival": ARRIVAL[lang]})
-        steps.append({"at": iso(entry.at), "status": entry.status.value, "step": entry.step,
-                      "text": texts if language is None else texts[language]})
-    return steps
