@@ -141,7 +141,7 @@ class EventBus:
     # ---- what the functions publish ----------------------------------------------------------------------------
     def watch(self) -> None:
         """Record (and route) every PutEvents moto receives from now on that this bus did not make itself."""
-        from moto.events.models import EventsBackend
+        from moto.events.models import EventsBackend  # deferred: moto is imported only once a stack starts
 
         if self._original_put is not None:
             return
@@ -156,7 +156,7 @@ class EventBus:
         EventsBackend.put_events = put_events  # type: ignore[method-assign,assignment]
 
     def unwatch(self) -> None:
-        from moto.events.models import EventsBackend
+        from moto.events.models import EventsBackend  # deferred: as in watch()
 
         if self._original_put is not None:
             EventsBackend.put_events = self._original_put  # type: ignore[method-assign]
