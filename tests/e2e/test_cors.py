@@ -202,6 +202,17 @@ def answers(api, demo) -> dict[tuple[str, str], list]:
                                                       "password": demo["customer2"][1]}).json()["account"]["id"]
     orders = _new_orders(api, customer_id)
     theirs = {"order_id": SOMEONE_ELSES_ORDER}
+
+    # ---- order self-service (docs/api-orders.md), on another fresh paid order: a new address, then cancelled
+    pending = {"order_id": _new_orders(api, customer_id)["paid"]}
+    both("GET", "/orders", {"token": customer}, {"token": customer, "query": "?limit=0"})
+    both("GET", "/orders/{order_id}", {"token": customer}, {"token": customer, "params": theirs}, pending)
+    address = {"recipient_name": "林美", "phone": "13800138000", "province": "浙江省", "city": "杭州市",
+               "district": "西湖区", "street": "文三路 8 号"}
+    both("PUT", "/orders/{order_id}/shipping-address", {"token": customer, "headers": key(), "body": address},
+         {"token": customer, "headers": key(), "body": {**address, "phone": "010-12345678"}}, pending)
+    both("POST", "/orders/{order_id}/cancel", {"token": customer, "headers": key()},
+         {"token": customer, "headers": key(), "params": theirs}, pending)
     # a small refund the policy approves, whose payout the provider refuses (payout_failed), then retried
     assert api.request("POST", "/_local/payments/failures", {"permanent": "charge_disputed"}).status == 200
     try:

@@ -24,7 +24,8 @@ def test_functions_other_than_identity_read_accounts_only_without_the_password_h
     readers = [f for f in TEMPLATE.of_type("AWS::Serverless::Function") if _account_statements(f)]
     assert set(readers) - MAY_READ_HASHES == {"AuthorizerFunction", "TicketFunction", "InboundEmailFunction",
                                               "LifecycleSurveyFunction", "RefundFunction", "RefundAssessFunction",
-                                              "RefundReviewFunction", "RefundPayoutFunction"}
+                                              "RefundReviewFunction", "RefundPayoutFunction",
+                                              "OrderSelfServiceFunction"}
     for function_id in set(readers) - MAY_READ_HASHES:
         for statement in _account_statements(function_id):
             condition = statement.get("Condition") or {}

@@ -25,7 +25,7 @@ import uuid
 from datetime import timedelta
 from typing import Any, Callable, Protocol
 
-from supportdesk import i18n
+from supportdesk.api import page_limit
 from supportdesk.clock import Clock, iso
 from supportdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
 from supportdesk.idempotency import IdempotencyKeyReused
@@ -48,6 +48,7 @@ from supportdesk.refunds.notices import RefundNotices, TicketNotes, money
 from supportdesk.refunds.payments import ChargeRef, PaymentPermanentError, PaymentProvider
 from supportdesk.refunds.policy import Policy, assess, refusal
 from supportdesk.refunds.repository import RefundRepository, ReservationRefused, Transition
+from supportdesk.refunds.views import customer_view, timeline_view
 from supportdesk.refunds.workflow import ReviewWorkflow
 from supportdesk.roles import Caller
 from supportdesk.tickets.model import Access
@@ -57,7 +58,6 @@ MAX_REASON = 500
 MAX_NOTE = 1000
 MAX_ORDER_ID = 64
 MAX_LIMIT = 50
-ARRIVAL = {"zh-CN": "1–3 个工作日", "en": "1–3 working days"}
 FINAL = (RefundStatus.PAID, RefundStatus.REJECTED, RefundStatus.CANCELLED)
 
 
@@ -99,11 +99,7 @@ def parse_text(raw: Any, name: str, max_length: int, *, required: bool = False) 
 
 
 def parse_limit(raw: str | None) -> int:
-    if raw is None:
-        return 20
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise InvalidInput("invalid_limit", max=MAX_LIMIT)
-    return int(raw)
+    return page_limit(raw, maximum=MAX_LIMIT)
 
 
 def parse_queue_status(raw: str | None) -> RefundStatus:
@@ -521,20 +517,7 @@ class RefundService:
 
     # ---- views -------------------------------------------------------------------------------------------------
     def customer_view(self, refund: Refund) -> dict:
-        view: dict[str, Any] = {
-            "id": refund.refund_id, "kind": refund.kind.value, "order_id": refund.order_id,
-            "amount_cents": refund.amount_cents, "requested_cents": refund.requested_cents,
-            "currency": refund.currency, "reason": refund.reason, "status": refund.status.value,
-            "created_at": iso(refund.created_at), "updated_at": iso(refund.updated_at), "ticket_id": refund.ticket_id,
-            "timeline": self._timeline(refund, None),
-        }
-        if refund.is_dispute:
-            view["expected_amount_cents"] = refund.expected_amount_cents
-        if refund.status is RefundStatus.PAID:
-            view["expected_arrival"] = dict(ARRIVAL)
-        if refund.status is RefundStatus.REJECTED:
-            view["rejection_reason"] = refund.rejection_reason
-        return view
+        return customer_view(refund)
 
     def staff_summary(self, refund: Refund) -> dict:
         return {
@@ -549,15 +532,7 @@ class RefundService:
 
     @staticmethod
     def _timeline(refund: Refund, language: str | None) -> list[dict]:
-        steps = []
-        for entry in refund.timeline:
-            params = dict(entry.params)
-            texts = {}
-            for lang in i18n.LANGUAGES:
-                texts[lang] = i18n.message(f"refund_step_{entry.step}", lang, **{**params, "arrival": ARRIVAL[lang]})
-            steps.append({"at": iso(entry.at), "status": entry.status.value, "step": entry.step,
-                          "text": texts if language is None else texts[language]})
-        return steps
+        return timeline_view(refund, language)
 
     # ---- helpers -----------------------------------------------------------------------------------------------
     def _own_order(self, caller: Caller, order_id: str) -> Order:
@@ -570,7 +545,8 @@ class RefundService:
 
     @staticmethod
     def _check_refundable(order: Order) -> None:
-        why = refusal(order.status)
+        # A cancellation asked of the storefront gives everything back: no refund may race it for the same money.
+        why = "cancellation_requested" if order.cancellation is not None else refusal(order.status)
         if why is not None:
             raise Conflict("order_not_refundable", details={"why": why, "order_status": order.status.value})
 
@@ -596,5 +572,3 @@ def _order_summary(order: Order) -> dict:
             "delivered_at": iso(order.delivered_at) if order.delivered_at else None,
             "items": [{"sku": i.sku, "name": i.name, "quantity": i.quantity, "unit_price_cents": i.unit_price_cents}
                       for i in order.items]}
-
-
