@@ -261,9 +261,13 @@ def _retention(run: Run) -> None:
 
 
 def _sla_escalation(run: Run) -> None:
-    run.desk.open(run.desk.bob, "转人工")
-    run.desk.clock.advance(minutes=31)
-    assert run.invoke(load_event("lifecycle_schedule.json"))["done"] == 1
+    desk = run.desk
+    desk.open(desk.bob, "转人工")  # waits for a human
+    claimed = desk.open(desk.alice, "转人工")["ticket"]["id"]
+    assert desk.claim(desk.agent, claimed)[0] == 200  # claimed, and its customer waits for the agent's answer
+    desk.clock.advance(minutes=31)
+    report = run.invoke(load_event("lifecycle_schedule.json"))
+    assert report["new_waiting_breaches"] == 1 and report["new_reply_breaches"] == 1, report
 
 
 def _survey_page(run: Run) -> None:

@@ -307,3 +307,166 @@ def test_sla_run_stopped_half_way_and_run_again_reports_each_breach_once(desk, m
     [mail] = _supervisor_mails()
     assert ids[0] not in mail.body and ids[1] in mail.body and ids[2] in mail.body
     assert run("sla_escalation")["done"] == 0
+
+
+# ---- SLA escalation: a claimed ticket whose customer waits for the agent's answer ---------------------------------
+
+def _claimed(desk, count: int = 1) -> list[str]:
+    ids = desk.waiting_tickets(count)
+    for ticket_id in ids:
+        status, body = desk.claim(desk.agent, ticket_id)
+        assert status == 200, body
+    return ids
+
+
+def _staff_view(desk, ticket_id) -> dict:
+    status, body = desk.call(desk.agent, "GET", f"/agent/tickets/{ticket_id}")
+    assert status == 200, body
+    return body["ticket"]
+
+
+def _answer(desk, ticket_id) -> None:
+    status, body = desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/messages", {"message": "正在处理"})
+    assert status == 201, body
+
+
+def _write(desk, ticket_id, text="还在吗？") -> None:
+    status, body = desk.call(desk.bob, "POST", f"/tickets/{ticket_id}/messages", {"message": text})
+    assert status == 201, body
+
+
+def _unanswered_index(queue: str = "general") -> list[str]:
+    from supportdesk.dal.tickets import TicketModel
+
+    return [item.ticket_id for item in TicketModel.unanswered_tickets.query(queue)]
+
+
+def test_a_claimed_ticket_left_unanswered_is_reported_once_and_flagged_for_staff(desk):
+    # Given a ticket claimed just now: the customer waits for the agent's first answer
+    [ticket_id] = _claimed(desk)
+    assert _staff_view(desk, ticket_id)["awaiting_reply_since"] == "2026-11-24T02:00:00Z"
+    desk.clock.advance(minutes=29)
+    assert run("sla_escalation")["new_reply_breaches"] == 0 and _supervisor_mails() == []
+    # When the agent has not answered for more than 30 business minutes
+    desk.clock.advance(minutes=2)
+    report = run("sla_escalation")
+    # Then the supervisors get one mail naming the ticket and its agent, and staff see the flag
+    assert report["new_reply_breaches"] == 1 and report["new_waiting_breaches"] == 0 and report["done"] == 1
+    [mail] = _supervisor_mails()
+    assert ticket_id in mail.body and desk.agent.account_id in mail.body and "未回复" in mail.subject
+    assert _staff_view(desk, ticket_id)["reply_sla_breached"] is True
+    # And the reported wait has left the sparse index, so the next runs neither read nor report it again
+    assert _unanswered_index() == []
+    desk.clock.advance(minutes=30)
+    assert run("sla_escalation")["done"] == 0 and len(_supervisor_mails()) == 1
+    # When the agent answers, Then the flag and the clock are gone
+    _answer(desk, ticket_id)
+    view = _staff_view(desk, ticket_id)
+    assert view["reply_sla_breached"] is False and view["awaiting_reply_since"] is None
+    # And the customer's next message starts a new wait, which is a new breach when it lasts
+    _write(desk, ticket_id)
+    assert _unanswered_index() == [ticket_id]
+    desk.clock.advance(minutes=31)
+    assert run("sla_escalation")["new_reply_breaches"] == 1 and len(_supervisor_mails()) == 2
+
+
+def test_the_wait_counts_from_the_first_unanswered_message_and_an_answer_stops_it(desk):
+    # Given a claimed ticket the agent answered at once
+    [answered, other] = _claimed(desk, 2)
+    _answer(desk, answered)
+    _answer(desk, other)
+    # When the customer writes, and writes again 20 minutes later
+    _write(desk, answered, "包裹还没到")
+    desk.clock.advance(minutes=20)
+    _write(desk, answered, "有人吗？")
+    # Then the second message does not restart the clock: 31 minutes after the first, it is a breach
+    desk.clock.advance(minutes=11)
+    report = run("sla_escalation")
+    assert report["new_reply_breaches"] == 1
+    [mail] = _supervisor_mails()
+    assert answered in mail.body and other not in mail.body
+    # And a ticket whose customer was answered and wrote nothing since is never reported, however long it stays
+    desk.clock.advance(hours=3)
+    assert run("sla_escalation")["done"] == 0
+    assert _staff_view(desk, other)["reply_sla_breached"] is False
+
+
+def test_resolving_an_unanswered_ticket_ends_its_wait(desk):
+    [ticket_id] = _claimed(desk)
+    desk.resolve(desk.agent, ticket_id)
+    assert _unanswered_index() == []
+    desk.clock.advance(hours=1)
+    assert run("sla_escalation")["done"] == 0 and _supervisor_mails() == []
+
+
+def test_the_reply_clock_stops_outside_business_hours(desk):
+    # Claimed at 20:50 in Shanghai (the desk closes at 21:00), checked at 09:10 next morning: 20 business minutes
+    desk.clock.set(datetime(2026, 11, 24, 12, 50, tzinfo=timezone.utc))
+    [ticket_id] = _claimed(desk)
+    desk.clock.set(datetime(2026, 11, 25, 1, 10, tzinfo=timezone.utc))
+    assert run("sla_escalation")["new_reply_breaches"] == 0
+    assert _unanswered_index() == [ticket_id]  # read, not reported: its clock was stopped overnight
+    desk.clock.advance(minutes=11)
+    assert run("sla_escalation")["new_reply_breaches"] == 1
+
+
+def test_a_reply_sla_run_stopped_half_way_and_run_again_reports_each_wait_once(desk, monkeypatch):
+    from supportdesk.lifecycle.repository import DynamoLifecycleStore
+
+    ids = _claimed(desk, 3)
+    desk.clock.advance(minutes=40)
+    real_flag, calls = DynamoLifecycleStore.flag_reply_breach, []
+
+    def flag_then_crash(self, ticket, now):
+        calls.append(ticket.ticket_id)
+        if len(calls) == 2:
+            raise TimeoutError("the function timed out")
+        return real_flag(self, ticket, now)
+
+    # Given a run that dies after flagging the first wait, before any mail
+    monkeypatch.setattr(DynamoLifecycleStore, "flag_reply_breach", flag_then_crash)
+    with pytest.raises(TimeoutError):
+        run("sla_escalation")
+    monkeypatch.setattr(DynamoLifecycleStore, "flag_reply_breach", real_flag)
+    # When the next run comes, Then it reports the other two (the first is the one breach a crash can lose)
+    assert run("sla_escalation")["new_reply_breaches"] == 2
+    [mail] = _supervisor_mails()
+    assert ids[0] not in mail.body and ids[1] in mail.body and ids[2] in mail.body
+    # And nothing is reported twice
+    assert run("sla_escalation")["done"] == 0
+
+
+def test_a_breach_whose_mail_failed_is_reported_by_the_next_run(desk, monkeypatch):
+    from supportdesk.notify.notifier import SesSnsNotifier
+
+    [ticket_id] = _claimed(desk)
+    desk.clock.advance(minutes=31)
+    real_send = SesSnsNotifier.send
+
+    def refuse(self, recipient, template, context):
+        raise ConnectionError("SES is unreachable")
+
+    # Given a run whose mail cannot be sent
+    monkeypatch.setattr(SesSnsNotifier, "send", refuse)
+    report = run("sla_escalation")
+    # Then the wait is put back (not flagged, in the index again) and the run counts a failure for the alarm
+    assert report["failed"] == 1 and report["done"] == 0
+    assert _staff_view(desk, ticket_id)["reply_sla_breached"] is False and _unanswered_index() == [ticket_id]
+    # When the next run can mail, Then it reports the breach
+    monkeypatch.setattr(SesSnsNotifier, "send", real_send)
+    assert run("sla_escalation")["new_reply_breaches"] == 1
+    assert _staff_view(desk, ticket_id)["reply_sla_breached"] is True
+
+
+def test_the_sla_run_reads_two_index_queries_whatever_the_number_of_claimed_tickets(desk):
+    from tests.dynamodb_calls import dynamodb_calls
+
+    # Given claimed tickets whose customers were answered recently (nothing due)
+    _claimed(desk, 2)
+    with dynamodb_calls() as few:
+        run("sla_escalation")
+    _claimed(desk, 8)
+    with dynamodb_calls() as many:
+        run("sla_escalation")
+    # Then a run with nothing to report is one Query of WaitingTickets and one of UnansweredTickets: never a Scan
+    assert few == many == ["Query", "Query"]

@@ -14,6 +14,7 @@ class LifecycleSettings:
     auto_close_days: int = 7  # resolved and no customer message for this long -> closed
     survey_delay_minutes: int = 60  # resolution -> satisfaction survey
     sla_wait_minutes: int = 30  # business minutes a ticket may wait for a human
+    sla_reply_minutes: int = 30  # business minutes a customer of a claimed ticket may wait for the agent's answer
     retention_days: int = 365  # closed this long -> conversation purged, anonymised stub kept
     batch_size: int = 100  # tickets one run handles per job; the rest wait for the next run
     survey_secret_id: str = ""
