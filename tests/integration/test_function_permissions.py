@@ -363,6 +363,17 @@ def _refund_payout(run: Run) -> None:
     assert run.invoke({"refund_id": refund_id}) is not None
 
 
+def _refund_digest(run: Run) -> None:
+    desk = run.desk
+    _paid_order(desk, "ord_iam_6")
+    refund_id = _refund_request(desk, "ord_iam_6", 9000, "other")
+    _full_environment_call("functions.refund.assess", {"refund_id": refund_id})
+    _full_environment_call("functions.refund.review", {"refund_id": refund_id, "token": "iam-token", "stage": "review"})
+    desk.clock.advance(hours=13)  # overdue: named in the reviewers' digest
+    report = run.invoke(load_event("lifecycle_schedule.json"))
+    assert report["sent"] == 1 and report["overdue"] == 1, report
+
+
 def _mail_events(run: Run) -> None:
     import json
 
@@ -394,6 +405,7 @@ SCENARIOS: dict[str, Callable[..., None]] = {
     "LifecycleAutoCloseFunction": _auto_close,
     "LifecycleRetentionFunction": _retention,
     "LifecycleSlaEscalationFunction": _sla_escalation,
+    "LifecycleRefundDigestFunction": _refund_digest,
     "SurveyFunction": _survey_page,
     "AccountDeletionFunction": _account_deletion,
     "HealthFunction": _health,

@@ -470,3 +470,122 @@ def test_the_sla_run_reads_two_index_queries_whatever_the_number_of_claimed_tick
         run("sla_escalation")
     # Then a run with nothing to report is one Query of WaitingTickets and one of UnansweredTickets: never a Scan
     assert few == many == ["Query", "Query"]
+
+
+# ---- refund review digest ----------------------------------------------------------------------------------------
+
+def _refund_case(desk, refund_id: str, amount: int = 9000):
+    """A refund case stored as the refund API stores it (reserved on its order), then parked for review the way the
+    workflow's Review step parks it."""
+    from supportdesk.dal.orders import OrderModel
+    from supportdesk.refunds.model import CaseKind, Refund, RefundStatus, TimelineEntry
+    from supportdesk.refunds.repository import DynamoRefundRepository
+
+    now = desk.clock.now()
+    OrderModel(desk.alice.account_id, f"ord-{refund_id}", status="delivered", amount_cents=amount,
+               paid_cents=amount, created_at=now).save()
+    refunds = DynamoRefundRepository()
+    refund = Refund(refund_id, CaseKind.REFUND, desk.alice.account_id, f"ord-{refund_id}", amount, amount, "CNY",
+                    "damaged", RefundStatus.SUBMITTED, now, now,
+                    timeline=(TimelineEntry(now, RefundStatus.SUBMITTED, "submitted"),))
+    refunds.create(refund, amount)
+    assert refunds.park(refund_id, (RefundStatus.SUBMITTED,), RefundStatus.UNDER_REVIEW, f"token-{refund_id}", now,
+                        TimelineEntry(now, RefundStatus.UNDER_REVIEW, "under_review"))
+    return refunds
+
+
+def _escalate(desk, refunds, refund_id: str) -> None:
+    """The workflow's Escalate step: parked again (a new token, a new queued_at), only supervisors decide."""
+    from supportdesk.refunds.model import REVIEW_QUEUES, RefundStatus
+
+    assert refunds.park(refund_id, REVIEW_QUEUES, RefundStatus.UNDER_REVIEW, f"token2-{refund_id}", desk.clock.now(),
+                        None, {"escalated": True})
+
+
+def _digests(address: str) -> list:
+    return [m for m in mails_to(address) if m.subject.startswith("退款审核日报")]
+
+
+def _review_queue_with_three_cases(desk) -> None:
+    # 10:00 Tuesday: two refunds enter review; at 16:00 the second one's review SLA runs out and it is escalated
+    refunds = _refund_case(desk, "R-OLD01")
+    _refund_case(desk, "R-ESC01")
+    desk.clock.advance(hours=6)
+    _escalate(desk, refunds, "R-ESC01")
+    # 08:00 Wednesday: a third one enters review; the digest runs at 09:00
+    desk.clock.advance(hours=16)
+    _refund_case(desk, "R-NEW01")
+    desk.clock.advance(hours=1)
+
+
+def test_refund_review_digest_tells_reviewers_and_supervisors_once_a_day(desk):
+    from tests.dynamodb_calls import dynamodb_calls
+
+    # Given three cases waiting for people: 23 h, 23 h (escalated 17 h ago) and 1 h
+    _review_queue_with_three_cases(desk)
+    # When the 09:00 digest runs
+    with dynamodb_calls(with_tables=True) as calls:
+        report = run("refund_digest")
+    # Then the reviewers hear of the two cases any staff member may decide, the overdue (and oldest) one by name
+    assert report["sent"] == 2 and report["waiting"] == 3 and report["overdue"] == 2
+    [reviewers] = _digests("refunds@example.com")
+    assert reviewers.subject == "退款审核日报（审核员）：2 件待处理，1 件超过 12 小时"
+    assert "R-OLD01" in reviewers.body and "23 小时" in reviewers.body
+    assert "R-NEW01" not in reviewers.body and "R-ESC01" not in reviewers.body
+    # And the supervisors hear of the escalated one, its wait counted from entering review (23 h), not the escalation
+    [supervisors] = _digests("supervisors@example.com")
+    assert "R-ESC01" in supervisors.body and "23 小时" in supervisors.body and "R-OLD01" not in supervisors.body
+    # And it read the review queue (one Query per review status) and marked each digest sent: no Scan, no table read
+    assert sorted(calls) == sorted([("Query", "RefundsTable"), ("Query", "RefundsTable"),
+                                    ("PutItem", "RateLimitsTable"), ("PutItem", "RateLimitsTable")])
+    # When the job runs again the same day, Then nothing is sent twice
+    again = run("refund_digest")
+    assert again["skipped"] == 2 and again["done"] == 0
+    assert len(_digests("refunds@example.com")) == len(_digests("supervisors@example.com")) == 1
+    # And the next morning's digest goes out again
+    desk.clock.advance(days=1)
+    assert run("refund_digest")["sent"] == 2 and len(_digests("refunds@example.com")) == 2
+
+
+def test_a_decided_case_leaves_the_digest(desk):
+    from supportdesk.refunds.model import RefundStatus
+    from supportdesk.refunds.repository import DynamoRefundRepository, Transition
+
+    _review_queue_with_three_cases(desk)
+    refunds = DynamoRefundRepository()
+    # Given the old case was rejected before 09:00 (it leaves the review queue)
+    old = refunds.get("R-OLD01")
+    assert refunds.transition(old, Transition(expect=(RefundStatus.UNDER_REVIEW,), to=RefundStatus.REJECTED,
+                                              at=desk.clock.now(), release_cents=old.amount_cents, queue=False))
+    # When the digest runs, Then the reviewers' digest has only the new case, nothing overdue
+    run("refund_digest")
+    [reviewers] = _digests("refunds@example.com")
+    assert "R-OLD01" not in reviewers.body and "1 件待处理，0 件超过" in reviewers.subject
+
+
+def test_a_digest_run_that_failed_half_way_is_retried_and_sends_each_digest_once(desk, monkeypatch):
+    from functions.lifecycle.refund_digest import DigestNotSent
+    from supportdesk.dal.rate_limits import RateLimitModel
+    from supportdesk.notify.notifier import SesSnsNotifier
+
+    _review_queue_with_three_cases(desk)
+    real_send = SesSnsNotifier.send
+
+    def reviewers_down(self, recipient, template, context):
+        if recipient.address == "refunds@example.com":
+            raise ConnectionError("SES is unreachable")
+        return real_send(self, recipient, template, context)
+
+    # Given a run whose reviewers' mail fails: the run fails (Lambda retries it), the supervisors' digest went out
+    monkeypatch.setattr(SesSnsNotifier, "send", reviewers_down)
+    with pytest.raises(DigestNotSent):
+        run("refund_digest")
+    assert _digests("refunds@example.com") == [] and len(_digests("supervisors@example.com")) == 1
+    # When Lambda retries the run, Then the reviewers get theirs and the supervisors nothing twice
+    monkeypatch.setattr(SesSnsNotifier, "send", real_send)
+    retry = run("refund_digest")
+    assert retry["sent"] == 1 and retry["skipped"] == 1
+    assert len(_digests("refunds@example.com")) == len(_digests("supervisors@example.com")) == 1
+    # And the day's marks expire by TTL (the rate-limit table's expires_at), days after the day
+    mark = RateLimitModel.get("refund-review-digest#reviewers#2026-11-25")
+    assert mark.expires_at > (desk.clock.now() + timedelta(days=2)).timestamp()

@@ -19,7 +19,7 @@ def _refs(actions) -> list:
 
 def test_the_template_has_alarms_to_check():
     # Guards the test itself: an empty list would pass every check below
-    assert len(TEMPLATE.of_type("AWS::CloudWatch::Alarm")) >= 4
+    assert len(TEMPLATE.of_type("AWS::CloudWatch::Alarm")) >= 5
 
 
 @pytest.mark.parametrize("logical_id", sorted(TEMPLATE.of_type("AWS::CloudWatch::Alarm")))

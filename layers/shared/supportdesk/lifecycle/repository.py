@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Protocol
 
 from supportdesk.dal.accounts import AccountLoginModel, AccountModel
+from supportdesk.dal.rate_limits import RateLimitModel
 from supportdesk.dal.tickets import TicketMessageModel, TicketModel
-from supportdesk.dal.transactions import ConditionFailed, conditional_update, transact
+from supportdesk.dal.transactions import ConditionFailed, conditional_put, conditional_update, transact
 from supportdesk.tickets.storage import message_id, parse_required_stamp, parse_stamp, stamp
 from supportdesk.lifecycle.model import DueJob, LifecycleTicket, UnansweredTicket
 
@@ -230,3 +231,19 @@ class DynamoForgetStore:
         except ConditionFailed:
             return False
         return True
+
+
+class DynamoDigestLog:
+    """Which refund review digests went out (lifecycle/refund_digest.py), as items of the rate-limit table: a digest
+    is a window of one allowed mail, and the table's TTL (`expires_at`) deletes the marks. Key-based only."""
+
+    def claim(self, key: str, expires_at: datetime) -> bool:
+        """One conditional PutItem (1 write unit): True for the first claim of `key`, False once it exists."""
+
+        return conditional_put(RateLimitModel(key, hits=1, expires_at=int(expires_at.timestamp())),
+                               RateLimitModel.bucket.does_not_exist())
+
+    def release(self, key: str) -> None:
+        """One DeleteItem: the digest was not sent after all."""
+
+        RateLimitModel(key).delete()

@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 from typing import Mapping
 
 from supportdesk.errors import ConfigurationError
+from supportdesk.hours import DEFAULT_TIMEZONE
 from supportdesk.settings import load, require, settings_of, variable
 
 
@@ -21,6 +22,8 @@ class LifecycleSettings:
     survey_base_url: str = ""  # the public API URL that survey links point at (<url>/survey/<token>)
     supervisors_email: str = ""  # where SLA breaches are sent (a distribution list)
     support_contact: str = ""  # named in the account-deleted confirmation
+    refund_digest_overdue_hours: int = 12  # refund reviews waiting longer are named in the daily digest
+    business_timezone: str = DEFAULT_TIMEZONE  # whose calendar day "once a day" means (the schedules' time zone)
 
     def __post_init__(self) -> None:
         for f in fields(self):
