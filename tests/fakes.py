@@ -81,7 +81,8 @@ class MemoryTicketStore:
                    order_id=ticket.order_id, created_at=stamp(ticket.created_at), updated_at=stamp(ticket.created_at),
                    queue_seq=None, queued_at=None, assigned_agent=None, claimed_at=None, resolved_at=None,
                    resolution_count=0, rated_resolution=0, rating_score=None, rating_comment=None, rated_at=None,
-                   closed_at=None, follow_up_of=ticket.follow_up_of, customer_deleted=None, sla_notified_seq=None)
+                   closed_at=None, follow_up_of=ticket.follow_up_of, customer_deleted=None, sla_notified_seq=None,
+                   awaiting_reply_since=None, reply_breached_at=None)
         if seq is not None:
             row.update(status="waiting", queue_seq=seq, queued_at=row["created_at"])
             self.waiting_seqs.add(seq)
@@ -107,10 +108,15 @@ class MemoryTicketStore:
                       key=lambda r: r.updated_at, reverse=True)
         return [to_ticket(r) for r in rows[:limit]], None
 
-    def append(self, ticket, messages, now, expected_status, access=None):
-        if self.tickets[ticket.ticket_id].status != expected_status:
+    def append(self, ticket, messages, now, expected_status, access=None, reply_wait=None):
+        stored = self.tickets[ticket.ticket_id]
+        if stored.status != expected_status:
             raise StatusChanged()
-        self.tickets[ticket.ticket_id].updated_at = stamp(now)
+        if reply_wait == "stop":
+            stored.awaiting_reply_since = stored.reply_breached_at = None
+        elif reply_wait == "start" and stored.awaiting_reply_since is None:
+            stored.awaiting_reply_since = stamp(now)
+        stored.updated_at = stamp(now)
         self._save(ticket.ticket_id, messages)
         if access is not None:
             self.accesses.append(access)
@@ -131,7 +137,7 @@ class MemoryTicketStore:
         if stored.status != "waiting":
             raise StatusChanged()
         stored.status, stored.assigned_agent, stored.claimed_at = "assigned", agent_id, stamp(now)
-        stored.updated_at = stamp(now)
+        stored.updated_at = stored.awaiting_reply_since = stamp(now)
         self.waiting_seqs.discard(stored.queue_seq)
         self.accesses.append(access)
         return self.get(ticket.ticket_id)
@@ -144,6 +150,7 @@ class MemoryTicketStore:
         if stored.status != "assigned":
             raise StatusChanged()
         stored.status, stored.resolved_at, stored.updated_at = "resolved", stamp(now), stamp(now)
+        stored.awaiting_reply_since = stored.reply_breached_at = None
         stored.resolution_count += 1
         self._save(ticket.ticket_id, messages)
         self.accesses.append(access)

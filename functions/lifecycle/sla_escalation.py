@@ -1,6 +1,8 @@
 """Every 5 minutes: tickets that waited for a human longer than SLA_WAIT_MINUTES of business time are flagged in the
-agent queue and reported to the supervisors once per breach (one Query of the WaitingTickets index per queue, one
-conditional UpdateItem per new breach, one e-mail per run)."""
+agent queue, and claimed tickets whose customer has waited longer than SLA_REPLY_MINUTES of business time for the
+agent's answer are flagged on the staff's ticket views; the supervisors are told once per breach (per queue one
+Query of the WaitingTickets index and one of the UnansweredTickets index, one conditional UpdateItem per new
+breach, one e-mail per run)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,7 +24,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     s = lifecycle_settings()
     report = escalate_sla(lifecycle_store(), notify.notifier(), business_hours(), runtime.clock().now(),
                           timedelta(minutes=s.sla_wait_minutes), QUEUES, s.require("supervisors_email"),
-                          s.batch_size)
-    metrics.add_metric(name="SlaBreachesNew", unit="Count", value=report.done)
+                          s.batch_size, reply_target=timedelta(minutes=s.sla_reply_minutes))
+    metrics.add_metric(name="SlaBreachesNew", unit="Count", value=report.details["new_waiting_breaches"])
+    metrics.add_metric(name="SlaReplyBreachesNew", unit="Count", value=report.details["new_reply_breaches"])
     metrics.add_metric(name="SlaBreachedWaiting", unit="Count", value=report.details["breached_waiting"])
     return publish(report)

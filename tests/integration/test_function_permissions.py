@@ -261,9 +261,13 @@ def _retention(run: Run) -> None:
 
 
 def _sla_escalation(run: Run) -> None:
-    run.desk.open(run.desk.bob, "转人工")
-    run.desk.clock.advance(minutes=31)
-    assert run.invoke(load_event("lifecycle_schedule.json"))["done"] == 1
+    desk = run.desk
+    desk.open(desk.bob, "转人工")  # waits for a human
+    claimed = desk.open(desk.alice, "转人工")["ticket"]["id"]
+    assert desk.claim(desk.agent, claimed)[0] == 200  # claimed, and its customer waits for the agent's answer
+    desk.clock.advance(minutes=31)
+    report = run.invoke(load_event("lifecycle_schedule.json"))
+    assert report["new_waiting_breaches"] == 1 and report["new_reply_breaches"] == 1, report
 
 
 def _survey_page(run: Run) -> None:
@@ -385,6 +389,17 @@ def _order_self_service(run: Run) -> None:
     assert statement["Condition"] == {"StringEquals": {"events:source": {"Ref": "OrderRequestSource"}}}
 
 
+def _refund_digest(run: Run) -> None:
+    desk = run.desk
+    _paid_order(desk, "ord_iam_7")
+    refund_id = _refund_request(desk, "ord_iam_7", 9000, "other")
+    _full_environment_call("functions.refund.assess", {"refund_id": refund_id})
+    _full_environment_call("functions.refund.review", {"refund_id": refund_id, "token": "iam-token", "stage": "review"})
+    desk.clock.advance(hours=13)  # overdue: named in the reviewers' digest
+    report = run.invoke(load_event("lifecycle_schedule.json"))
+    assert report["sent"] == 1 and report["overdue"] == 1, report
+
+
 def _mail_events(run: Run) -> None:
     import json
 
@@ -416,6 +431,7 @@ SCENARIOS: dict[str, Callable[..., None]] = {
     "LifecycleAutoCloseFunction": _auto_close,
     "LifecycleRetentionFunction": _retention,
     "LifecycleSlaEscalationFunction": _sla_escalation,
+    "LifecycleRefundDigestFunction": _refund_digest,
     "SurveyFunction": _survey_page,
     "AccountDeletionFunction": _account_deletion,
     "HealthFunction": _health,

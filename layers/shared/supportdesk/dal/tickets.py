@@ -1,9 +1,10 @@
 """PynamoDB models of the ticket operation. Four tables (template.yaml, section "tickets"):
 
-- TicketsTable: one item per ticket, keyed by its short reference (T-8K3Q2). Three secondary indexes:
+- TicketsTable: one item per ticket, keyed by its short reference (T-8K3Q2). Secondary indexes:
   CustomerTickets (a customer's tickets, newest first), WaitingTickets (a queue's waiting tickets by sequence
-  number; only waiting tickets carry `waiting_queue`, so the index holds exactly the queue) and AgentTickets (an
-  agent's claimed tickets, most recently active first).
+  number; only waiting tickets carry `waiting_queue`, so the index holds exactly the queue), AgentTickets (an
+  agent's claimed tickets, most recently active first), LifecycleDue (tickets due for a lifecycle schedule) and
+  UnansweredTickets (claimed tickets whose customer waits for an agent's answer, for the reply SLA).
 - TicketMessagesTable: the conversation, keyed by ticket and a time-ordered message id.
 - TicketQueueTable: per queue a stats item (sequence counter, waiting count, agents online, handling time), the
   Fenwick tree nodes that count waiting tickets, and one presence item per agent. One secondary index:
@@ -14,7 +15,7 @@
 from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from supportdesk.dal.base import TableName
@@ -79,6 +80,20 @@ class LifecycleDueIndex(GlobalSecondaryIndex):
     due_at = UnicodeAttribute(range_key=True)
 
 
+class UnansweredTicketsIndex(GlobalSecondaryIndex):
+    """Claimed tickets whose customer waits for an agent's answer, by the start of that wait, oldest first. Sparse:
+    only such a ticket carries `reply_due_queue`, and only until its breach of the reply SLA is reported (the SLA
+    schedule removes it then), so each Query reads new work only. Projects the agent alone: the index items stay
+    ~100 bytes, and the ticket's frequent writes that change nothing projected (updated_at) cost no index write."""
+
+    class Meta:
+        index_name = "UnansweredTickets"
+        projection = IncludeProjection(["assigned_agent"])
+
+    reply_due_queue = UnicodeAttribute(hash_key=True)
+    awaiting_reply_since = UnicodeAttribute(range_key=True)
+
+
 class TicketModel(Model):
     class Meta:
         table_name = TableName("tickets_table")
@@ -116,11 +131,18 @@ class TicketModel(Model):
     follow_up_of = UnicodeAttribute(null=True)  # a customer message on a closed ticket opened this one
     sla_notified_seq = NumberAttribute(null=True)  # queue_seq whose SLA breach the supervisors were told about
     sla_breached_at = UnicodeAttribute(null=True)
+    # Reply SLA of a claimed ticket (supportdesk/lifecycle/): since when the customer waits for an agent's answer (the
+    # claim, or their first message since the last answer), the queue while that wait is not yet reported as a
+    # breach (UnansweredTickets index), and when it was reported
+    awaiting_reply_since = UnicodeAttribute(null=True)
+    reply_due_queue = UnicodeAttribute(null=True)
+    reply_breached_at = UnicodeAttribute(null=True)
 
     customer_tickets = CustomerTicketsIndex()
     waiting_tickets = WaitingTicketsIndex()
     agent_tickets = AgentTicketsIndex()
     lifecycle_due = LifecycleDueIndex()
+    unanswered_tickets = UnansweredTicketsIndex()
 
 
 class TicketMessageModel(Model):

@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Protocol
 
 from supportdesk import i18n
 from supportdesk.clock import iso
-from supportdesk.lifecycle.model import DueJob, JobReport, LifecycleTicket
+from supportdesk.lifecycle.model import DueJob, JobReport, LifecycleTicket, UnansweredTicket
 from supportdesk.lifecycle.survey_tokens import PICK, SCORES, SurveyClaim
 from supportdesk.notify.notifier import Recipient
 from supportdesk.observability import logger, metrics
@@ -160,14 +160,57 @@ def open_seconds_between(hours, start: datetime, end: datetime) -> float:
 
 def escalate_sla(store, notifier, hours, now: datetime, target: timedelta, queues: Iterable[str],
                  supervisors: str, limit: int, language: str = "zh-CN",
-                 on_breach: Callable[[str, int], None] | None = None) -> JobReport:
-    """Waiting tickets (oldest first, from the sparse WaitingTickets index) that waited longer than `target` of
-    business time are flagged (`sla_notified_seq` = their place in the queue, shown in the agent queue) and the
-    supervisors get one e-mail per run listing the new breaches. A ticket is flagged once per breach: once per
-    time it joins the queue, since rejoining gives it a new number. Flag first, then mail; a failed mail unflags,
-    so the next run tries again."""
-    report = JobReport("sla", details={"breached_waiting": 0})
-    new: list[tuple[LifecycleTicket, datetime]] = []  # newly breached tickets and when they joined the queue
+                 on_breach: Callable[[str, int], None] | None = None,
+                 reply_target: timedelta | None = None) -> JobReport:
+    """Two kinds of SLA breach, reported to the supervisors together, in one e-mail per run, each breach once:
+
+    - waiting: tickets in the human queue (oldest first, from the sparse WaitingTickets index) that waited longer
+      than `target` of business time are flagged (`sla_notified_seq` = their place in the queue, shown in the agent
+      queue). Once per breach: once per time a ticket joins the queue, since rejoining gives it a new number.
+    - unanswered (when `reply_target` is given): claimed tickets whose customer has waited for an agent's answer
+      longer than `reply_target` of business time (oldest wait first, from the sparse UnansweredTickets index) are
+      flagged (`reply_breached_at`, shown on the staff's ticket views) and leave the index. Once per wait: the
+      agent's answer ends it, the customer's next message starts a new one.
+
+    Flag first (one conditional UpdateItem per new breach), then mail; a failed mail unflags, so the next run
+    reports them again. Outside business hours the clock stops (open_seconds_between)."""
+    report = JobReport("sla", details={"breached_waiting": 0, "new_waiting_breaches": 0,
+                                       "new_reply_breaches": 0})
+    new = _waiting_breaches(store, hours, now, target, queues, limit, report, on_breach)
+    replies = _reply_breaches(store, hours, now, reply_target, queues, limit, report) if reply_target else []
+    if new or replies:
+        context = {
+            "target_minutes": int(target.total_seconds() // 60),
+            "reply_target_minutes": int(reply_target.total_seconds() // 60) if reply_target else 0,
+            "tickets": [{"reference": t.ticket_id, "queue": t.queue, "queued_at": iso(queued),
+                         "waited_minutes": int(open_seconds_between(hours, queued, now) // 60)} for t, queued in new],
+            "unanswered": [{"reference": t.ticket_id, "queue": t.queue, "agent": t.assigned_agent or "",
+                            "since": iso(t.awaiting_since),
+                            "waited_minutes": int(open_seconds_between(hours, t.awaiting_since, now) // 60)}
+                           for t in replies],
+        }
+        try:
+            notifier.send(Recipient("email", supervisors, language), "ticket_sla_breach", context)
+        except Exception:  # noqa: BLE001 - unflag, so the next run reports them again
+            logger.exception("SLA breach mail failed", extra={"tickets": [t.ticket_id for t, _ in new]
+                                                              + [t.ticket_id for t in replies]})
+            for ticket, _ in new:
+                store.unflag_breach(ticket)
+            for unanswered in replies:
+                store.unflag_reply_breach(unanswered)
+            report.failed += len(new) + len(replies)
+            return report
+    report.details["new_waiting_breaches"] = len(new)
+    report.details["new_reply_breaches"] = len(replies)
+    report.done = len(new) + len(replies)
+    return report
+
+
+def _waiting_breaches(store, hours, now: datetime, target: timedelta, queues: Iterable[str], limit: int,
+                      report: JobReport, on_breach: Callable[[str, int], None] | None
+                      ) -> list[tuple[LifecycleTicket, datetime]]:
+    """Newly breached waiting tickets (flagged here) and when they joined the queue."""
+    new: list[tuple[LifecycleTicket, datetime]] = []
     for queue in queues:
         waiting = store.waiting(queue, limit)
         breached_here = 0
@@ -187,22 +230,26 @@ def escalate_sla(store, notifier, hours, now: datetime, target: timedelta, queue
         if on_breach is not None:
             on_breach(queue, breached_here)
         report.more = report.more or len(waiting) >= limit
-    if new:
-        context = {
-            "target_minutes": int(target.total_seconds() // 60),
-            "tickets": [{"reference": t.ticket_id, "queue": t.queue, "queued_at": iso(queued),
-                         "waited_minutes": int(open_seconds_between(hours, queued, now) // 60)} for t, queued in new],
-        }
-        try:
-            notifier.send(Recipient("email", supervisors, language), "ticket_sla_breach", context)
-        except Exception:  # noqa: BLE001 - unflag, so the next run reports them again
-            logger.exception("SLA breach mail failed", extra={"tickets": [t.ticket_id for t, _ in new]})
-            for ticket, _ in new:
-                store.unflag_breach(ticket)
-            report.failed += len(new)
-            return report
-    report.done = len(new)
-    return report
+    return new
+
+
+def _reply_breaches(store, hours, now: datetime, target: timedelta, queues: Iterable[str], limit: int,
+                    report: JobReport) -> list[UnansweredTicket]:
+    """Claimed tickets whose customer has waited for an answer longer than `target` of business time, newly
+    flagged here. The Query asks only for waits that started more than `target` ago on the wall clock; of those,
+    the oldest come first, so the first one still within the target in business time ends the search."""
+    new: list[UnansweredTicket] = []
+    for queue in queues:
+        unanswered = store.unanswered(queue, now - target, limit)
+        for ticket in unanswered:
+            if open_seconds_between(hours, ticket.awaiting_since, now) <= target.total_seconds():
+                break  # later waits have lasted less
+            if store.flag_reply_breach(ticket, now):
+                new.append(ticket)
+            else:
+                report.skipped += 1  # answered or reported meanwhile
+        report.more = report.more or len(unanswered) >= limit
+    return new
 
 
 def publish(report: JobReport) -> dict:

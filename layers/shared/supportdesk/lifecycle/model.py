@@ -33,6 +33,17 @@ class LifecycleTicket:
     sla_notified_seq: int | None = None
 
 
+@dataclass(frozen=True)
+class UnansweredTicket:
+    """A claimed ticket whose customer waits for an agent's answer (the reply SLA), as the sparse UnansweredTickets
+    index holds it: keys and the agent only."""
+
+    ticket_id: str
+    queue: str
+    assigned_agent: str | None
+    awaiting_since: datetime  # the claim, or the customer's first message since the agent's last answer
+
+
 @dataclass
 class JobReport:
     """What one run did: `done` changed, `skipped` found the ticket moved on meanwhile (a race, or a repeated run),

@@ -1,5 +1,5 @@
 """The lifecycle jobs' port on tickets, and its DynamoDB adapter. Every read is a Query of a sparse index
-(LifecycleDue, WaitingTickets) limited to the batch; every change is one conditional write that holds only while
+(LifecycleDue, WaitingTickets, UnansweredTickets) limited to the batch; every change is one conditional write that holds only while
 the ticket is in the state the job read, so concurrent or repeated runs cannot apply a change twice."""
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Protocol
 
 from supportdesk.dal.accounts import AccountLoginModel, AccountModel
+from supportdesk.dal.rate_limits import RateLimitModel
 from supportdesk.dal.tickets import TicketMessageModel, TicketModel
-from supportdesk.dal.transactions import ConditionFailed, conditional_update, transact
-from supportdesk.tickets.storage import message_id, parse_stamp, stamp
-from supportdesk.lifecycle.model import DueJob, LifecycleTicket
+from supportdesk.dal.transactions import ConditionFailed, conditional_put, conditional_update, transact
+from supportdesk.tickets.storage import message_id, parse_required_stamp, parse_stamp, stamp
+from supportdesk.lifecycle.model import DueJob, LifecycleTicket, UnansweredTicket
 
 ANONYMOUS = "deleted"  # customer_id of a purged stub or of a deleted account's tickets
 
@@ -24,6 +25,9 @@ class LifecycleStore(Protocol):
     def waiting(self, queue: str, limit: int) -> list[LifecycleTicket]: ...
     def flag_breach(self, ticket: LifecycleTicket, now: datetime) -> bool: ...
     def unflag_breach(self, ticket: LifecycleTicket) -> bool: ...
+    def unanswered(self, queue: str, before: datetime, limit: int) -> list[UnansweredTicket]: ...
+    def flag_reply_breach(self, ticket: UnansweredTicket, now: datetime) -> bool: ...
+    def unflag_reply_breach(self, ticket: UnansweredTicket) -> bool: ...
 
 
 def _stamp(moment: datetime) -> str:
@@ -134,6 +138,42 @@ class DynamoLifecycleStore:
         return conditional_update(TicketModel(ticket.ticket_id), [TicketModel.sla_notified_seq.remove(), TicketModel.sla_breached_at.remove()],
                                   TicketModel.sla_notified_seq == ticket.queue_seq)
 
+    # ---- reply SLA of claimed tickets (UnansweredTickets) ----------------------------------------------------------
+
+    def unanswered(self, queue: str, before: datetime, limit: int) -> list[UnansweredTicket]:
+        """One Query of the sparse UnansweredTickets index: the queue's claimed tickets whose customer has been waiting
+        for an answer since before `before`, oldest wait first. `before` is a wall-clock bound (business time never
+        exceeds wall time, so a later wait cannot have breached). Reported waits have left the index, so what it
+        returns is new work plus, outside business hours, waits whose clock is stopped. Index items hold the keys
+        and the agent (~100 bytes): a full page of 100 reads ~10 KB, 1.5 read units eventually consistent."""
+
+        items = TicketModel.unanswered_tickets.query(queue, TicketModel.awaiting_reply_since < _stamp(before),
+                                                     limit=limit, page_size=limit)
+        return [UnansweredTicket(item.ticket_id, queue, item.assigned_agent, parse_required_stamp(item.awaiting_reply_since))
+                for item in items if item.awaiting_reply_since]
+
+    def flag_reply_breach(self, ticket: UnansweredTicket, now: datetime) -> bool:
+        """One conditional UpdateItem: the wait is reported (`reply_breached_at`, shown to staff) and leaves the
+        index, only while the ticket is claimed, the same wait is running and nobody reported it yet."""
+
+        return conditional_update(
+            TicketModel(ticket.ticket_id),
+            [TicketModel.reply_due_queue.remove(), TicketModel.reply_breached_at.set(_stamp(now))],
+            (TicketModel.status == "assigned") & (TicketModel.awaiting_reply_since == _stamp(ticket.awaiting_since))
+            & TicketModel.reply_due_queue.exists(),
+        )
+
+    def unflag_reply_breach(self, ticket: UnansweredTicket) -> bool:
+        """The report's mail failed: the wait goes back into the index for the next run (one conditional UpdateItem;
+        a no-op when an agent answered meanwhile)."""
+
+        return conditional_update(
+            TicketModel(ticket.ticket_id),
+            [TicketModel.reply_due_queue.set(ticket.queue), TicketModel.reply_breached_at.remove()],
+            (TicketModel.awaiting_reply_since == _stamp(ticket.awaiting_since))
+            & TicketModel.reply_due_queue.does_not_exist(),
+        )
+
 
 class SurveyTicketStore:
     """What the survey routes need of tickets: the ticket store's get and rate (the same conditional write as the
@@ -167,11 +207,14 @@ class DynamoForgetStore:
         return [t.ticket_id for t in TicketModel.customer_tickets.query(customer_id, limit=limit, page_size=limit)]
 
     def anonymise_customer_ticket(self, ticket_id: str, customer_id: str) -> bool:
-        """The ticket stops naming the customer and their order; staff see `customer_deleted`."""
+        """The ticket stops naming the customer and their order; staff see `customer_deleted`. Nobody waits for an
+        answer any more, so a claimed ticket's reply clock stops (it leaves UnansweredTickets)."""
 
         return conditional_update(
             TicketModel(ticket_id),
-            [TicketModel.customer_id.set(ANONYMOUS), TicketModel.customer_deleted.set(1), TicketModel.order_id.remove()],
+            [TicketModel.customer_id.set(ANONYMOUS), TicketModel.customer_deleted.set(1), TicketModel.order_id.remove(),
+             TicketModel.awaiting_reply_since.remove(), TicketModel.reply_due_queue.remove(),
+             TicketModel.reply_breached_at.remove()],
             TicketModel.customer_id == customer_id,
         )
 
@@ -188,3 +231,19 @@ class DynamoForgetStore:
         except ConditionFailed:
             return False
         return True
+
+
+class DynamoDigestLog:
+    """Which refund review digests went out (lifecycle/refund_digest.py), as items of the rate-limit table: a digest
+    is a window of one allowed mail, and the table's TTL (`expires_at`) deletes the marks. Key-based only."""
+
+    def claim(self, key: str, expires_at: datetime) -> bool:
+        """One conditional PutItem (1 write unit): True for the first claim of `key`, False once it exists."""
+
+        return conditional_put(RateLimitModel(key, hits=1, expires_at=int(expires_at.timestamp())),
+                               RateLimitModel.bucket.does_not_exist())
+
+    def release(self, key: str) -> None:
+        """One DeleteItem: the digest was not sent after all."""
+
+        RateLimitModel(key).delete()

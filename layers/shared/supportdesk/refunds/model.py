@@ -94,3 +94,9 @@ class Refund:
     @property
     def is_dispute(self) -> bool:
         return self.kind is CaseKind.DISPUTE
+
+    @property
+    def needs_supervisor(self) -> bool:
+        """Only a supervisor may decide it now: the review SLA ran out (escalated), or it waits for the second
+        approval above the four-eyes limit."""
+        return self.escalated or self.status is RefundStatus.AWAITING_SECOND_APPROVAL

@@ -526,8 +526,7 @@ class RefundService:
             "requested_cents": refund.requested_cents, "currency": refund.currency, "reason": refund.reason,
             "status": refund.status.value, "created_at": iso(refund.created_at), "updated_at": iso(refund.updated_at),
             "review_notes": list(refund.review_notes), "needs_second_approval": refund.needs_second_approval,
-            "escalated": refund.escalated, "needs_supervisor": refund.escalated
-            or refund.status is RefundStatus.AWAITING_SECOND_APPROVAL,
+            "escalated": refund.escalated, "needs_supervisor": refund.needs_supervisor,
         }
 
     @staticmethod

@@ -13,7 +13,16 @@ from supportdesk.roles import Caller
 from supportdesk.tickets import queue as q
 from supportdesk.tickets.desk import MESSAGE_PER_CUSTOMER, OPEN_PER_CUSTOMER, Desk, retry_on_status_change
 from supportdesk.tickets.handoff import wants_human
-from supportdesk.tickets.model import Author, Channel, NewMessage, NewTicket, StatusChanged, Ticket, TicketStatus
+from supportdesk.tickets.model import (
+    Author,
+    Channel,
+    NewMessage,
+    NewTicket,
+    ReplyWait,
+    StatusChanged,
+    Ticket,
+    TicketStatus,
+)
 from supportdesk.tickets.references import normalize_reference
 from supportdesk.tickets.views import RATING_WINDOW, message_view, ticket_view
 
@@ -125,7 +134,9 @@ class CustomerOperations(Desk):
                 return ticket
             if ticket.status is TicketStatus.OPEN and asks_for_human:
                 return self._join(ticket, (TicketStatus.OPEN,), now, batch)
-            return self.store.append(ticket, batch, now, ticket.status)
+            # On a claimed ticket the customer now waits for the agent's answer (the reply SLA's clock)
+            wait = ReplyWait.START if ticket.status is TicketStatus.ASSIGNED else None
+            return self.store.append(ticket, batch, now, ticket.status, reply_wait=wait)
 
         return retry_on_status_change(attempt), kinds
 

@@ -31,6 +31,17 @@ class Author(StrEnum):
     SYSTEM = "system"
 
 
+class ReplyWait(StrEnum):
+    """What a write does to the reply clock of a claimed ticket: the time the customer has been waiting for an
+    agent's answer, which the SLA schedule compares with its target (supportdesk/lifecycle/jobs.py). Claiming starts
+    it (the customer asked for a person and has not been answered yet); a customer message starts it unless it is
+    already running (the wait counts from the first unanswered message: writing again must not push a breach
+    away); an agent's answer stops it, and so do resolving and rejoining the queue."""
+
+    START = "start"
+    STOP = "stop"
+
+
 class StatusChanged(Exception):
     """A conditional write found the ticket (or presence/stats item) not in the expected state: the caller reads
     again and decides on the new state."""
@@ -66,6 +77,10 @@ class Ticket:
     follow_up_of: str | None = None  # the closed ticket a customer message on it opened this one from
     customer_deleted: bool = False  # the customer deleted their account: customer_id names nobody
     sla_notified_seq: int | None = None  # queue_seq whose SLA breach was reported to the supervisors
+    # Reply SLA while claimed: since when the customer waits for an agent's answer (None: answered, or not claimed),
+    # and when that wait was reported to the supervisors as a breach (None: not reported)
+    awaiting_reply_since: datetime | None = None
+    reply_breached_at: datetime | None = None
 
 
 @dataclass(frozen=True)

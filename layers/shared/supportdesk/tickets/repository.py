@@ -26,6 +26,7 @@ from supportdesk.tickets.model import (
     Message,
     NewMessage,
     NewTicket,
+    ReplyWait,
     StatusChanged,
     Ticket,
     TicketStatus,
@@ -52,7 +53,7 @@ class TicketStore(Protocol):
     def customer_tickets(self, customer_id: str, limit: int, cursor: str | None) -> tuple[list[Ticket], str | None]: ...
     def agent_tickets(self, agent_id: str, limit: int, cursor: str | None) -> tuple[list[Ticket], str | None]: ...
     def append(self, ticket: Ticket, messages: list[NewMessage], now: datetime, expected_status: TicketStatus,
-               access: Access | None = None) -> Ticket: ...
+               access: Access | None = None, reply_wait: ReplyWait | None = None) -> Ticket: ...
     def join(self, ticket: Ticket, from_statuses: tuple[TicketStatus, ...], seq: int, now: datetime,
              messages: list[NewMessage]) -> Ticket: ...
     def claim(self, ticket: Ticket, agent_id: str, now: datetime, access: Access) -> Ticket: ...
@@ -96,6 +97,8 @@ def to_ticket(item) -> Ticket:
         follow_up_of=item.follow_up_of,
         customer_deleted=bool(item.customer_deleted),
         sla_notified_seq=int(item.sla_notified_seq) if item.sla_notified_seq is not None else None,
+        awaiting_reply_since=parse_stamp(item.awaiting_reply_since),
+        reply_breached_at=parse_stamp(item.reply_breached_at),
     )
 
 
@@ -163,6 +166,26 @@ def _changed(ticket: Ticket, changes: dict) -> Ticket:
     return replace(ticket, **{name: value for name, value in changes.items() if name in _TICKET_FIELDS})
 
 
+# The reply clock stopped: no customer waits for an agent's answer (supportdesk.tickets.model.ReplyWait).
+_REPLY_CLOCK_STOPPED = {"awaiting_reply_since": None, "reply_due_queue": None, "reply_breached_at": None}
+
+
+def _reply_clock(ticket: Ticket, wait: ReplyWait | None, now: datetime):
+    """The changes and the extra condition that apply `wait` to a ticket as it was read. Starting an already
+    running clock changes nothing but requires it to be still running (an agent's answer in between stopped it: the
+    condition fails, the caller reads again and starts it anew); starting a stopped clock requires it to be still
+    stopped (two messages at once start it once). Starting sets the index key `reply_due_queue`, so the ticket
+    enters the sparse UnansweredTickets index."""
+    if wait is ReplyWait.STOP:
+        return dict(_REPLY_CLOCK_STOPPED), None
+    if wait is ReplyWait.START:
+        if ticket.awaiting_reply_since is not None:
+            return {}, TicketModel.awaiting_reply_since.exists()
+        changes = {"awaiting_reply_since": now, "reply_due_queue": ticket.queue, "reply_breached_at": None}
+        return changes, TicketModel.awaiting_reply_since.does_not_exist()
+    return {}, None
+
+
 def _waiting_changes(queue: str, seq: int, at: datetime) -> dict:
     """A ticket's attributes once it waits in `queue` under number `seq` (since `at`)."""
     return {
@@ -176,6 +199,7 @@ def _waiting_changes(queue: str, seq: int, at: datetime) -> dict:
         # a reopened ticket is no longer due for a survey or auto-close (supportdesk/lifecycle/)
         "due_job": None,
         "due_at": None,
+        **_REPLY_CLOCK_STOPPED,
     }
 
 
@@ -235,17 +259,22 @@ class DynamoTicketStore:
 
     def append(
         self, ticket: Ticket, messages: list[NewMessage], now: datetime, expected_status: TicketStatus,
-        access: Access | None = None,
+        access: Access | None = None, reply_wait: ReplyWait | None = None,
     ) -> Ticket:
         """Add messages to a ticket whose status is still `expected_status` (and a staff member's look at it, if
-        given). Returns the ticket as it is now."""
-        changes = {"updated_at": now}
+        given), starting or stopping its reply clock as `reply_wait` says (see _reply_clock). Returns the ticket as
+        it is now."""
+        clock_changes, clock_condition = _reply_clock(ticket, reply_wait, now)
+        changes = {"updated_at": now, **clock_changes}
+        condition = TicketModel.status == expected_status.value
+        if clock_condition is not None:
+            condition = condition & clock_condition
 
         def build(transaction):
             transaction.update(
                 TicketModel(ticket.ticket_id),
                 actions=_ticket_actions(changes),
-                condition=TicketModel.status == expected_status.value,
+                condition=condition,
             )
             for index, message in enumerate(messages):
                 transaction.save(_message_item(ticket.ticket_id, message, index))
@@ -277,7 +306,7 @@ class DynamoTicketStore:
 
     def claim(self, ticket: Ticket, agent_id: str, now: datetime, access: Access) -> Ticket:
         """waiting -> assigned for exactly one agent: the status condition lets one transaction through, which also
-        records the claimer's look. Returns the ticket as it is now."""
+        records the claimer's look and starts the reply clock. Returns the ticket as it is now."""
         queue, seq = ticket.queue, int(ticket.queue_seq or 0)
         changes = {
             "status": TicketStatus.ASSIGNED,
@@ -285,6 +314,10 @@ class DynamoTicketStore:
             "claimed_at": now,
             "updated_at": now,
             "waiting_queue": None,
+            # the customer now waits for this agent's first answer: the reply clock starts (ReplyWait.START)
+            "awaiting_reply_since": now,
+            "reply_due_queue": queue,
+            "reply_breached_at": None,
         }
 
         def build(transaction):
@@ -322,6 +355,7 @@ class DynamoTicketStore:
             # due for the satisfaction survey, then auto-close (the LifecycleDue index; supportdesk/lifecycle/)
             "due_job": "survey",
             "due_at": now,
+            **_REPLY_CLOCK_STOPPED,
         }
 
         def build(transaction):

@@ -12,7 +12,7 @@ from supportdesk.observability import audit, metrics
 from supportdesk.roles import Caller
 from supportdesk.tickets import queue as q
 from supportdesk.tickets.desk import STATE_RETRIES, Desk, retry_on_status_change
-from supportdesk.tickets.model import Access, Author, NewMessage, StatusChanged, Ticket, TicketStatus
+from supportdesk.tickets.model import Access, Author, NewMessage, ReplyWait, StatusChanged, Ticket, TicketStatus
 from supportdesk.tickets.references import normalize_reference
 from supportdesk.tickets.views import RATING_WINDOW, access_view, message_view, queue_entry_view, ticket_view
 
@@ -119,7 +119,8 @@ class StaffOperations(Desk):
         return self._with_messages(ticket, now)
 
     def agent_reply(self, staff: Caller, ticket_id: str, text: str) -> dict:
-        """An agent's answer: stored (masked), and the customer is told by e-mail in their language."""
+        """An agent's answer: stored (masked), the customer's wait for an answer ends (the reply SLA's clock stops),
+        and the customer is told by e-mail in their language."""
         now = self.clock.now()
         safe, kinds = self._masked(text)
 
@@ -128,7 +129,8 @@ class StaffOperations(Desk):
             message = NewMessage(Author.AGENT, safe, now, author_id=staff.account_id, masked_kinds=kinds)
             with self._recorded_unless_written(access):
                 self._require_owner(staff, ticket)
-                return self.store.append(ticket, [message], now, TicketStatus.ASSIGNED, access)
+                return self.store.append(ticket, [message], now, TicketStatus.ASSIGNED, access,
+                                         reply_wait=ReplyWait.STOP)
 
         ticket = retry_on_status_change(attempt)
         audit("ticket_replied", account_id=staff.account_id, ticket_id=ticket.ticket_id)

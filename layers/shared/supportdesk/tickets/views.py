@@ -55,6 +55,10 @@ def ticket_view(ticket: Ticket, now: datetime, *, staff: bool = False) -> dict:
             queue=ticket.queue,
             # the customer deleted their account (PIPL): customer_id no longer names anyone
             customer_deleted=ticket.customer_deleted,
+            # claimed: since when the customer waits for an answer, and whether that wait was reported as a breach
+            # of the reply SLA (supportdesk/lifecycle/jobs.py)
+            awaiting_reply_since=_time(ticket.awaiting_reply_since),
+            reply_sla_breached=ticket.reply_breached_at is not None,
         )
     return view
 
