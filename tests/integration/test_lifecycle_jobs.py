@@ -429,11 +429,12 @@ def test_a_reply_sla_run_stopped_half_way_and_run_again_reports_each_wait_once(d
     with pytest.raises(TimeoutError):
         run("sla_escalation")
     monkeypatch.setattr(DynamoLifecycleStore, "flag_reply_breach", real_flag)
-    # When the next run comes, Then it reports the other two (the first is the one breach a crash can lose)
+    # When the next run comes, Then it reports the other two (the first is the one breach a crash can lose; the
+    # three were claimed at the same instant, so which one the index gave first is DynamoDB's choice)
     assert run("sla_escalation")["new_reply_breaches"] == 2
     [mail] = _supervisor_mails()
-    lost = calls[0]  # the first flagged (waits that began in the same second come in no set order)
-    assert lost in ids and lost not in mail.body and all(i in mail.body for i in ids if i != lost)
+    lost = calls[0]
+    assert lost not in mail.body and all(t in mail.body for t in ids if t != lost)
     # And nothing is reported twice
     assert run("sla_escalation")["done"] == 0
 

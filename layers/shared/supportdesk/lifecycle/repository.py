@@ -11,6 +11,7 @@ from supportdesk.dal.rate_limits import RateLimitModel
 from supportdesk.dal.tickets import TicketMessageModel, TicketModel
 from supportdesk.dal.transactions import ConditionFailed, conditional_put, conditional_update, transact
 from supportdesk.tickets.storage import message_id, parse_required_stamp, parse_stamp, stamp
+from supportdesk.tickets.model import TicketStatus
 from supportdesk.lifecycle.model import DueJob, LifecycleTicket, UnansweredTicket
 
 ANONYMOUS = "deleted"  # customer_id of a purged stub or of a deleted account's tickets
@@ -159,7 +160,8 @@ class DynamoLifecycleStore:
         return conditional_update(
             TicketModel(ticket.ticket_id),
             [TicketModel.reply_due_queue.remove(), TicketModel.reply_breached_at.set(_stamp(now))],
-            (TicketModel.status == "assigned") & (TicketModel.awaiting_reply_since == _stamp(ticket.awaiting_since))
+            (TicketModel.status == TicketStatus.ASSIGNED.value)
+            & (TicketModel.awaiting_reply_since == _stamp(ticket.awaiting_since))
             & TicketModel.reply_due_queue.exists(),
         )
 
