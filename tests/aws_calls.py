@@ -50,7 +50,11 @@ class AwsCall:
         if service in ("ses", "sesv2"):
             sender = p.get("FromEmailAddress") or p.get("Source") or ""
             identities = (sender, sender.rpartition("@")[2]) if sender else ("",)
-            return [(f"ses:{op}", tuple(f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{i}" for i in identities))]
+            requests = [(f"ses:{op}", tuple(f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{i}" for i in identities))]
+            if p.get("ConfigurationSetName"):  # SES also authorizes the configuration set a mail is sent with
+                requests.append((f"ses:{op}", (f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/"
+                                               f"{p['ConfigurationSetName']}",)))
+            return requests
         if service == "sns":
             # SMS to a phone number has no resource: only a statement on "*" covers it.
             return [("sns:Publish", (p["TopicArn"] if p.get("TopicArn") else "*",))]

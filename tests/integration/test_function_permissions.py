@@ -423,6 +423,11 @@ def test_each_function_works_with_only_its_own_environment_and_policy(logical_id
                       for call in run.calls for action, resources in call.requests()
                       if not is_allowed(statements, action, resources, call.projected_attributes())})
     assert refused == [], f"{logical_id} needs permissions its policy does not grant: {refused}"
+    # And every mail it sent went through the configuration set, so its bounces and complaints are seen
+    configuration_set = aws.physical_name("MailConfigurationSet")
+    unseen = [call.params.get("Destination") for call in run.calls if call.operation == "SendEmail"
+              and call.params.get("ConfigurationSetName") != configuration_set]
+    assert unseen == [], f"{logical_id} sent mail outside the configuration set: {unseen}"
     if logical_id not in WITHOUT_AWS_CALLS:
         assert run.calls, "the scenario made no AWS call: it checks nothing"
 

@@ -30,6 +30,10 @@ def test_other_services_name_their_resource():
     assert AwsCall("sesv2", "SendEmail", {"FromEmailAddress": "support@example.com"}).requests() == [
         ("ses:SendEmail", ("arn:aws:ses:us-east-1:123456789012:identity/support@example.com",
                            "arn:aws:ses:us-east-1:123456789012:identity/example.com"))]
+    # a mail sent through a configuration set needs the permission on that set too
+    assert AwsCall("sesv2", "SendEmail", {"FromEmailAddress": "support@example.com",
+                                          "ConfigurationSetName": "MailConfigurationSet"}).requests()[1] == (
+        "ses:SendEmail", ("arn:aws:ses:us-east-1:123456789012:configuration-set/MailConfigurationSet",))
     assert AwsCall("sns", "Publish", {"PhoneNumber": "+8613800138000"}).requests() == [("sns:Publish", ("*",))]
     assert AwsCall("sqs", "SendMessage", {"QueueUrl": "http://localhost/123456789012/Dlq"}).requests() == [
         ("sqs:SendMessage", ("arn:aws:sqs:us-east-1:123456789012:Dlq",))]
