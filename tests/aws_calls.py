@@ -67,8 +67,13 @@ class AwsCall:
         return [(f"{service}:{op}", ("*",))]
 
     def projected_attributes(self) -> frozenset[str] | None:
-        """The top-level attributes a DynamoDB read names in its ProjectionExpression (placeholders resolved), the
-        request's `dynamodb:Attributes`; None when it names none and so reads every attribute."""
+        """The request's `dynamodb:Attributes`: the top-level attributes a DynamoDB read names in its
+        ProjectionExpression (placeholders resolved), None when it names none and so reads every attribute; for an
+        UpdateItem, the key's attributes and every attribute its expressions name (pynamodb names each through a
+        placeholder)."""
+        if self.service == "dynamodb" and self.operation == "UpdateItem":
+            return frozenset(self.params.get("Key") or {}) | frozenset(
+                (self.params.get("ExpressionAttributeNames") or {}).values())
         expression = self.params.get("ProjectionExpression")
         if self.service != "dynamodb" or not expression:
             return None
@@ -131,14 +136,16 @@ def _matches(patterns: Any, value: str, *, case_sensitive: bool = True) -> bool:
 
 
 def is_allowed(statements: list[dict], action: str, resources: tuple[str, ...],
-               attributes: frozenset[str] | None = None) -> bool:
+               attributes: frozenset[str] | None = None, return_values: str | None = None) -> bool:
     """IAM's evaluation for one identity policy: an explicit Deny wins, else an Allow is needed. Of the conditions,
-    only DynamoDB's attribute projection is evaluated (`ForAllValues:StringEquals` on `dynamodb:Attributes`: an
-    Allow so conditioned grants a read only when the call names its attributes, `attributes`, all of them listed;
-    a read without a projection asks for every attribute). Other conditions are not evaluated (the recorder does
-    not see the rest of the request context): a conditional Deny counts as applying (the strict reading) and a
-    conditional Allow as granting its actions on its resources, so the check proves the actions and resources a
-    function needs, and those conditions narrow them further in AWS."""
+    only DynamoDB's attribute list and return values are evaluated (`ForAllValues:StringEquals` on
+    `dynamodb:Attributes`: an Allow so conditioned grants a request only when the call names its attributes,
+    `attributes`, all of them listed; a read without a projection asks for every attribute;
+    `StringEqualsIfExists` on `dynamodb:ReturnValues`: the call's ReturnValues, when it sends one, must be listed).
+    Other conditions are not evaluated (the recorder does not see the rest of the request context): a conditional
+    Deny counts as applying (the strict reading) and a conditional Allow as granting its actions on its resources,
+    so the check proves the actions and resources a function needs, and those conditions narrow them further in
+    AWS."""
 
     def applies(statement: dict, resource: str) -> bool:
         if "NotAction" in statement or "NotResource" in statement:
@@ -146,10 +153,14 @@ def is_allowed(statements: list[dict], action: str, resources: tuple[str, ...],
         if not (_matches(statement["Action"], action, case_sensitive=False)
                 and _matches(statement["Resource"], resource)):
             return False
-        projection = ((statement.get("Condition") or {}).get("ForAllValues:StringEquals") or {}).get(
-            "dynamodb:Attributes")
-        if projection is not None and statement["Effect"] == "Allow":
-            return attributes is not None and attributes <= set(_listed(projection))
+        condition = statement.get("Condition") or {}
+        projection = (condition.get("ForAllValues:StringEquals") or {}).get("dynamodb:Attributes")
+        returned = (condition.get("StringEqualsIfExists") or {}).get("dynamodb:ReturnValues")
+        if statement["Effect"] == "Allow":
+            if returned is not None and return_values is not None and return_values not in _listed(returned):
+                return False
+            if projection is not None:
+                return attributes is not None and attributes <= set(_listed(projection))
         return True
 
     for resource in resources:

@@ -358,10 +358,14 @@ def _refund_payout(run: Run) -> None:
 def _mail_events(run: Run) -> None:
     import json
 
-    notification = {"eventType": "Bounce", "bounce": {"bounceType": "Permanent",
-                                                      "bouncedRecipients": [{"emailAddress": "gone@example.net"}]}}
+    from supportdesk.dal.accounts import AccountModel
+
+    # a customer's address (the account is marked, without being read) and one nobody has
+    notification = {"eventType": "Bounce", "bounce": {"bounceType": "Permanent", "bouncedRecipients": [
+        {"emailAddress": run.desk.alice.email}, {"emailAddress": "gone@example.net"}]}}
     event = {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": json.dumps(notification)}}]}
-    assert run.invoke(event) is not None
+    assert run.invoke(event) == {"marked": 2}
+    assert AccountModel.get(run.desk.alice.account_id).undeliverable_email == run.desk.alice.email
 
 
 def _account_deletion(run: Run) -> None:
@@ -421,7 +425,8 @@ def test_each_function_works_with_only_its_own_environment_and_policy(logical_id
     statements = policy_statements(run.function.properties, aws.resources, aws.resolve)
     refused = sorted({f"{action} on {' | '.join(resources)} ({call.operation})"
                       for call in run.calls for action, resources in call.requests()
-                      if not is_allowed(statements, action, resources, call.projected_attributes())})
+                      if not is_allowed(statements, action, resources, call.projected_attributes(),
+                                        call.params.get("ReturnValues"))})
     assert refused == [], f"{logical_id} needs permissions its policy does not grant: {refused}"
     # And every mail it sent went through the configuration set, so its bounces and complaints are seen
     configuration_set = aws.physical_name("MailConfigurationSet")

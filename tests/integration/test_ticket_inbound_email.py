@@ -426,6 +426,60 @@ def test_a_hard_bounce_stops_our_mail_to_that_address(desk, inbox):
     assert mails_to("alice@example.net") == []
 
 
+def _ses_event(*notifications: dict) -> dict:
+    import json
+
+    return {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": json.dumps(n)}} for n in notifications]}
+
+
+def test_a_bounce_marks_the_account_staff_see_it_and_replies_go_by_sms(desk):
+    from moto.sns.models import sns_backends
+
+    from functions.ticket import mail_events
+    from supportdesk.dal.accounts import AccountModel
+    from tests.integration.ticket_desk import ACCOUNT, REGION
+
+    # Given Alice has a verified phone, and a ticket waiting for an agent
+    AccountModel(desk.alice.account_id).update(actions=[AccountModel.phone.set("+8613800138000")])
+    ticket_id = desk.open(desk.alice, "human please")["ticket"]["id"]
+    # When SES reports that her address hard-bounced (and a complaint about an address nobody has)
+    bounce = {"eventType": "Bounce", "bounce": {"bounceType": "Permanent", "bouncedRecipients": [
+        {"emailAddress": "Alice@Example.net"}]}}
+    complaint = {"eventType": "Complaint", "complaint": {"complainedRecipients": [
+        {"emailAddress": "nobody@example.org"}]}}
+    assert mail_events.lambda_handler(_ses_event(bounce, complaint), LambdaContext()) == {"marked": 2}
+    # Then her account carries the mark (and nobody's else)
+    stored = AccountModel.get(desk.alice.account_id)
+    assert (stored.undeliverable_email, stored.undeliverable_reason) == ("alice@example.net", "bounce")
+    assert AccountModel.get(desk.bob.account_id).undeliverable_email is None
+    # And the agent who claims her ticket sees that her e-mail is undeliverable and that SMS is used
+    status, claimed = desk.claim(desk.agent, ticket_id)
+    assert status == 200
+    assert claimed["customer"] == {"email_undeliverable": True, "undeliverable_reason": "bounce",
+                                   "notified_by": "sms"}
+    assert desk.call(desk.agent, "GET", f"/agent/tickets/{ticket_id}")[1]["customer"]["email_undeliverable"] is True
+    # And the agent's reply reaches her by SMS, not at the bouncing address
+    status, reply = desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/messages", {"message": "On its way"})
+    assert status == 201 and reply["customer_notified"] is True
+    assert mails_to("alice@example.net") == []
+    texts = [text for phone, text in sns_backends[ACCOUNT][REGION].sms_messages.values() if phone == "+8613800138000"]
+    assert len(texts) == 1 and ticket_id in texts[0]
+
+
+def test_a_customer_without_a_verified_phone_is_shown_unreachable_after_a_complaint(desk):
+    from functions.ticket import mail_events
+
+    ticket_id = desk.open(desk.bob, "转人工")["ticket"]["id"]
+    complaint = {"notificationType": "Complaint", "complaint": {"complainedRecipients": [
+        {"emailAddress": "bob@example.net"}]}}
+    assert mail_events.lambda_handler(_ses_event(complaint), LambdaContext()) == {"marked": 1}
+    _, claimed = desk.claim(desk.agent, ticket_id)
+    assert claimed["customer"] == {"email_undeliverable": True, "undeliverable_reason": "complaint",
+                                   "notified_by": None}
+    status, reply = desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/messages", {"message": "好的"})
+    assert status == 201 and reply["customer_notified"] is False and mails_to("bob@example.net") == []
+
+
 def test_mail_from_an_unverified_address_is_not_mapped_to_the_account(desk, inbox):
     # Given an account whose e-mail address was never confirmed (someone signed up with another person's address)
     from supportdesk.dal.accounts import AccountModel

@@ -91,3 +91,25 @@ def test_an_attribute_projection_condition_allows_only_reads_that_name_allowed_a
     assert allowed(projected)
     assert not allowed(everything)  # no projection reads the password hash too
     assert not allowed(too_much)
+
+
+def test_a_write_only_update_is_allowed_only_within_its_attributes_and_without_reading_the_item_back():
+    # Given MailEventsFunction's statement: UpdateItem on accounts within four attributes, returning nothing
+    accounts = "arn:aws:dynamodb:us-east-1:123456789012:table/AccountsTable"
+    statements = [{"Effect": "Allow", "Action": "dynamodb:UpdateItem", "Resource": accounts, "Condition": {
+        "ForAllValues:StringEquals": {"dynamodb:Attributes": ["account_id", "email", "undeliverable_email",
+                                                              "undeliverable_reason"]},
+        "StringEqualsIfExists": {"dynamodb:ReturnValues": "NONE"}}}]
+
+    def update(names: dict, return_values: str) -> bool:
+        call = AwsCall("dynamodb", "UpdateItem", {"TableName": "AccountsTable", "Key": {"account_id": {"S": "a"}},
+                                                  "ExpressionAttributeNames": names, "ReturnValues": return_values})
+        ((action, resources),) = call.requests()
+        return is_allowed(statements, action, resources, call.projected_attributes(), call.params["ReturnValues"])
+
+    # When it sets the mark under a condition on the address, reading nothing back: allowed
+    marks = {"#0": "undeliverable_email", "#1": "undeliverable_reason", "#2": "account_id", "#3": "email"}
+    assert update(marks, "NONE")
+    # Then pynamodb's default (the whole item back: the password hash too) and any other attribute are refused
+    assert not update(marks, "ALL_NEW")
+    assert not update({**marks, "#4": "password_hash"}, "NONE")

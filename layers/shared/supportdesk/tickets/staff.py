@@ -8,6 +8,7 @@ from typing import Iterator
 
 from supportdesk.clock import iso
 from supportdesk.errors import Conflict, Forbidden, NotFound
+from supportdesk.identity.contacts import contact_status
 from supportdesk.observability import audit, metrics
 from supportdesk.roles import Caller
 from supportdesk.tickets import queue as q
@@ -89,8 +90,13 @@ class StaffOperations(Desk):
         }
 
     def _with_messages(self, ticket: Ticket, now) -> dict:
+        """The ticket for staff, with how the customer is reached: whether their e-mail address bounced or
+        complained (then replies go by SMS to a verified phone, or nowhere). One GetItem of the account (its
+        contact projection) besides the messages' Query; None once the customer deleted their account."""
         messages = self.store.messages(ticket.ticket_id)
-        return {"ticket": ticket_view(ticket, now, staff=True), "messages": [message_view(m, staff=True) for m in messages]}
+        account = None if ticket.customer_deleted else self.accounts.get(ticket.customer_id)
+        return {"ticket": ticket_view(ticket, now, staff=True), "messages": [message_view(m, staff=True) for m in messages],
+                "customer": contact_status(account) if account is not None else None}
 
     def staff_ticket(self, staff: Caller, ticket_id: str) -> dict:
         now = self.clock.now()
