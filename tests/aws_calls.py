@@ -2,7 +2,8 @@
 
 Recording: botocore's event hooks. Every botocore client created inside `recorded_aws_calls()` (boto3 clients,
 pynamodb's connection, Powertools' parameter client) gets a `before-parameter-build` hook that notes the service,
-the operation and its parameters. Clients created earlier are not seen, so callers reset the caches that hold
+the operation and its parameters; a presigned URL counts as the call it lets its holder make, a presigned POST as
+the PutObject of its key. Clients created earlier are not seen, so callers reset the caches that hold
 clients first (see tests/integration/test_function_permissions.py).
 
 Authorization: each call becomes the IAM requests AWS evaluates for it (a TransactWriteItems is one PutItem /
@@ -42,6 +43,11 @@ class AwsCall:
         if service == "s3":
             bucket, key = p.get("Bucket", ""), p.get("Key")
             resource = f"arn:aws:s3:::{bucket}/{key}" if key is not None else f"arn:aws:s3:::{bucket}"
+            if op == "CopyObject":  # IAM: write the target, read the source
+                source = p.get("CopySource") or {}
+                source_arn = (f"arn:aws:s3:::{source.get('Bucket')}/{source.get('Key')}" if isinstance(source, dict)
+                              else f"arn:aws:s3:::{str(source).lstrip('/').split('?', 1)[0]}")
+                return [("s3:PutObject", (resource,)), ("s3:GetObject", (source_arn,))]
             return [(f"s3:{_S3_ACTIONS.get(op, op)}", (resource,))]
         if service == "secretsmanager":
             secret = p.get("SecretId", "")
@@ -102,13 +108,22 @@ def _dynamodb(op: str, p: dict) -> list[tuple[str, tuple[str, ...]]]:
 @contextmanager
 def recorded_aws_calls() -> Iterator[list[AwsCall]]:
     """Yield a live list of the AWS calls of every botocore client created inside the block."""
+    from botocore import signers
     from botocore.session import Session
 
     calls: list[AwsCall] = []
     original = Session.create_client
+    original_post = signers.generate_presigned_post
 
-    def record(params: dict, model: Any, **_: Any) -> None:
+    def record(params: dict, model: Any, context: dict | None = None, **_: Any) -> None:
+        if model.name == "CreateBucket" and (context or {}).get("is_presign_request"):
+            return  # botocore builds a presigned POST on CreateBucket's model: recorded below as what it allows
         calls.append(AwsCall(model.service_model.service_name, model.name, dict(params)))
+
+    def presigned_post(self: Any, Bucket: str, Key: str, *args: Any, **kwargs: Any) -> dict:  # noqa: N803
+        # The form lets a browser put that object as this role: S3 authorizes it as the role's PutObject.
+        calls.append(AwsCall("s3", "PutObject", {"Bucket": Bucket, "Key": Key}))
+        return original_post(self, Bucket, Key, *args, **kwargs)
 
     def create_client(self, *args: Any, **kwargs: Any):  # noqa: ANN202
         client = original(self, *args, **kwargs)
@@ -116,10 +131,12 @@ def recorded_aws_calls() -> Iterator[list[AwsCall]]:
         return client
 
     Session.create_client = create_client  # type: ignore[method-assign]
+    signers.generate_presigned_post = presigned_post  # bound to each S3 client class as it is created
     try:
         yield calls
     finally:
         Session.create_client = original  # type: ignore[method-assign]
+        signers.generate_presigned_post = original_post
 
 
 def _listed(value: Any) -> list:
