@@ -9,9 +9,11 @@ It reads template.yaml and is an adapter only: no product logic lives here.
     schedules.py  Schedule / ScheduleV2 events, on their schedule and on demand
     outbox.py     mail and SMS moto recorded, for GET /_local/outbox
     devroutes.py  /_local/* (outbox, inbound mail, schedules, clock, reset), /openapi.json and /docs
+    events.py     EventBridge rules: POST /_local/events delivers, GET /_local/events lists what functions published
+    storefront.py plays the storefront: POST /_local/storefront/confirm answers the support desk's order requests
     requestlog.py one log line per request (short, or JSON with LOG_FORMAT=json)
-    openapi.py    docs/openapi.json from the routes' own declarations (make openapi); openapi_refunds.py holds the
-                  refund routes' schemas, openapi_types.py the schema vocabulary both share
+    openapi.py    docs/openapi.json from the routes' own declarations (make openapi); openapi_refunds.py and
+                  openapi_orders.py hold the refund and order routes' schemas, openapi_types.py their vocabulary
     seed.py       demo accounts and orders, through the product's own code
     stack.py      all of the above on loopback ports; `python -m local` (make run) and the e2e tests start it
 """

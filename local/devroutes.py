@@ -12,6 +12,8 @@ documentation at /openapi.json and /docs.
     GET  /_local/clock              the stack's clock (what every function reads as "now")
     POST /_local/clock              {"set": "2026-11-24T10:00:00+08:00"}, {"advance": "7d"} or {"reset": true}
     POST /_local/reset              back to the seeded state: empty moto world, resources, demo data, wall clock
+    (extra routes of other modules: /_local/events (local/events.py), /_local/payments (local/payments.py),
+    /_local/storefront/confirm (local/storefront.py))
     GET  /openapi.json, GET /docs   docs/openapi.json (servers: this stack's address) and Swagger UI, whose assets
                                     come from the pinned swagger-ui-py wheel (GET /docs/assets/...): works offline
 """

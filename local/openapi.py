@@ -195,9 +195,10 @@ QUERY_PARAMETERS = {
           "description": "The customer's question, as typed (Chinese, English, traditional characters, typos)"},
 }
 
-from local import openapi_refunds  # noqa: E402 - the refund routes' schemas and query parameters
+from local import openapi_orders, openapi_refunds  # noqa: E402 - the refund and order routes' schemas
 
 SCHEMAS.update(openapi_refunds.SCHEMAS)
+SCHEMAS.update(openapi_orders.SCHEMAS)
 QUERY_PARAMETERS.update(openapi_refunds.QUERY_PARAMETERS)
 
 STATUS_TEXT = {
@@ -208,6 +209,7 @@ STATUS_TEXT = {
     "409": "Conflicts with the current state",
     "422": "Understood but refused by a rule",
     "429": "Rate limited; see the Retry-After header",
+    "503": "Temporarily unavailable, nothing was done; retry (with the same Idempotency-Key)",
 }
 # What API Gateway itself answers (template.yaml GatewayResponses): the authorizer's 401/403 on protected routes,
 # and THROTTLED (stage throttling) on every route.
@@ -311,7 +313,7 @@ def build(template: Template | None = None) -> dict:
             "title": "Support desk API",
             "version": "1.0.0",
             "description": "Customer-support back end: identity, password reset, tickets and transfer to a human agent, "
-            "refunds and order-amount disputes. "
+            "refunds and order-amount disputes, order self-service (cancel, change the address). "
             "Every error is JSON {error: {code, message}}; messages follow Accept-Language (zh-CN or en).",
         },
         "servers": [

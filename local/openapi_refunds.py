@@ -52,6 +52,10 @@ SCHEMAS: dict[str, dict] = {
         timeline={"type": "array"}, order=_nullable({"type": "object"}),
         evidence={"type": "array", "items": {"allOf": [_ref("Evidence"), _object(
             ["url", "url_expires_in"], url=STRING, url_expires_in=INTEGER)]}})]}),
+    "RefundAccessLog": _object(["refund_id", "entries", "next_cursor"], refund_id=STRING, next_cursor=CURSOR,
+                               entries={"type": "array", "items": _object(["actor_id", "actor_role", "action", "at"],
+                                                                          actor_id=STRING, actor_role=STRING,
+                                                                          action=STRING, at=TIME)}),
 }
 
 QUERY_PARAMETERS = {

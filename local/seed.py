@@ -61,10 +61,19 @@ def order_events(customer_id: str, number: int, address: str, now: datetime) -> 
             steps.append(("OrderPaid", "paid", paid, {}))
         if lifecycle in ("shipped", "delivered"):
             shipped = placed + timedelta(days=1)
-            steps.append(("OrderShipped", "shipped", shipped, {"shipped_at": _iso(shipped)}))
+            scans = [(shipped, "快件已揽收", "杭州"), (shipped + timedelta(hours=10), "已到达【上海转运中心】", "上海")]
+            scanned: list[dict[str, str]] = [{"at": _iso(at), "description": text, "location": where}
+                                             for at, text, where in scans]
+            tracking: dict = {"carrier": "顺丰速运 SF Express", "tracking_number": f"SF{number}{suffix}8800",
+                              "events": scanned}
+            steps.append(("OrderShipped", "shipped", shipped, {"shipped_at": _iso(shipped), "tracking": tracking}))
         if lifecycle == "delivered":
             delivered = placed + timedelta(days=4)
-            steps.append(("OrderDelivered", "delivered", delivered, {"delivered_at": _iso(delivered)}))
+            scans = [(delivered - timedelta(hours=3), "快件派送中", "上海"), (delivered, "已签收，签收人：本人", "上海")]
+            scanned = scanned + [{"at": _iso(at), "description": text, "location": where} for at, text, where in scans]
+            tracking = {**tracking, "events": scanned}
+            steps.append(("OrderDelivered", "delivered", delivered, {"delivered_at": _iso(delivered),
+                                                                     "tracking": tracking}))
         for version, (detail_type, status, at, fields) in enumerate(steps, start=1):
             order.update(fields)
             detail = {**order, "status": status, "version": version, "occurred_at": _iso(at)}

@@ -105,6 +105,7 @@ class Stack:
         self._scheduler: Any = None
         self._host: Any = None
         self.events: Any = None
+        self.storefront: Any = None  # local.storefront.Storefront: answers the support desk's order requests
         self._saved_environ: dict[str, str] | None = None
         self._saved_moto_config: dict | None = None
         self._session: Any = None
@@ -189,7 +190,8 @@ class Stack:
             install_step_functions_seam(self._host)
             from local.events import EventBus
 
-            self.events = EventBus(template, self._host, self.client)
+            self.events = EventBus(template, self._host, self.client, clock=self.clock.now)
+            self.events.watch()  # what the functions publish: GET /_local/events
             if self.seed_data:
                 from local.seed import seed
 
@@ -211,9 +213,14 @@ class Stack:
                 clock=self.clock, reset=self.reset, api_port=lambda: self.api_port)
             from local import payments
             from local.mail_events import MailEvents
+            from local.storefront import Storefront
+            from supportdesk.orders.repository import DynamoOrderRepository
 
+            self.storefront = Storefront(self.events, DynamoOrderRepository,
+                                         str(template.parameters.get("OrderEventSource")), clock=self.clock.now)
             mail_events = MailEvents(template, self._host, self.clock.now)
-            gateway.dev_routes.extra_routes += [self.events.route, payments.route, mail_events.route]
+            gateway.dev_routes.extra_routes += [self.events.route, payments.route, self.storefront.route,
+                                                mail_events.route]
             self.requests = RequestLog(gateway, route_of, json_lines=self.json_logs)
             self._api = make_server(self.bind, self.requested_api_port, self.requests, threaded=True,
                                     request_handler=RawHeadersRequestHandler)
@@ -260,6 +267,10 @@ class Stack:
                 self._outbox.watch()  # moto's backends are new objects
             if self._scheduler is not None:
                 self._scheduler.fired.clear()
+            if self.events is not None:
+                self.events.clear()
+            if self.storefront is not None:
+                self.storefront.answered.clear()
             # The seeded items as they were, rather than seeding again: a sign-up hashes its password with argon2
             # and checks it with zxcvbn (about a second per account on a busy machine).
             self._restore_items(self._seeded)
@@ -316,6 +327,9 @@ class Stack:
             self.clock.unsubscribe(self._scheduler.wake)
             self._scheduler.stop()
             self._scheduler = None
+        if self.events is not None:
+            self.events.unwatch()
+            self.events = None
         if self._host is not None:
             uninstall_step_functions_seam(self._host)
             self._host = None

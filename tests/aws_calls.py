@@ -67,6 +67,8 @@ class AwsCall:
         if service == "sqs":
             name = p.get("QueueUrl", "").rstrip("/").rsplit("/", 1)[-1]
             return [(f"sqs:{op}", (f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}",))]
+        if service == "events" and op == "PutEvents":  # one request per entry, on the entry's bus
+            return [("events:PutEvents", (_bus(entry.get("EventBusName")),)) for entry in p.get("Entries", [])]
         if service == "stepfunctions":  # IAM's prefix is states:; the machine or execution named in the call
             arn = p.get("stateMachineArn") or p.get("executionArn") or "*"
             return [(f"states:{op}", (arn,))]
@@ -86,6 +88,11 @@ class AwsCall:
         names = self.params.get("ExpressionAttributeNames") or {}
         paths = (path.strip().split(".", 1)[0].split("[", 1)[0] for path in expression.split(","))
         return frozenset(names.get(path, path) for path in paths)
+
+
+def _bus(name: str | None) -> str:
+    name = name or "default"
+    return name if name.startswith("arn:") else f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}"
 
 
 def _table(name: str, index: str | None = None) -> str:

@@ -233,3 +233,67 @@ class MemoryAttachmentRecords:
 
         item = self.items[(ticket_id, attachment_id)]
         self.items[(ticket_id, attachment_id)] = replace(item, sent=True, size=size)
+
+
+class MemoryOrderStore:
+    """orders.repository.CustomerOrderStore in memory, with the adapter's conditions (tests/integration checks the
+    DynamoDB ones on moto)."""
+
+    def __init__(self, orders=()) -> None:
+        self.orders: dict[tuple[str, str], object] = {(o.customer_id, o.order_id): o for o in orders}
+
+    def get(self, customer_id, order_id):
+        return self.orders.get((customer_id, order_id))
+
+    def customer_orders(self, customer_id, limit, cursor):
+        mine = sorted((o for (c, _), o in self.orders.items() if c == customer_id), key=lambda o: o.placed_at,
+                      reverse=True)
+        start = int(cursor or 0)
+        page = mine[start:start + limit]
+        return page, str(start + limit) if start + limit < len(mine) else None
+
+    def request_cancellation(self, customer_id, order_id, request, *, statuses, stale_before):
+        from dataclasses import replace
+
+        order = self.get(customer_id, order_id)
+        if (order is None or order.status not in tuple(statuses) or order.reserved_cents or order.refunded_cents
+                or (order.cancellation is not None and order.cancellation.requested_at >= stale_before)):
+            return None
+        self.orders[(customer_id, order_id)] = order = replace(order, cancellation=request)
+        return order
+
+    def request_address_change(self, customer_id, order_id, request, *, statuses, stale_before):
+        from dataclasses import replace
+
+        order = self.get(customer_id, order_id)
+        if (order is None or order.status not in tuple(statuses) or order.cancellation is not None
+                or (order.address_change is not None and order.address_change.requested_at >= stale_before)):
+            return None
+        self.orders[(customer_id, order_id)] = order = replace(order, address_change=request)
+        return order
+
+    def withdraw(self, customer_id, order_id, kind, request_id):
+        from dataclasses import replace
+
+        order = self.get(customer_id, order_id)
+        field_name = "cancellation" if kind.value == "cancellation" else "address_change"
+        pending = getattr(order, field_name, None) if order else None
+        if pending is None or pending.request_id != request_id:
+            return False
+        self.orders[(customer_id, order_id)] = replace(order, **{field_name: None})
+        return True
+
+
+@dataclass
+class FakePublisher:
+    """order_self_service.storefront.RequestPublisher that records; `failing` makes every publish fail."""
+
+    published: list[tuple[str, dict]] = field(default_factory=list)
+    failing: bool = False
+
+    def publish(self, detail_type: str, detail: dict) -> None:
+        from supportdesk.order_self_service.storefront import PublishFailed
+
+        if self.failing:
+            raise PublishFailed("ResourceNotFoundException")
+        self.published.append((detail_type, detail))

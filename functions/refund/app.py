@@ -164,6 +164,14 @@ def staff_case(refund_id: str) -> dict:
     return refund_service().staff_case(_caller(STAFF), refund_id)
 
 
+@app.get("/agent/refunds/<refund_id>/audit", summary="Who on the staff opened this case (supervisors)", tags=["agent"],
+         openapi_extensions=query("limit", "cursor") | responses(200, "RefundAccessLog", {
+             400: ("invalid_limit", "invalid_cursor"), 403: ("supervisor_only",), 404: ("refund_not_found",)}))
+def access_log(refund_id: str) -> dict:
+    return refund_service().access_log(_caller(STAFF), refund_id, refunds.parse_limit(_query("limit")),
+                                       _query("cursor"))
+
+
 @app.post(
     "/agent/refunds/<refund_id>/decision",
     summary="Approve (possibly less) or reject with a reason; second approvals and overdue cases need a supervisor",

@@ -276,5 +276,48 @@ def refund_scenarios(client: Client) -> list[Measurement]:
     return results
 
 
+def order_self_service_scenarios(client: Client) -> list[Measurement]:
+    import uuid
+
+    from functions.order_self_service import app as self_service
+    from functions.orders import app as orders
+    from tests.conftest import load_event
+
+    client.sign_up("orders-bench@example.com")
+    customer = client.token("orders-bench@example.com")
+    customer_id = client.contexts[customer]["account_id"]
+    for n in range(1, 4):
+        event = load_event("orders_paid.json")
+        event["detail"].update(customer_id=customer_id, order_id=f"ord_self_{n}")
+        orders.lambda_handler(event, LambdaContext())
+
+    def route(method, resource, params=None, body=None, query=None, key=None) -> int:
+        path = resource
+        for name, value in (params or {}).items():
+            path = path.replace("{" + name + "}", value)
+        headers = {"Idempotency-Key": key} if key else None
+        status, _, _ = call(self_service.lambda_handler, api_event(
+            method, path, resource=resource, path_parameters=params, body=body, query=query, headers=headers,
+            principal=client.contexts[customer]))
+        return status
+
+    address = {"recipient_name": "林美", "phone": "13800138000", "province": "浙江省", "city": "杭州市",
+               "district": "西湖区", "street": "文三路 8 号"}
+    replayed = str(uuid.uuid4())
+    return [
+        measure("GET /orders", lambda: route("GET", "/orders", query={"limit": "20"})),
+        measure("GET /orders/{id}", lambda: route("GET", "/orders/{order_id}", {"order_id": "ord_self_1"})),
+        measure("POST /orders/{id}/cancel", lambda: route("POST", "/orders/{order_id}/cancel",
+                                                          {"order_id": "ord_self_1"}, {"reason": "changed_mind"},
+                                                          key=replayed)),
+        measure("POST /orders/{id}/cancel (replay)", lambda: route("POST", "/orders/{order_id}/cancel",
+                                                                   {"order_id": "ord_self_1"},
+                                                                   {"reason": "changed_mind"}, key=replayed)),
+        measure("PUT /orders/{id}/shipping-address", lambda: route(
+            "PUT", "/orders/{order_id}/shipping-address", {"order_id": "ord_self_2"}, address,
+            key=str(uuid.uuid4()))),
+    ]
+
+
 SCENARIOS: list[Scenario] = [identity_scenarios, reset_scenarios, ticket_scenarios, help_scenarios, order_scenarios,
-                              refund_scenarios]
+                              refund_scenarios, order_self_service_scenarios]

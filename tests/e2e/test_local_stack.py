@@ -173,3 +173,25 @@ def test_an_event_posted_locally_is_routed_by_the_templates_rule(api, stack):
     assert reply.json()["entries"][0]["deliveries"][0]["rule"] == "OrdersFunctionOrderEvents"
     order = DynamoOrderRepository().get("cust-alice", "ord_e2e_bus")
     assert order is not None and order.status.value == "paid" and order.version == 2
+
+
+def test_what_the_support_desk_publishes_is_listed_newest_first_and_a_reset_forgets_it(api, demo):
+    import uuid
+
+    token = api.login(*demo["customer2"])
+    for order_id in ("ord_demo2_1005", "ord_demo2_1004"):
+        reply = api.request("POST", f"/orders/{order_id}/cancel", token=token,
+                            headers={"Idempotency-Key": str(uuid.uuid4())})
+        assert reply.status == 202, reply.body
+    published = api.request("GET", "/_local/events").json()["published"]
+    assert [(e["detail-type"], e["detail"]["order_id"]) for e in published[:2]] == [
+        ("OrderCancellationRequested", "ord_demo2_1004"), ("OrderCancellationRequested", "ord_demo2_1005")]
+    assert {e["source"] for e in published} == {"support-desk.orders"}
+    # The storefront (played by the stack) confirms the newest; the order is cancelled
+    reply = api.request("POST", "/_local/storefront/confirm", {})
+    assert reply.status == 202 and reply.json()["request"]["detail"]["order_id"] == "ord_demo2_1004"
+    order = api.request("GET", "/orders/ord_demo2_1004", token=token).json()["order"]
+    assert order["status"] == "cancelled"
+    assert api.request("POST", "/_local/reset").status == 200
+    assert api.request("GET", "/_local/events").json()["published"] == []
+    assert api.request("POST", "/_local/storefront/confirm", {}).status == 404

@@ -378,6 +378,10 @@ def _refund_api(run: Run) -> None:
                    path_parameters={"refund_id": refund_id})[0] == 200
     assert run.api("GET", "/refunds", who=desk.alice)[0] == 200
     assert run.api("GET", "/agent/refunds", who=desk.agent, query={"status": "under_review"})[0] == 200
+    assert run.api("GET", f"/agent/refunds/{refund_id}", who=desk.agent, resource="/agent/refunds/{refund_id}",
+                   path_parameters={"refund_id": refund_id})[0] == 200
+    assert run.api("GET", f"/agent/refunds/{refund_id}/audit", who=desk.supervisor,
+                   resource="/agent/refunds/{refund_id}/audit", path_parameters={"refund_id": refund_id})[0] == 200
     assert run.api("POST", f"/refunds/{refund_id}/cancel", who=desk.alice, resource="/refunds/{refund_id}/cancel",
                    path_parameters={"refund_id": refund_id})[0] == 200
     # a dispute naming a ticket where the customer sent a file: that file is its evidence (read, linked for staff)
@@ -424,6 +428,32 @@ def _refund_payout(run: Run) -> None:
     assert run.invoke({"refund_id": refund_id}) is not None
 
 
+def _order_self_service(run: Run) -> None:
+    desk = run.desk
+    _full_environment_call("functions.orders.app", _order_event(desk.alice.account_id, "ord_iam_6", "orders_paid.json"))
+    path = "/orders/ord_iam_6"
+    who = {"resource": "/orders/{order_id}", "path_parameters": {"order_id": "ord_iam_6"}}
+    assert run.api("GET", "/orders", who=desk.alice, query={"limit": "5"})[0] == 200
+    assert run.api("GET", path, who=desk.alice, **who)[0] == 200  # the order and its refunds
+    address = {"recipient_name": "Alice", "phone": "13800138000", "province": "浙江省", "city": "杭州市",
+               "district": "西湖区", "street": "文三路 8 号"}
+    status, body = run.api("PUT", f"{path}/shipping-address", address, desk.alice,
+                           resource="/orders/{order_id}/shipping-address", path_parameters={"order_id": "ord_iam_6"},
+                           headers={"Idempotency-Key": "iam-address"})
+    assert status == 202, body
+    status, body = run.api("POST", f"{path}/cancel", {"reason": "changed_mind"}, desk.alice,
+                           resource="/orders/{order_id}/cancel", path_parameters={"order_id": "ord_iam_6"},
+                           headers={"Idempotency-Key": "iam-cancel"})
+    assert status == 202, body
+    # The policy's condition (events:source) is not evaluated by the check below: the source is checked here
+    puts = [entry for call in run.calls if call.operation == "PutEvents" for entry in call.params["Entries"]]
+    source = str(Template().parameters["OrderRequestSource"])
+    assert [entry["Source"] for entry in puts] == [source, source]
+    statement = next(s for s in run.function.properties["Policies"][1]["Statement"]
+                     if s["Action"] == "events:PutEvents")
+    assert statement["Condition"] == {"StringEquals": {"events:source": {"Ref": "OrderRequestSource"}}}
+
+
 def _mail_events(run: Run) -> None:
     import json
 
@@ -465,6 +495,7 @@ SCENARIOS: dict[str, Callable[..., None]] = {
     "HelpFunction": _help,
     "MailEventsFunction": _mail_events,
     "OrdersFunction": _orders,
+    "OrderSelfServiceFunction": _order_self_service,
     "RefundFunction": _refund_api,
     "RefundAssessFunction": _refund_assess,
     "RefundReviewFunction": _refund_review,

@@ -94,6 +94,49 @@ def test_an_address_change_before_shipping_is_applied(orders):
     assert stored().shipping_address == "浙江省杭州市西湖区文三路 8 号"
 
 
+def test_tracking_arrives_with_the_order_and_grows_with_order_tracking_updated(orders):
+    for name in ("orders_paid.json", "orders_shipped.json", "orders_tracking_updated.json"):
+        assert orders(load_event(name))["outcome"] == "applied"
+    tracking = stored().tracking
+    assert tracking.carrier == "顺丰速运 SF Express" and tracking.tracking_number == "SF1400000001"
+    assert [e.description for e in tracking.events] == ["快件已揽收", "已到达【上海转运中心】"]
+    assert stored().status.value == "shipped"
+    # OrderDelivered (version 4, as old as the tracking update) is stale; a newer one without tracking removes it
+    delivered = load_event("orders_delivered.json")
+    delivered["detail"]["version"] = 5
+    assert orders(delivered)["outcome"] == "applied"
+    assert stored().tracking is None and stored().status.value == "delivered"
+
+
+def test_a_storefront_event_settles_the_customers_pending_requests(orders):
+    from datetime import datetime, timedelta, timezone
+
+    from supportdesk.orders.model import (
+        AddressChangeRequest,
+        CancellationRequest,
+        OrderStatus,
+        ShippingAddress,
+    )
+    from supportdesk.orders.repository import DynamoOrderRepository
+
+    orders(load_event("orders_paid.json"))
+    repository, now = DynamoOrderRepository(), datetime(2026, 11, 14, 6, 0, tzinfo=timezone.utc)
+    stale = now - timedelta(hours=1)
+    address = ShippingAddress("林美", "+8613800138000", "浙江省", "杭州市", "西湖区", "文三路 8 号")
+    assert repository.request_address_change("cust-alice", "ord_demo1_1001", AddressChangeRequest("AR-1", now, address),
+                                             statuses=(OrderStatus.PAID,), stale_before=stale)
+    assert repository.request_cancellation("cust-alice", "ord_demo1_1001", CancellationRequest("CR-1", now, None),
+                                           statuses=(OrderStatus.PAID,), stale_before=stale)
+    # OrderAddressChanged settles the address change only
+    orders(load_event("orders_address_changed.json"))
+    assert stored().address_change is None and stored().cancellation.request_id == "CR-1"
+    # OrderShipped settles everything (the cancellation came too late)
+    shipped = load_event("orders_shipped.json")
+    shipped["detail"]["version"] = 4
+    orders(shipped)
+    assert stored().cancellation is None and stored().status.value == "shipped"
+
+
 def _broken(mutate) -> dict:
     event = load_event("orders_paid.json")
     mutate(event)
@@ -140,7 +183,7 @@ def test_documented_schemas_are_the_ones_the_function_uses():
     docs = sorted((root / "docs/schemas/order-events").glob("*.json"))
     layer = root / "layers/shared/supportdesk/orders/schemas"
     assert [p.name for p in docs] == sorted(p.name for p in layer.glob("*.json"))
-    assert len(docs) == 6
+    assert len(docs) == 7
     for path in docs:
         assert path.read_text(encoding="utf-8") == (layer / path.name).read_text(encoding="utf-8"), path.name
 
@@ -151,6 +194,7 @@ def test_every_sample_event_is_valid_for_its_schema():
     from supportdesk.orders.events import parse_event
 
     samples = sorted(Path(__file__).resolve().parents[2].joinpath("events").glob("orders_*.json"))
-    assert len(samples) == 6
+    assert len(samples) == 7
     assert {parse_event(json.loads(p.read_text(encoding="utf-8"))).detail_type for p in samples} == {
-        "OrderPlaced", "OrderPaid", "OrderShipped", "OrderDelivered", "OrderCancelled", "OrderAddressChanged"}
+        "OrderPlaced", "OrderPaid", "OrderShipped", "OrderDelivered", "OrderCancelled", "OrderAddressChanged",
+        "OrderTrackingUpdated"}

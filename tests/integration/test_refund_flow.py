@@ -40,6 +40,28 @@ def test_a_small_refund_is_approved_by_policy_and_paid(refund_desk):
     assert len(subjects) == 3 and all(refund["id"] in s for s in subjects)
 
 
+def test_staff_looks_at_a_case_are_kept_and_only_supervisors_list_them(refund_desk):
+    desk = refund_desk
+    seed_order("cust-bob", "O-901", 388000)
+    refund_id = desk.request(desk.bob, "O-901", None, "not_as_described")[1]["refund"]["id"]
+    desk.wait_parked(refund_id)
+    # When an agent, then a supervisor, open the case
+    assert desk.call(desk.agent, "GET", f"/agent/refunds/{refund_id}")[0] == 200
+    assert desk.call(desk.supervisor, "GET", f"/agent/refunds/{refund_id}")[0] == 200
+    # Then the supervisors' view of the trail names both looks, newest first
+    status, trail = desk.call(desk.supervisor, "GET", f"/agent/refunds/{refund_id}/audit")
+    assert status == 200 and trail["refund_id"] == refund_id
+    assert [(e["actor_id"], e["actor_role"], e["action"]) for e in trail["entries"]] == [
+        (desk.supervisor.account_id, "supervisor", "refund_read"), (desk.agent.account_id, "agent", "refund_read")]
+    # And it pages
+    status, page = desk.call(desk.supervisor, "GET", f"/agent/refunds/{refund_id}/audit", query={"limit": "1"})
+    assert status == 200 and len(page["entries"]) == 1 and page["next_cursor"]
+    # And nobody else may list it; an unknown case is 404
+    status, denied = desk.call(desk.agent, "GET", f"/agent/refunds/{refund_id}/audit")
+    assert status == 403 and denied["error"]["code"] == "supervisor_only"
+    assert desk.call(desk.bob, "GET", f"/agent/refunds/{refund_id}/audit")[0] == 403
+    assert desk.call(desk.supervisor, "GET", "/agent/refunds/R-NOPE/audit")[1]["error"]["code"] == "refund_not_found"
+
 def test_a_large_refund_needs_an_agent_and_a_different_supervisor_then_is_paid(refund_desk):
     from supportdesk.refunds.payments import SIMULATOR
 

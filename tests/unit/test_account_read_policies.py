@@ -26,7 +26,8 @@ def test_functions_other_than_identity_read_accounts_only_without_the_password_h
                and f not in WRITE_ONLY]
     assert set(readers) - MAY_READ_HASHES == {"AuthorizerFunction", "TicketFunction", "InboundEmailFunction",
                                               "LifecycleSurveyFunction", "RefundFunction", "RefundAssessFunction",
-                                              "RefundReviewFunction", "RefundPayoutFunction"}
+                                              "RefundReviewFunction", "RefundPayoutFunction",
+                                              "OrderSelfServiceFunction"}
     for function_id in set(readers) - MAY_READ_HASHES:
         for statement in _account_statements(function_id):
             condition = statement.get("Condition") or {}

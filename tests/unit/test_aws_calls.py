@@ -41,6 +41,12 @@ def test_other_services_name_their_resource():
     assert AwsCall("sns", "Publish", {"PhoneNumber": "+8613800138000"}).requests() == [("sns:Publish", ("*",))]
     assert AwsCall("sqs", "SendMessage", {"QueueUrl": "http://localhost/123456789012/Dlq"}).requests() == [
         ("sqs:SendMessage", ("arn:aws:sqs:us-east-1:123456789012:Dlq",))]
+    # PutEvents is authorized per entry on the entry's bus (by name or ARN; no name is the default bus)
+    bus = "arn:aws:events:us-east-1:123456789012:event-bus/"
+    put = AwsCall("events", "PutEvents", {"Entries": [{"EventBusName": "shop-orders"}, {"EventBusName": f"{bus}other"},
+                                                      {}]})
+    assert put.requests() == [("events:PutEvents", (f"{bus}shop-orders",)), ("events:PutEvents", (f"{bus}other",)),
+                              ("events:PutEvents", (f"{bus}default",))]
 
 
 def test_a_request_needs_a_matching_allow_and_no_matching_deny():

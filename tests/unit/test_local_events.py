@@ -79,3 +79,38 @@ def test_the_developer_route_refuses_bad_entries_without_delivering_any(bus):
     status, body = events.route("POST", "/_local/events", json.dumps(good).encode())
     assert status == 202 and len(body["entries"]) == 1
     assert events.route("GET", "/_local/other", b"") is None
+
+
+def test_what_a_function_publishes_is_listed_newest_first_and_the_buses_own_puts_are_not(bus):
+    events, host = bus
+    # Given a function's PutEvents as moto receives it (Detail as text, the bus by name or ARN)
+    request = {"Source": "support-desk.orders", "DetailType": "OrderCancellationRequested",
+               "Detail": json.dumps({"order_id": "o1", "request_id": "CR-1"}),
+               "EventBusName": "arn:aws:events:us-east-1:123456789012:event-bus/support-desk-local-orders"}
+    events.record([request])
+    events.record([{**request, "Detail": json.dumps({"order_id": "o2", "request_id": "CR-2"})}])
+    # Then GET /_local/events shows them, newest first, on their bus; no rule matches them, nothing is invoked
+    status, listing = events.route("GET", "/_local/events", b"")
+    assert status == 200
+    assert [e["detail"]["order_id"] for e in listing["published"]] == ["o2", "o1"]
+    assert listing["published"][0]["bus"] == "support-desk-local-orders"
+    assert listing["published"][0]["source"] == "support-desk.orders"
+    assert host.invoked == []
+    # And an entry the bus itself is putting on moto (POST /_local/events) is not "published" by a function
+    own = {"Source": "storefront.orders", "DetailType": "OrderPaid", "Detail": "{}",
+           "EventBusName": "support-desk-local-orders"}
+    events._own[("support-desk-local-orders", "storefront.orders", "OrderPaid", "{}")] += 1
+    assert events.record([own]) == []
+
+
+def test_an_event_a_function_publishes_reaches_the_rules_it_matches(bus):
+    import time
+
+    events, host = bus
+    events.record([{"Source": "storefront.orders", "DetailType": "OrderPaid", "Detail": json.dumps({"order_id": "o9"}),
+                    "EventBusName": "support-desk-local-orders"}])
+    for _ in range(100):  # delivered in the background, as EventBridge does
+        if host.invoked:
+            break
+        time.sleep(0.01)
+    assert [(name, event["detail"]) for name, event in host.invoked] == [("OrdersFunction", {"order_id": "o9"})]

@@ -87,3 +87,10 @@ def test_the_browser_preflight_allows_every_method_and_request_header_the_routes
     headers = {h.lower() for h in str(cors["AllowHeaders"]).strip("'").split(",")}
     assert {route.method for route in TEMPLATE.routes()} | {"OPTIONS"} <= methods
     assert {"authorization", "content-type", "accept-language", "idempotency-key"} <= headers
+
+
+def test_every_function_behind_the_api_knows_the_storefront_origin():
+    # Without it supportdesk.api sends no Access-Control-Allow-Origin and a browser cannot read the answer
+    functions = TEMPLATE.functions()
+    for logical_id in {route.function for route in TEMPLATE.routes()}:
+        assert "STOREFRONT_ORIGIN" in functions[logical_id].environment, logical_id

@@ -166,6 +166,15 @@ def query(*names: str) -> dict[str, list[str]]:
     return {"x-query": list(names)}
 
 
+def page_limit(raw: str | None, *, default: int = 20, maximum: int = 50) -> int:
+    """A list route's `?limit=`: a whole number from 1 to `maximum` (400 invalid_limit), `default` when absent."""
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise InvalidInput("invalid_limit", max=maximum)
+    return int(raw)
+
+
 def json_body(app: APIGatewayRestResolver | Router) -> dict[str, Any]:
     """The request body as a JSON object; anything else is a 400 with a stable code, never a 500: a body that is not
     UTF-8 (`invalid_encoding`), not JSON, nested deeper than the parser's stack, holding an integer of more than

@@ -3,10 +3,31 @@ desk keeps a copy fed by the storefront's events (functions/orders) plus the amo
 have reserved and paid back."""
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from supportdesk.dal.base import TableName
+
+
+class CustomerOrdersIndex(GlobalSecondaryIndex):
+    """A customer's orders, newest first (GET /orders): one Query of the caller's partition, sorted by when the
+    order was placed. Projects every attribute: a list shows the same order view as a read (status, items, amounts,
+    pending requests), and a KEYS_ONLY index would add a BatchGetItem to every page."""
+
+    class Meta:
+        index_name = "CustomerOrders"
+        projection = AllProjection()
+
+    customer_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
 
 
 class OrderModel(Model):
@@ -20,7 +41,12 @@ class OrderModel(Model):
       attributes: a refund of `a` reserves with the condition `paid_cents = :paid AND committed_cents <= :paid - a`
       and `SET committed_cents = committed_cents + a`, one conditional write, so concurrent refunds can never
       reserve more than was paid. Storefront events never write these three.
-    `version` is the storefront's version of the order: an event older than (or equal to) it changes nothing."""
+    `version` is the storefront's version of the order: an event older than (or equal to) it changes nothing.
+
+    The customer's pending requests to the storefront (GET/POST /orders..., order_self_service/), also owned by the
+    support desk: `cancel_*` and `address_change_*`, each set by one conditional UpdateItem (the order must not have
+    shipped, and no other such request may be pending), removed by the storefront event that settles them. They are
+    flat attributes, not one map, because the conditions and the settling removals name them one by one."""
 
     class Meta:
         table_name = TableName("orders_table")
@@ -47,3 +73,14 @@ class OrderModel(Model):
     reserved_cents = NumberAttribute(default=0)
     refunded_cents = NumberAttribute(default=0)
     committed_cents = NumberAttribute(default=0)
+    # From the storefront once shipped: {"carrier", "tracking_number", "events": [{"at", "description", "location"}]}
+    tracking = JSONAttribute(null=True)
+    # Owned by the support desk: pending requests to the storefront
+    cancel_request_id = UnicodeAttribute(null=True)
+    cancel_requested_at = UTCDateTimeAttribute(null=True)
+    cancel_reason = UnicodeAttribute(null=True)
+    address_change_request_id = UnicodeAttribute(null=True)
+    address_change_requested_at = UTCDateTimeAttribute(null=True)
+    address_change_address = JSONAttribute(null=True)  # the ShippingAddress asked for, field by field
+
+    customer_orders = CustomerOrdersIndex()

@@ -52,17 +52,20 @@ class SurveyService:
     def _error(self, language: str, status: int, key: str, reference: str | None = None) -> Page:
         return Page(status, render(language, "error", message=i18n.message(key, language), reference=reference))
 
-    def _claim(self, token: str) -> SurveyClaim:
-        return self.tokens.verify(token, self.clock.now())
-
-    def answer(self, token: str, language: str) -> Page:
-        """GET: a scored link records its score (once); a link without a score shows the five."""
+    def _claim(self, token: str, language: str) -> SurveyClaim | Page:
+        """The link's claim, or the page that says why the link cannot be used."""
         try:
-            claim = self._claim(token)
+            return self.tokens.verify(token, self.clock.now())
         except InvalidSurveyToken:
             return self._error(language, 404, "survey_link_invalid")
         except ExpiredSurveyToken:
             return self._error(language, 410, "survey_link_expired")
+
+    def answer(self, token: str, language: str) -> Page:
+        """GET: a scored link records its score (once); a link without a score shows the five."""
+        claim = self._claim(token, language)
+        if isinstance(claim, Page):
+            return claim
         now = self.clock.now()
         ticket = self.tickets.get(claim.ticket_id)
         if ticket is None:
@@ -104,12 +107,9 @@ class SurveyService:
 
     def comment(self, token: str, text: str | None, language: str) -> Page:
         """POST: the comment of the rating this link recorded, once (masked like every text a customer writes)."""
-        try:
-            claim = self._claim(token)
-        except InvalidSurveyToken:
-            return self._error(language, 404, "survey_link_invalid")
-        except ExpiredSurveyToken:
-            return self._error(language, 410, "survey_link_expired")
+        claim = self._claim(token, language)
+        if isinstance(claim, Page):
+            return claim
         ticket = self.tickets.get(claim.ticket_id)
         if (ticket is None or claim.score == PICK or int(ticket.rated_resolution or 0) != claim.resolution
                 or ticket.rating_score is None or int(ticket.rating_score) != claim.score):

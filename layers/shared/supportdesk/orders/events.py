@@ -14,7 +14,16 @@ from typing import Any, Callable
 
 import fastjsonschema
 
-from supportdesk.orders.model import EVENT_TYPES, Order, OrderEvent, OrderItem, OrderStatus, PaymentRef
+from supportdesk.orders.model import (
+    EVENT_TYPES,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderStatus,
+    PaymentRef,
+    Tracking,
+    TrackingEvent,
+)
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 MAX_REASON = 500
@@ -95,4 +104,13 @@ def _order(detail: dict) -> Order:
         shipped_at=_optional_time(detail, "shipped_at"),
         delivered_at=_optional_time(detail, "delivered_at"),
         cancelled_at=_optional_time(detail, "cancelled_at"),
+        tracking=_tracking(detail.get("tracking")),
     )
+
+
+def _tracking(raw: dict | None) -> Tracking | None:
+    if not raw:
+        return None
+    events = tuple(TrackingEvent(_time(e["at"], "tracking.events.at"), e["description"], e.get("location"))
+                   for e in raw["events"])
+    return Tracking(raw["carrier"], raw["tracking_number"], events)

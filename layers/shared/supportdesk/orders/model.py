@@ -1,4 +1,8 @@
-"""An order as the support desk knows it. Plain dataclasses: storage lives in orders/repository.py."""
+"""An order as the support desk knows it. Plain dataclasses: storage lives in orders/repository.py.
+
+The storefront owns orders and tells the support desk about them with events (event-carried state). The support
+desk owns two things on an order: the refund amounts (refunds/) and the customer's pending requests to the
+storefront (a cancellation, an address change: order_self_service/), which the storefront's next event settles."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,7 +26,41 @@ EVENT_TYPES: dict[str, OrderStatus | None] = {
     "OrderDelivered": OrderStatus.DELIVERED,
     "OrderCancelled": OrderStatus.CANCELLED,
     "OrderAddressChanged": None,
+    "OrderTrackingUpdated": None,
 }
+
+# Before shipping: what the customer may still cancel or send elsewhere.
+CHANGEABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID)
+# The storefront is done with the order's way to the customer: no request can change it any more.
+SHIPPED_OR_LATER = (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
+
+class OrderRequestKind(str, Enum):
+    """What a customer asked the storefront for, pending until a storefront event settles it."""
+
+    CANCELLATION = "cancellation"
+    ADDRESS_CHANGE = "address_change"
+
+
+class CancelReason(str, Enum):
+    """Why the customer cancels (optional; the storefront's own statistics use it)."""
+
+    CHANGED_MIND = "changed_mind"
+    ORDERED_BY_MISTAKE = "ordered_by_mistake"
+    FOUND_BETTER_PRICE = "found_better_price"
+    DELIVERY_TOO_SLOW = "delivery_too_slow"
+    OTHER = "other"
+
+
+def settled_requests(detail_type: str, status: OrderStatus) -> frozenset[OrderRequestKind]:
+    """The pending requests a storefront event settles: once an order has shipped, been delivered or been cancelled,
+    nothing is pending any more (done, or too late); an address change is settled by the storefront's
+    OrderAddressChanged."""
+    if status in SHIPPED_OR_LATER or status is OrderStatus.CANCELLED:
+        return frozenset(OrderRequestKind)
+    if detail_type == "OrderAddressChanged":
+        return frozenset({OrderRequestKind.ADDRESS_CHANGE})
+    return frozenset()
 
 
 @dataclass(frozen=True)
@@ -39,6 +77,57 @@ class PaymentRef:
 
     provider: str  # e.g. stripe
     charge_id: str
+
+
+@dataclass(frozen=True)
+class TrackingEvent:
+    """One scan of the parcel as the carrier reported it (text as the storefront sent it, usually Chinese)."""
+
+    at: datetime
+    description: str
+    location: str | None = None
+
+
+@dataclass(frozen=True)
+class Tracking:
+    carrier: str
+    tracking_number: str
+    events: tuple[TrackingEvent, ...] = ()  # oldest first, as the storefront sends them
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    """A delivery address in mainland China as a customer enters it (validated in order_self_service/address.py)."""
+
+    recipient_name: str
+    phone: str  # E.164, a mainland mobile number
+    province: str
+    city: str
+    district: str
+    street: str
+    postcode: str | None = None
+
+    def one_line(self) -> str:
+        """The address on one line, as the storefront's events carry it: Chinese order (province first, no
+        separators) when it is written in Chinese, else street first with commas."""
+        parts = (self.province, self.city, self.district, self.street)
+        if all(any("\u4e00" <= ch <= "\u9fff" for ch in part) for part in parts[:3]):
+            return "".join(parts[:3]) + self.street
+        return ", ".join(reversed(parts))
+
+
+@dataclass(frozen=True)
+class CancellationRequest:
+    request_id: str  # derived from the customer and the Idempotency-Key; the storefront deduplicates by it
+    requested_at: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AddressChangeRequest:
+    request_id: str
+    requested_at: datetime
+    address: ShippingAddress
 
 
 @dataclass(frozen=True)
@@ -60,6 +149,10 @@ class Order:
     cancelled_at: datetime | None = None
     reserved_cents: int = 0
     refunded_cents: int = 0
+    tracking: Tracking | None = None
+    # Owned by the support desk: the customer's requests to the storefront, until its next event settles them
+    cancellation: CancellationRequest | None = None
+    address_change: AddressChangeRequest | None = None
 
     @property
     def remaining_cents(self) -> int:

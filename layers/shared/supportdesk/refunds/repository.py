@@ -82,6 +82,7 @@ class DynamoRefundRepository:
         amount = refund.amount_cents
         order_condition = (
             OrderModel.status.is_in(*REFUNDABLE_STATUSES)
+            & OrderModel.cancel_requested_at.does_not_exist()  # a pending cancellation gives everything back
             & (OrderModel.paid_cents == paid_cents)
             & (OrderModel.committed_cents.does_not_exist() | (OrderModel.committed_cents <= paid_cents - amount))
         )

@@ -23,9 +23,9 @@ import re
 import unicodedata
 import uuid
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
-from supportdesk import i18n
+from supportdesk.api import page_limit
 from supportdesk.clock import Clock, iso
 from supportdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
 from supportdesk.idempotency import IdempotencyKeyReused
@@ -48,15 +48,16 @@ from supportdesk.refunds.notices import RefundNotices, TicketNotes, money
 from supportdesk.refunds.payments import ChargeRef, PaymentPermanentError, PaymentProvider
 from supportdesk.refunds.policy import Policy, assess, refusal
 from supportdesk.refunds.repository import RefundRepository, ReservationRefused, Transition
+from supportdesk.refunds.views import customer_view, timeline_view
 from supportdesk.refunds.workflow import ReviewWorkflow
 from supportdesk.roles import Caller
+from supportdesk.tickets.model import Access
 
 MAX_MESSAGE = 2000
 MAX_REASON = 500
 MAX_NOTE = 1000
 MAX_ORDER_ID = 64
 MAX_LIMIT = 50
-ARRIVAL = {"zh-CN": "1–3 个工作日", "en": "1–3 working days"}
 FINAL = (RefundStatus.PAID, RefundStatus.REJECTED, RefundStatus.CANCELLED)
 
 
@@ -98,11 +99,7 @@ def parse_text(raw: Any, name: str, max_length: int, *, required: bool = False) 
 
 
 def parse_limit(raw: str | None) -> int:
-    if raw is None:
-        return 20
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise InvalidInput("invalid_limit", max=MAX_LIMIT)
-    return int(raw)
+    return page_limit(raw, maximum=MAX_LIMIT)
 
 
 def parse_queue_status(raw: str | None) -> RefundStatus:
@@ -127,11 +124,19 @@ def _safe_filename(raw: str) -> str:
     return name[-100:]
 
 
+class AccessTrail(Protocol):
+    """Where staff looks at a case are kept: the staff audit table that also holds ticket reads, keyed by the case
+    id (supportdesk.tickets.repository.DynamoTicketStore)."""
+
+    def record_access(self, access: Access) -> None: ...
+    def access_log(self, subject_id: str, limit: int, cursor: str | None) -> tuple[list[Access], str | None]: ...
+
+
 class RefundService:
     def __init__(self, refunds: RefundRepository, orders: OrderRepository, workflow: ReviewWorkflow,
                  notices: RefundNotices, tickets: TicketNotes, evidence: ev.EvidenceStore, payments: PaymentProvider,
-                 clock: Clock, policy: Policy, review_sla_seconds: int, mask: Callable[[str], str] = lambda t: t,
-                 ticket_files: ev.TicketFiles | None = None) -> None:
+                 clock: Clock, policy: Policy, review_sla_seconds: int, trail: AccessTrail,
+                 mask: Callable[[str], str] = lambda t: t, ticket_files: ev.TicketFiles | None = None) -> None:
         self.refunds = refunds
         self.orders = orders
         self.workflow = workflow
@@ -142,6 +147,7 @@ class RefundService:
         self.clock = clock
         self.policy = policy
         self.review_sla_seconds = review_sla_seconds
+        self.trail = trail
         self.mask = mask
         self.ticket_files = ticket_files  # the customer's files on a dispute's ticket count as its evidence
 
@@ -300,12 +306,25 @@ class RefundService:
         items, next_cursor = self.refunds.review_queue(status, limit, cursor)
         return {"refunds": [self.staff_summary(r) for r in items], "next_cursor": next_cursor}
 
+    def access_log(self, staff: Caller, refund_id: str, limit: int, cursor: str | None) -> dict:
+        """Who on the staff opened this case, newest first (supervisors only)."""
+        if not staff.is_supervisor:
+            raise Forbidden("supervisor_only")
+        if self.refunds.get(refund_id) is None:
+            raise NotFound("refund_not_found")
+        entries, next_cursor = self.trail.access_log(refund_id, limit, cursor)
+        return {"refund_id": refund_id, "next_cursor": next_cursor,
+                "entries": [{"actor_id": e.actor_id, "actor_role": e.actor_role, "action": e.action, "at": iso(e.at)}
+                            for e in entries]}
+
     def staff_case(self, staff: Caller, refund_id: str) -> dict:
         refund = self.refunds.get(refund_id)
         if refund is None:
             raise NotFound("refund_not_found")
         order = self.orders.get(refund.customer_id, refund.order_id)
         recent = self.refunds.approved_since(refund.customer_id, self.clock.now() - timedelta(days=self.policy.recent_days))
+        # Audited like a ticket read: a record in the staff audit table (supervisors list it) and in the log
+        self.trail.record_access(Access(refund_id, staff.account_id, str(staff.role), "refund_read", self.clock.now()))
         audit("refund_read", refund_id=refund_id, actor_id=staff.account_id, actor_role=str(staff.role))
         view = {**self.staff_summary(refund), "message": refund.message, "expected_amount_cents": refund.expected_amount_cents,
                 "first_approver": refund.first_approver, "decided_by": list(refund.decided_by),
@@ -514,20 +533,7 @@ class RefundService:
 
     # ---- views -------------------------------------------------------------------------------------------------
     def customer_view(self, refund: Refund) -> dict:
-        view: dict[str, Any] = {
-            "id": refund.refund_id, "kind": refund.kind.value, "order_id": refund.order_id,
-            "amount_cents": refund.amount_cents, "requested_cents": refund.requested_cents,
-            "currency": refund.currency, "reason": refund.reason, "status": refund.status.value,
-            "created_at": iso(refund.created_at), "updated_at": iso(refund.updated_at), "ticket_id": refund.ticket_id,
-            "timeline": self._timeline(refund, None),
-        }
-        if refund.is_dispute:
-            view["expected_amount_cents"] = refund.expected_amount_cents
-        if refund.status is RefundStatus.PAID:
-            view["expected_arrival"] = dict(ARRIVAL)
-        if refund.status is RefundStatus.REJECTED:
-            view["rejection_reason"] = refund.rejection_reason
-        return view
+        return customer_view(refund)
 
     def staff_summary(self, refund: Refund) -> dict:
         return {
@@ -542,15 +548,7 @@ class RefundService:
 
     @staticmethod
     def _timeline(refund: Refund, language: str | None) -> list[dict]:
-        steps = []
-        for entry in refund.timeline:
-            params = dict(entry.params)
-            texts = {}
-            for lang in i18n.LANGUAGES:
-                texts[lang] = i18n.message(f"refund_step_{entry.step}", lang, **{**params, "arrival": ARRIVAL[lang]})
-            steps.append({"at": iso(entry.at), "status": entry.status.value, "step": entry.step,
-                          "text": texts if language is None else texts[language]})
-        return steps
+        return timeline_view(refund, language)
 
     # ---- helpers -----------------------------------------------------------------------------------------------
     def _own_order(self, caller: Caller, order_id: str) -> Order:
@@ -563,7 +561,8 @@ class RefundService:
 
     @staticmethod
     def _check_refundable(order: Order) -> None:
-        why = refusal(order.status)
+        # A cancellation asked of the storefront gives everything back: no refund may race it for the same money.
+        why = "cancellation_requested" if order.cancellation is not None else refusal(order.status)
         if why is not None:
             raise Conflict("order_not_refundable", details={"why": why, "order_status": order.status.value})
 
@@ -589,5 +588,3 @@ def _order_summary(order: Order) -> dict:
             "delivered_at": iso(order.delivered_at) if order.delivered_at else None,
             "items": [{"sku": i.sku, "name": i.name, "quantity": i.quantity, "unit_price_cents": i.unit_price_cents}
                       for i in order.items]}
-
-

@@ -22,6 +22,7 @@ from supportdesk.refunds.settings import refund_settings
 from supportdesk.refunds.stripe_provider import StripePaymentProvider
 from supportdesk.refunds.workflow import StepFunctionsReviewWorkflow
 from supportdesk.runtime import component
+from supportdesk.tickets.repository import DynamoTicketStore
 
 
 @component
@@ -34,6 +35,12 @@ def refund_repository():
 def review_workflow():
 
     return StepFunctionsReviewWorkflow(lambda: refund_settings().require("refund_review_state_machine_arn"))
+
+
+@component
+def access_trail():
+    """Staff looks at a case, in the staff audit table beside ticket reads (keyed by the case id)."""
+    return DynamoTicketStore()
 
 
 @component
@@ -93,6 +100,6 @@ def refund_service():
     return RefundService(
         refunds=refund_repository(), orders=order_repository(), workflow=review_workflow(), notices=refund_notices(),
         tickets=ticket_notes(), evidence=evidence_store(), payments=_PaymentsOnFirstUse(), clock=runtime.clock(),
-        policy=refund_policy(), review_sla_seconds=refund_settings().review_sla_seconds,
+        policy=refund_policy(), review_sla_seconds=refund_settings().review_sla_seconds, trail=access_trail(),
         mask=lambda text: mask_sensitive(text).text, ticket_files=ticket_evidence(),
     )
