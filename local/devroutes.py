@@ -5,6 +5,8 @@ documentation at /openapi.json and /docs.
     POST /_local/inbound-email      a raw RFC 5322 message, delivered as the SES receipt rules say (202 / 400);
                                     ?spf=&dkim=&dmarc=&spam=&virus= set SES's verdicts (PASS, FAIL, GRAY,
                                     PROCESSING_FAILED; default PASS)
+    POST /_local/mail-events        {"type": "bounce"|"complaint", "address"}: the SES event of mail we sent
+                                    (local/mail_events.py)
     GET  /_local/schedules          the template's scheduled functions
     POST /_local/schedules/{name}   fire one now (function logical ID, event name or rule name; 404 if unknown)
     GET  /_local/clock              the stack's clock (what every function reads as "now")

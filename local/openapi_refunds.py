@@ -24,9 +24,15 @@ SCHEMAS: dict[str, dict] = {
     "DisputeAnswer": _object(["dispute"], dispute=_ref("Refund")),
     "RefundList": _object(["refunds", "next_cursor"], refunds={"type": "array", "items": _ref("Refund")},
                           next_cursor=CURSOR),
+    "Evidence": _object(
+        ["filename", "size", "uploaded_at", "source"], filename=STRING, size=INTEGER, uploaded_at=TIME,
+        source={"type": "string", "enum": ["upload", "ticket"],
+                "description": "upload: POST /disputes/{id}/evidence; ticket: a file the customer sent with a "
+                               "message of the dispute's ticket (e-mail attachment or web upload)"},
+        ticket_id={"type": "string", "description": "source ticket: the ticket"},
+        attachment_id={"type": "string", "description": "source ticket: the file's id on the ticket"}),
     "DisputeWithEvidence": _object(["dispute"], dispute={"allOf": [_ref("Refund"), _object(
-        ["evidence"], evidence={"type": "array", "items": _object(["filename", "size", "uploaded_at"], filename=STRING,
-                                                                  size=INTEGER, uploaded_at=TIME)})]}),
+        ["evidence"], evidence={"type": "array", "items": _ref("Evidence")})]}),
     "EvidenceUpload": _object(["upload"], upload=_object(
         ["url", "fields", "method", "expires_in", "max_bytes", "content_type"], url=STRING,
         fields={"type": "object", "additionalProperties": STRING}, method={"type": "string", "const": "POST"},
@@ -44,9 +50,8 @@ SCHEMAS: dict[str, dict] = {
     "StaffRefundCase": _object(["refund"], refund={"allOf": [_ref("StaffRefundSummary"), _object(
         ["customer_recent_approved_refunds", "timeline", "order"], customer_recent_approved_refunds=INTEGER,
         timeline={"type": "array"}, order=_nullable({"type": "object"}),
-        evidence={"type": "array", "items": _object(["filename", "size", "uploaded_at", "url", "url_expires_in"],
-                                                    filename=STRING, size=INTEGER, uploaded_at=TIME, url=STRING,
-                                                    url_expires_in=INTEGER)})]}),
+        evidence={"type": "array", "items": {"allOf": [_ref("Evidence"), _object(
+            ["url", "url_expires_in"], url=STRING, url_expires_in=INTEGER)]}})]}),
     "RefundAccessLog": _object(["refund_id", "entries", "next_cursor"], refund_id=STRING, next_cursor=CURSOR,
                                entries={"type": "array", "items": _object(["actor_id", "actor_role", "action", "at"],
                                                                           actor_id=STRING, actor_role=STRING,

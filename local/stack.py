@@ -212,12 +212,15 @@ class Stack:
                 has_route=lambda method, path: route_of(method, path) is not None,
                 clock=self.clock, reset=self.reset, api_port=lambda: self.api_port)
             from local import payments
+            from local.mail_events import MailEvents
             from local.storefront import Storefront
             from supportdesk.orders.repository import DynamoOrderRepository
 
             self.storefront = Storefront(self.events, DynamoOrderRepository,
                                          str(template.parameters.get("OrderEventSource")), clock=self.clock.now)
-            gateway.dev_routes.extra_routes += [self.events.route, payments.route, self.storefront.route]
+            mail_events = MailEvents(template, self._host, self.clock.now)
+            gateway.dev_routes.extra_routes += [self.events.route, payments.route, self.storefront.route,
+                                                mail_events.route]
             self.requests = RequestLog(gateway, route_of, json_lines=self.json_logs)
             self._api = make_server(self.bind, self.requested_api_port, self.requests, threaded=True,
                                     request_handler=RawHeadersRequestHandler)

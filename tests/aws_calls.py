@@ -2,7 +2,8 @@
 
 Recording: botocore's event hooks. Every botocore client created inside `recorded_aws_calls()` (boto3 clients,
 pynamodb's connection, Powertools' parameter client) gets a `before-parameter-build` hook that notes the service,
-the operation and its parameters. Clients created earlier are not seen, so callers reset the caches that hold
+the operation and its parameters; a presigned URL counts as the call it lets its holder make, a presigned POST as
+the PutObject of its key. Clients created earlier are not seen, so callers reset the caches that hold
 clients first (see tests/integration/test_function_permissions.py).
 
 Authorization: each call becomes the IAM requests AWS evaluates for it (a TransactWriteItems is one PutItem /
@@ -42,6 +43,11 @@ class AwsCall:
         if service == "s3":
             bucket, key = p.get("Bucket", ""), p.get("Key")
             resource = f"arn:aws:s3:::{bucket}/{key}" if key is not None else f"arn:aws:s3:::{bucket}"
+            if op == "CopyObject":  # IAM: write the target, read the source
+                source = p.get("CopySource") or {}
+                source_arn = (f"arn:aws:s3:::{source.get('Bucket')}/{source.get('Key')}" if isinstance(source, dict)
+                              else f"arn:aws:s3:::{str(source).lstrip('/').split('?', 1)[0]}")
+                return [("s3:PutObject", (resource,)), ("s3:GetObject", (source_arn,))]
             return [(f"s3:{_S3_ACTIONS.get(op, op)}", (resource,))]
         if service == "secretsmanager":
             secret = p.get("SecretId", "")
@@ -50,7 +56,11 @@ class AwsCall:
         if service in ("ses", "sesv2"):
             sender = p.get("FromEmailAddress") or p.get("Source") or ""
             identities = (sender, sender.rpartition("@")[2]) if sender else ("",)
-            return [(f"ses:{op}", tuple(f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{i}" for i in identities))]
+            requests = [(f"ses:{op}", tuple(f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{i}" for i in identities))]
+            if p.get("ConfigurationSetName"):  # SES also authorizes the configuration set a mail is sent with
+                requests.append((f"ses:{op}", (f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/"
+                                               f"{p['ConfigurationSetName']}",)))
+            return requests
         if service == "sns":
             # SMS to a phone number has no resource: only a statement on "*" covers it.
             return [("sns:Publish", (p["TopicArn"] if p.get("TopicArn") else "*",))]
@@ -65,8 +75,13 @@ class AwsCall:
         return [(f"{service}:{op}", ("*",))]
 
     def projected_attributes(self) -> frozenset[str] | None:
-        """The top-level attributes a DynamoDB read names in its ProjectionExpression (placeholders resolved), the
-        request's `dynamodb:Attributes`; None when it names none and so reads every attribute."""
+        """The request's `dynamodb:Attributes`: the top-level attributes a DynamoDB read names in its
+        ProjectionExpression (placeholders resolved), None when it names none and so reads every attribute; for an
+        UpdateItem, the key's attributes and every attribute its expressions name (pynamodb names each through a
+        placeholder)."""
+        if self.service == "dynamodb" and self.operation == "UpdateItem":
+            return frozenset(self.params.get("Key") or {}) | frozenset(
+                (self.params.get("ExpressionAttributeNames") or {}).values())
         expression = self.params.get("ProjectionExpression")
         if self.service != "dynamodb" or not expression:
             return None
@@ -100,13 +115,22 @@ def _dynamodb(op: str, p: dict) -> list[tuple[str, tuple[str, ...]]]:
 @contextmanager
 def recorded_aws_calls() -> Iterator[list[AwsCall]]:
     """Yield a live list of the AWS calls of every botocore client created inside the block."""
+    from botocore import signers
     from botocore.session import Session
 
     calls: list[AwsCall] = []
     original = Session.create_client
+    original_post = signers.generate_presigned_post
 
-    def record(params: dict, model: Any, **_: Any) -> None:
+    def record(params: dict, model: Any, context: dict | None = None, **_: Any) -> None:
+        if model.name == "CreateBucket" and (context or {}).get("is_presign_request"):
+            return  # botocore builds a presigned POST on CreateBucket's model: recorded below as what it allows
         calls.append(AwsCall(model.service_model.service_name, model.name, dict(params)))
+
+    def presigned_post(self: Any, Bucket: str, Key: str, *args: Any, **kwargs: Any) -> dict:  # noqa: N803
+        # The form lets a browser put that object as this role: S3 authorizes it as the role's PutObject.
+        calls.append(AwsCall("s3", "PutObject", {"Bucket": Bucket, "Key": Key}))
+        return original_post(self, Bucket, Key, *args, **kwargs)
 
     def create_client(self, *args: Any, **kwargs: Any):  # noqa: ANN202
         client = original(self, *args, **kwargs)
@@ -114,10 +138,12 @@ def recorded_aws_calls() -> Iterator[list[AwsCall]]:
         return client
 
     Session.create_client = create_client  # type: ignore[method-assign]
+    signers.generate_presigned_post = presigned_post  # bound to each S3 client class as it is created
     try:
         yield calls
     finally:
         Session.create_client = original  # type: ignore[method-assign]
+        signers.generate_presigned_post = original_post
 
 
 def _listed(value: Any) -> list:
@@ -134,14 +160,16 @@ def _matches(patterns: Any, value: str, *, case_sensitive: bool = True) -> bool:
 
 
 def is_allowed(statements: list[dict], action: str, resources: tuple[str, ...],
-               attributes: frozenset[str] | None = None) -> bool:
+               attributes: frozenset[str] | None = None, return_values: str | None = None) -> bool:
     """IAM's evaluation for one identity policy: an explicit Deny wins, else an Allow is needed. Of the conditions,
-    only DynamoDB's attribute projection is evaluated (`ForAllValues:StringEquals` on `dynamodb:Attributes`: an
-    Allow so conditioned grants a read only when the call names its attributes, `attributes`, all of them listed;
-    a read without a projection asks for every attribute). Other conditions are not evaluated (the recorder does
-    not see the rest of the request context): a conditional Deny counts as applying (the strict reading) and a
-    conditional Allow as granting its actions on its resources, so the check proves the actions and resources a
-    function needs, and those conditions narrow them further in AWS."""
+    only DynamoDB's attribute list and return values are evaluated (`ForAllValues:StringEquals` on
+    `dynamodb:Attributes`: an Allow so conditioned grants a request only when the call names its attributes,
+    `attributes`, all of them listed; a read without a projection asks for every attribute;
+    `StringEqualsIfExists` on `dynamodb:ReturnValues`: the call's ReturnValues, when it sends one, must be listed).
+    Other conditions are not evaluated (the recorder does not see the rest of the request context): a conditional
+    Deny counts as applying (the strict reading) and a conditional Allow as granting its actions on its resources,
+    so the check proves the actions and resources a function needs, and those conditions narrow them further in
+    AWS."""
 
     def applies(statement: dict, resource: str) -> bool:
         if "NotAction" in statement or "NotResource" in statement:
@@ -149,10 +177,14 @@ def is_allowed(statements: list[dict], action: str, resources: tuple[str, ...],
         if not (_matches(statement["Action"], action, case_sensitive=False)
                 and _matches(statement["Resource"], resource)):
             return False
-        projection = ((statement.get("Condition") or {}).get("ForAllValues:StringEquals") or {}).get(
-            "dynamodb:Attributes")
-        if projection is not None and statement["Effect"] == "Allow":
-            return attributes is not None and attributes <= set(_listed(projection))
+        condition = statement.get("Condition") or {}
+        projection = (condition.get("ForAllValues:StringEquals") or {}).get("dynamodb:Attributes")
+        returned = (condition.get("StringEqualsIfExists") or {}).get("dynamodb:ReturnValues")
+        if statement["Effect"] == "Allow":
+            if returned is not None and return_values is not None and return_values not in _listed(returned):
+                return False
+            if projection is not None:
+                return attributes is not None and attributes <= set(_listed(projection))
         return True
 
     for resource in resources:

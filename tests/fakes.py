@@ -71,7 +71,10 @@ class MemoryTicketStore:
                 message_id=f"{stamp(message.created_at)}#{len(self.notes.get(ticket_id, [])):04d}",
                 author=message.author.value, author_id=message.author_id, text=message.text,
                 created_at=stamp(message.created_at), note=message.note, params=message.params,
-                masked_kinds=set(message.masked_kinds)))
+                masked_kinds=set(message.masked_kinds),
+                attachments=[SimpleNamespace(attachment_id=a.attachment_id, filename=a.filename,
+                                             content_type=a.content_type, size=a.size)
+                             for a in message.attachments] or None))
 
     # ---- TicketStore ---------------------------------------------------------------------------------------------
     def create(self, ticket, messages, seq=None):
@@ -191,6 +194,52 @@ class MemoryTicketStore:
     def oldest_waiting(self, queue):
         entries, _ = self.waiting(queue, 1)
         return entries[0] if entries else None
+
+
+class MemoryBlobs:
+    """supportdesk.inbound.attachments.Blobs in memory: objects by key, upload forms and links recorded."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+        self.forms: list[str] = []
+
+    def put(self, key, data, content_type):
+        self.objects[key] = data
+
+    def size(self, key):
+        return len(self.objects[key]) if key in self.objects else None
+
+    def copy(self, source, key):
+        self.objects[key] = self.objects[source]
+
+    def delete(self, key):
+        self.objects.pop(key, None)
+
+    def upload_form(self, key, content_type, max_bytes, seconds):
+        self.forms.append(key)
+        return {"url": "https://s3.example/mail", "fields": {"key": key, "Content-Type": content_type}}
+
+    def download_url(self, key, filename, content_type, seconds):
+        return f"https://s3.example/mail/{key}?expires={seconds}"
+
+
+class MemoryAttachmentRecords:
+    """supportdesk.inbound.attachments.AttachmentRecords in memory."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], object] = {}
+
+    def add_attachment(self, attachment):
+        self.items[(attachment.ticket_id, attachment.attachment_id)] = attachment
+
+    def attachments(self, ticket_id):
+        return [a for (t, _), a in sorted(self.items.items()) if t == ticket_id]
+
+    def mark_attachment_sent(self, ticket_id, attachment_id, size, at):
+        from dataclasses import replace
+
+        item = self.items[(ticket_id, attachment_id)]
+        self.items[(ticket_id, attachment_id)] = replace(item, sent=True, size=size)
 
 
 class MemoryOrderStore:

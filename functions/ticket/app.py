@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from supportdesk.api import caller, create_app, json_body, json_response, query, request_body, responses
 from supportdesk.help.wiring import self_service_tickets
+from supportdesk.inbound import attachments
 from supportdesk.inbound.wiring import attachment_service, quarantine_service
 from supportdesk.observability import logger, metrics
 from supportdesk.roles import CUSTOMERS, STAFF, SUPERVISORS, Caller, Role
@@ -21,8 +22,13 @@ from supportdesk.tickets.wiring import ticket_service
 
 app = create_app()
 # Error codes per status for the OpenAPI document (supportdesk.api.responses); 403 `forbidden` is the role check.
-MESSAGE_ERRORS = ("invalid_json", "invalid_field", "empty_message", "message_too_long")
+MESSAGE_ERRORS = ("invalid_json", "invalid_field", "empty_message", "message_too_long", "too_many_attachments")
 PAGE_ERRORS = ("invalid_limit", "invalid_cursor")
+# A message may name files uploaded for it (POST .../attachments first); their errors
+ATTACHMENT_IDS = {"type": "array", "maxItems": attachments.MAX_PER_MESSAGE, "items": {"type": "string"},
+                  "description": "Files uploaded for this message (the upload's attachment.id), listed with it"}
+FILE_NOT_FOUND = ("attachment_not_found",)
+FILE_CONFLICTS = ("attachment_already_sent", "attachment_not_uploaded")
 
 
 def _customer() -> Caller:
@@ -100,17 +106,24 @@ def get_ticket(ticket_id: str) -> dict:
 
 @app.post(
     "/tickets/<ticket_id>/messages",
-    summary="Write in a ticket (reopens a resolved one; asking for a human hands it off; an open ticket may get an "
-    "automatic answer from the help centre)",
+    summary="Write in a ticket, with files uploaded for the message (reopens a resolved one; asking for a human "
+    "hands it off; an open ticket may get an automatic answer from the help centre)",
     tags=["tickets"],
-    openapi_extensions=request_body(["message"], message={"type": "string", "maxLength": tickets.MAX_MESSAGE})
-    | responses(201, "TicketChange", {400: MESSAGE_ERRORS, 403: ("forbidden",), 404: ("ticket_not_found",),
-                                      409: ("ticket_busy",), 429: ("ticket_rate_limited",)}),
+    openapi_extensions=request_body(["message"], message={"type": "string", "maxLength": tickets.MAX_MESSAGE},
+                                    attachment_ids=ATTACHMENT_IDS)
+    | responses(201, "TicketChange", {400: MESSAGE_ERRORS, 403: ("forbidden",),
+                                      404: ("ticket_not_found", *FILE_NOT_FOUND),
+                                      409: ("ticket_busy", *FILE_CONFLICTS), 429: ("ticket_rate_limited",)}),
 )
 def post_message(ticket_id: str) -> Response[dict]:
     caller = _customer()
-    text = tickets.parse_text(json_body(app).get("message"), "message", tickets.MAX_MESSAGE)
-    return json_response(201, self_service_tickets().post_message(caller, ticket_id, text))
+    body = json_body(app)
+    text = tickets.parse_text(body.get("message"), "message", tickets.MAX_MESSAGE)
+    ids = attachments.parse_attachment_ids(body.get("attachment_ids"))
+    files = attachment_service().for_message(ticket_id, ids, caller.account_id)
+    result = self_service_tickets().post_message(caller, ticket_id, text, files)
+    attachment_service().sent(ticket_id, files)
+    return json_response(201, result)
 
 
 @app.post(
@@ -207,18 +220,26 @@ def claim(ticket_id: str) -> dict:
 
 @app.post(
     "/agent/tickets/<ticket_id>/messages",
-    summary="Answer the customer (also sent to them by e-mail); a request for a secret is refused with 422",
+    summary="Answer the customer, with files uploaded for the reply (also sent to them by e-mail); a request for a "
+    "secret is refused with 422",
     tags=["agent"],
-    openapi_extensions=request_body(["message"], message={"type": "string", "maxLength": tickets.MAX_MESSAGE})
+    openapi_extensions=request_body(["message"], message={"type": "string", "maxLength": tickets.MAX_MESSAGE},
+                                    attachment_ids=ATTACHMENT_IDS)
     | responses(201, "AgentReply", {400: MESSAGE_ERRORS, 403: ("forbidden", "ticket_not_assigned"),
-                                    404: ("ticket_not_found",), 409: ("ticket_not_claimed", "ticket_busy"),
+                                    404: ("ticket_not_found", *FILE_NOT_FOUND),
+                                    409: ("ticket_not_claimed", "ticket_busy", *FILE_CONFLICTS),
                                     422: ("unsafe_request_for_secret",)}),
 )
 def agent_reply(ticket_id: str) -> Response[dict]:
     staff = _staff()
-    text = tickets.parse_text(json_body(app).get("message"), "message", tickets.MAX_MESSAGE)
+    body = json_body(app)
+    text = tickets.parse_text(body.get("message"), "message", tickets.MAX_MESSAGE)
     refuse_secret_requests(text)  # 422 unsafe_request_for_secret: agents never ask for passwords, codes, card or ID
-    return json_response(201, ticket_service().agent_reply(staff, ticket_id, text))
+    ids = attachments.parse_attachment_ids(body.get("attachment_ids"))
+    files = attachment_service().for_message(ticket_id, ids, staff.account_id)
+    result = ticket_service().agent_reply(staff, ticket_id, text, files)
+    attachment_service().sent(ticket_id, files)
+    return json_response(201, result)
 
 
 @app.post("/agent/tickets/<ticket_id>/resolve", summary="Mark a claimed ticket resolved", tags=["agent"],
@@ -254,10 +275,11 @@ def access_log(ticket_id: str) -> dict:
                             ticket_id=ticket_id)
 
 
-# ---- attachments (kept from customers' e-mail) ------------------------------------------------------------------
+# ---- attachments (files sent with messages: e-mail attachments, web uploads, agents' files) ----------------------
 
 
-@app.get("/tickets/<ticket_id>/attachments", summary="Files the customer sent with their e-mail", tags=["tickets"],
+@app.get("/tickets/<ticket_id>/attachments",
+         summary="Files sent with the ticket's messages (and the caller's uploads not sent yet)", tags=["tickets"],
          openapi_extensions=responses(200, "AttachmentList", {403: ("forbidden",), 404: ("ticket_not_found",)}))
 def list_attachments(ticket_id: str) -> dict:
     return attachment_service().list_for_customer(_customer(), ticket_id)
@@ -276,12 +298,14 @@ def download_attachment(ticket_id: str, attachment_id: str) -> dict:
 
 @app.post(
     "/tickets/<ticket_id>/attachments",
-    summary="Attach a file from the web: a 5-minute presigned upload (at most 10 MB; programs, scripts, HTML refused)",
+    summary="Upload a file for the next message: a 5-minute presigned upload (at most 10 MB; programs, scripts, "
+    "HTML refused); the message then names it in attachment_ids",
     tags=["tickets"],
     openapi_extensions=request_body(["filename", "content_type"], filename={"type": "string", "maxLength": 200},
                                     content_type={"type": "string", "maxLength": 100})
     | responses(201, "AttachmentUpload", {400: ("invalid_json", "invalid_attachment", "attachment_type_refused"),
-                                          403: ("forbidden",), 404: ("ticket_not_found",)}),
+                                          403: ("forbidden",), 404: ("ticket_not_found",),
+                                          409: ("ticket_closed",)}),
 )
 def upload_attachment(ticket_id: str) -> Response[dict]:
     caller = _customer()
@@ -294,6 +318,24 @@ def upload_attachment(ticket_id: str) -> Response[dict]:
          openapi_extensions=responses(200, "AttachmentList", {403: ("forbidden",), 404: ("ticket_not_found",)}))
 def staff_attachments(ticket_id: str) -> dict:
     return attachment_service().list_for_staff(_staff(), ticket_id)
+
+
+@app.post(
+    "/agent/tickets/<ticket_id>/attachments",
+    summary="Upload a file for the next reply (the agent who claimed the ticket, or a supervisor; audited): a "
+    "5-minute presigned upload, at most 10 MB; the reply then names it in attachment_ids",
+    tags=["agent"],
+    openapi_extensions=request_body(["filename", "content_type"], filename={"type": "string", "maxLength": 200},
+                                    content_type={"type": "string", "maxLength": 100})
+    | responses(201, "AttachmentUpload", {400: ("invalid_json", "invalid_attachment", "attachment_type_refused"),
+                                          403: ("forbidden", "ticket_not_assigned"), 404: ("ticket_not_found",),
+                                          409: ("ticket_not_claimed", "ticket_closed")}),
+)
+def staff_upload_attachment(ticket_id: str) -> Response[dict]:
+    staff = _staff()
+    body = json_body(app)
+    return json_response(201, attachment_service().staff_upload(staff, ticket_id, body.get("filename"),
+                                                                body.get("content_type")))
 
 
 @app.get(

@@ -8,8 +8,9 @@ In order, each step cheaper than the next:
    DMARC pass, or SPF/DKIM pass aligned with the From domain).
 4. - a known customer whose From is trusted: a reply to their ticket when the subject carries its reference
      ([T-8K3Q2]), else a new ticket (category other), acknowledged by e-mail;
-   - a known customer whose From is not trusted: quarantined (masked, 14 days) for staff to release or discard
-     (supportdesk.inbound.service), unless it is also automated, which is dropped with a log line;
+   - a known customer whose From is not trusted: quarantined (masked, 14 days, its attachments kept with it) for
+     staff to release or discard (supportdesk.inbound.service), unless it is also automated, which is dropped with
+     a log line;
    - automated mail (auto-reply, bounce, list) from a customer about one of their tickets: a system note in that
      ticket, which reopens nothing, queues nothing and is answered by nothing; without a ticket, a logged drop;
    - an unknown sender: nothing is stored; a polite auto-reply (zh-CN or en, guessed from the mail) asks them to
@@ -35,6 +36,7 @@ from supportdesk.aws import client
 from supportdesk.errors import DomainError, NotFound
 from supportdesk.identity import wiring as identity
 from supportdesk.identity.logins import normalize_email
+from supportdesk.inbound.service import DELIVERED
 from supportdesk.inbound.wiring import attachment_service, quarantine_service
 from supportdesk.mail.auth import Verdicts, parse_authentication_results, sender_trust
 from supportdesk.mail.headers import parse_address
@@ -145,25 +147,27 @@ def handle_record(record: dict) -> tuple[str, str | None]:
         if mail.automated:
             return _drop(message_id, "automated_unauthenticated", automated=mail.automated_reason), version_id
         quarantine_id = quarantine_service().hold(account.account_id, mail.sender, subject, body, reference,
-                                                  trust.reason)
+                                                  trust.reason, mail.attachments)
         logger.info("inbound mail quarantined", extra={"ses_message_id": message_id, "trust": trust.reason,
                                                        "quarantine_id": quarantine_id})
         return "quarantined", version_id
     if mail.automated:
         return _automated_note(caller, reference, mail, message_id), version_id
-    result = ticket_service().from_email(caller, reference, subject, body)
-    if mail.attachments and result["action"] in ("opened", "replied"):
-        _keep_attachments(caller, result["ticket_id"], mail)
+    files = attachment_service().for_mail(message_id, mail.attachments)  # listed with the mail's message
+    result = ticket_service().from_email(caller, reference, subject, body, tuple(d for d, _ in files))
+    if mail.attachments and result["action"] in DELIVERED:
+        _keep_attachments(caller, result["ticket_id"], mail, files)
     metrics.add_metric(name="InboundEmails", unit="Count", value=1)
     audit("ticket_email_received", account_id=account.account_id, ticket_id=result["ticket_id"], action=result["action"])
     return result["action"], version_id
 
 
-def _keep_attachments(caller: Caller, ticket_id: str, mail: InboundMail) -> None:
-    """Accepted attachments go to S3 with the ticket; refused ones (dangerous, too large, too many) are named in a
-    note. A failure here fails the invocation after the message was written: Lambda's retry then writes the
-    message again, which is the lesser harm than losing a customer's voucher, and the raw mail stays for the DLQ."""
-    attachment_service().keep(ticket_id, mail.attachments)
+def _keep_attachments(caller: Caller, ticket_id: str, mail: InboundMail, files: list) -> None:
+    """Accepted attachments go to S3 with the ticket their message went to; refused ones (dangerous, too large, too
+    many) are named in a note. A failure here fails the invocation after the message was written: Lambda's retry
+    then writes the message again (its files under the same ids, so both messages' files download), which is the
+    lesser harm than losing a customer's voucher, and the raw mail stays for the DLQ."""
+    attachment_service().keep(ticket_id, files)
     refused = [a.filename for a in mail.attachments if a.refused]
     if refused:
         ticket_service().note_refused_attachments(caller, ticket_id, refused)

@@ -182,6 +182,9 @@ def answers(api, demo) -> dict[tuple[str, str], list]:
     both("GET", "/tickets/{ticket_id}/attachments/{attachment_id}", {"token": customer},
          {"token": customer, "params": no_attachment}, a)
     both("GET", "/agent/tickets/{ticket_id}/attachments", {"token": agent}, {"token": agent, "params": nowhere}, t)
+    both("POST", "/agent/tickets/{ticket_id}/attachments",
+         {"token": agent, "body": {"filename": "label.pdf", "content_type": "application/pdf"}},
+         {"token": agent, "body": {"filename": "label.exe", "content_type": "application/x-msdownload"}}, t)
     both("GET", "/agent/tickets/{ticket_id}/attachments/{attachment_id}", {"token": agent},
          {"token": agent, "params": no_attachment}, a)
     both("POST", "/agent/tickets/{ticket_id}/resolve", {"token": agent}, {"token": agent, "params": nowhere}, t)

@@ -183,6 +183,25 @@ def _tickets(run: Run) -> None:
     assert run.api("POST", f"/agent/tickets/{ticket_id}/claim", who=desk.agent)[0] == 200
     assert run.api("GET", f"/agent/tickets/{ticket_id}", who=desk.agent)[0] == 200
     assert run.api("POST", f"/agent/tickets/{ticket_id}/messages", {"message": "On its way"}, desk.agent)[0] == 201
+    # files: the customer's upload named by her message, the agent's by his reply, the list and the downloads
+    voucher = _uploaded(run, f"/tickets/{ticket_id}/attachments", desk.alice)
+    assert run.api("POST", f"/tickets/{ticket_id}/messages", {"message": "voucher", "attachment_ids": [voucher]},
+                   desk.alice)[0] == 201
+    label = _uploaded(run, f"/agent/tickets/{ticket_id}/attachments", desk.agent)
+    assert run.api("POST", f"/agent/tickets/{ticket_id}/messages", {"message": "label", "attachment_ids": [label]},
+                   desk.agent)[0] == 201
+    assert run.api("GET", f"/tickets/{ticket_id}/attachments", who=desk.alice)[0] == 200
+    assert run.api("GET", f"/tickets/{ticket_id}/attachments/{label}", who=desk.alice)[0] == 200
+    assert run.api("GET", f"/agent/tickets/{ticket_id}/attachments/{voucher}", who=desk.agent)[0] == 200
+    # quarantine: a held mail with a file is listed and released (its file copied to the ticket), another discarded
+    for _ in range(2):
+        _full_environment_call("functions.ticket.inbound_email", _mail_event(
+            "alice@example.net", "Voucher", "see attached", attachment=b"%PDF-1.4", verdicts=FORGED))
+    status, held = run.api("GET", "/agent/quarantine", who=desk.agent)
+    assert status == 200 and all(h["attachments"] for h in held["quarantine"]), held
+    first, second = (h["id"] for h in held["quarantine"])
+    assert run.api("POST", f"/agent/quarantine/{first}/release", who=desk.agent)[0] == 200
+    assert run.api("POST", f"/agent/quarantine/{second}/discard", who=desk.agent)[0] == 200
     assert run.api("POST", f"/agent/tickets/{ticket_id}/resolve", who=desk.agent)[0] == 200
     assert run.api("GET", "/agent/tickets", who=desk.agent)[0] == 200
     assert run.api("POST", f"/tickets/{ticket_id}/rating", {"score": 5}, desk.alice)[0] == 201
@@ -191,18 +210,42 @@ def _tickets(run: Run) -> None:
     assert run.api("PUT", "/agent/status", {"online": False}, desk.agent)[0] == 200
 
 
-def _mail_event(sender: str, subject: str, text: str) -> dict:
+# SES's verdicts on mail sent in a customer's name through another domain: quarantined
+FORGED = {"spfVerdict": "PASS", "dkimVerdict": "GRAY", "dmarcVerdict": "GRAY"}
+
+
+def _mail_event(sender: str, subject: str, text: str, attachment: bytes | None = None,
+                verdicts: dict | None = None) -> dict:
     from supportdesk.aws import client
     from supportdesk.tickets.settings import ticket_settings
 
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, "help@example.com", subject
     message.set_content(text)
+    if attachment is not None:
+        message.add_attachment(attachment, maintype="application", subtype="pdf", filename="voucher.pdf")
     message_id = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(40))
     client("s3").put_object(Bucket=ticket_settings().mail_bucket, Key=f"inbound/{message_id}", Body=bytes(message))
     event = copy.deepcopy(load_event("ticket_inbound_email.json"))
     event["Records"][0]["ses"]["mail"]["messageId"] = message_id
+    if verdicts:
+        event["Records"][0]["ses"]["mail"]["source"] = "bounce@attacker.example"
+        for name, status in verdicts.items():
+            event["Records"][0]["ses"]["receipt"][name] = {"status": status}
     return event
+
+
+def _uploaded(run: Run, path: str, who: Any) -> str:
+    """An upload through the route (recorded), then the browser's POST to S3 (set-up, not recorded)."""
+    from supportdesk.aws import client
+    from supportdesk.tickets.settings import ticket_settings
+
+    status, body = run.api("POST", path, {"filename": "file.pdf", "content_type": "application/pdf"}, who)
+    assert status == 201, body
+    fields = body["upload"]["fields"]
+    client("s3").put_object(Bucket=ticket_settings().mail_bucket, Key=fields["key"], Body=b"%PDF-1.4",
+                            ContentType="application/pdf", ServerSideEncryption="AES256")
+    return body["attachment"]["id"]
 
 
 def _inbound_email(run: Run) -> None:
@@ -210,6 +253,11 @@ def _inbound_email(run: Run) -> None:
     ticket_id = re.search(r"T-[0-9A-Z]+", mails_to("alice@example.net")[-1].subject).group(0)
     assert run.invoke(_mail_event("alice@example.net", f"Re: [{ticket_id}]", "Any news?")) == {"outcomes": ["replied"]}
     assert run.invoke(_mail_event("stranger@example.org", "Hello", "Who are you?")) == {"outcomes": ["unknown_sender"]}
+    # attachments: kept with the ticket, or with a held (quarantined) mail
+    assert run.invoke(_mail_event("alice@example.net", f"Re: [{ticket_id}]", "voucher", attachment=b"%PDF-1.4")) == \
+        {"outcomes": ["replied"]}
+    assert run.invoke(_mail_event("alice@example.net", "Voucher", "voucher", attachment=b"%PDF-1.4",
+                                  verdicts=FORGED)) == {"outcomes": ["quarantined"]}
     # the once-per-message records are among the calls checked
     assert any(call.params.get("TableName") == "IdempotencyTable" for call in run.calls)
 
@@ -340,6 +388,27 @@ def _refund_api(run: Run) -> None:
                    resource="/agent/refunds/{refund_id}/audit", path_parameters={"refund_id": refund_id})[0] == 200
     assert run.api("POST", f"/refunds/{refund_id}/cancel", who=desk.alice, resource="/refunds/{refund_id}/cancel",
                    path_parameters={"refund_id": refund_id})[0] == 200
+    # a dispute naming a ticket where the customer sent a file: that file is its evidence (read, linked for staff)
+    ticket_id = _ticket_with_a_customer_file(desk)
+    status, body = run.api("POST", "/orders/ord_iam_2/disputes", {"kind": "amount_wrong", "expected_amount_cents": 100,
+                                                                  "message": "coupon", "ticket_id": ticket_id},
+                           desk.alice, resource="/orders/{order_id}/disputes",
+                           path_parameters={"order_id": "ord_iam_2"}, headers={"Idempotency-Key": "iam-dispute"})
+    assert status == 202, body
+    dispute_id = body["dispute"]["id"]
+    status, view = run.api("GET", f"/disputes/{dispute_id}", who=desk.alice, resource="/disputes/{dispute_id}",
+                           path_parameters={"dispute_id": dispute_id})
+    assert status == 200 and [e["source"] for e in view["dispute"]["evidence"]] == ["ticket"], view
+    status, case = run.api("GET", f"/agent/refunds/{dispute_id}", who=desk.agent, resource="/agent/refunds/{refund_id}",
+                           path_parameters={"refund_id": dispute_id})
+    assert status == 200 and case["refund"]["evidence"][0]["url"], case
+
+
+def _ticket_with_a_customer_file(desk: Desk) -> str:
+    """Set-up: Alice's ticket, opened by a mail with a voucher attached (the inbound function, full environment)."""
+    _full_environment_call("functions.ticket.inbound_email",
+                           _mail_event("alice@example.net", "Charged twice", "voucher", attachment=b"%PDF-1.4"))
+    return re.search(r"T-[0-9A-Z]+", mails_to("alice@example.net")[-1].subject).group(0)
 
 
 def _refund_assess(run: Run) -> None:
@@ -403,10 +472,14 @@ def _refund_digest(run: Run) -> None:
 def _mail_events(run: Run) -> None:
     import json
 
-    notification = {"eventType": "Bounce", "bounce": {"bounceType": "Permanent",
-                                                      "bouncedRecipients": [{"emailAddress": "gone@example.net"}]}}
+    from supportdesk.dal.accounts import AccountModel
+
+    # a customer's address (the account is marked, without being read) and one nobody has
+    notification = {"eventType": "Bounce", "bounce": {"bounceType": "Permanent", "bouncedRecipients": [
+        {"emailAddress": run.desk.alice.email}, {"emailAddress": "gone@example.net"}]}}
     event = {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": json.dumps(notification)}}]}
-    assert run.invoke(event) is not None
+    assert run.invoke(event) == {"marked": 2}
+    assert AccountModel.get(run.desk.alice.account_id).undeliverable_email == run.desk.alice.email
 
 
 def _account_deletion(run: Run) -> None:
@@ -468,8 +541,14 @@ def test_each_function_works_with_only_its_own_environment_and_policy(logical_id
     statements = policy_statements(run.function.properties, aws.resources, aws.resolve)
     refused = sorted({f"{action} on {' | '.join(resources)} ({call.operation})"
                       for call in run.calls for action, resources in call.requests()
-                      if not is_allowed(statements, action, resources, call.projected_attributes())})
+                      if not is_allowed(statements, action, resources, call.projected_attributes(),
+                                        call.params.get("ReturnValues"))})
     assert refused == [], f"{logical_id} needs permissions its policy does not grant: {refused}"
+    # And every mail it sent went through the configuration set, so its bounces and complaints are seen
+    configuration_set = aws.physical_name("MailConfigurationSet")
+    unseen = [call.params.get("Destination") for call in run.calls if call.operation == "SendEmail"
+              and call.params.get("ConfigurationSetName") != configuration_set]
+    assert unseen == [], f"{logical_id} sent mail outside the configuration set: {unseen}"
     if logical_id not in WITHOUT_AWS_CALLS:
         assert run.calls, "the scenario made no AWS call: it checks nothing"
 

@@ -109,3 +109,53 @@ def test_an_unanswered_review_escalates_to_supervisors_and_never_approves(refund
     assert status == 200
     assert desk.wait_execution_done(refund_id)["status"] == "SUCCEEDED"
     assert desk.refund(refund_id).status.value == "rejected"
+
+
+def test_the_customers_files_on_the_disputes_ticket_count_as_its_evidence(refund_desk):
+    from datetime import datetime, timezone
+
+    import boto3
+
+    from supportdesk.dal.tickets import TicketModel
+    from supportdesk.inbound.attachments import StoredAttachment
+    from supportdesk.inbound.repository import DynamoMailChannelStore
+
+    desk = refund_desk
+    seed_order("cust-alice", "O-30", 12900)
+    # Given Alice's ticket about the charge, where she mailed the payment voucher; the agent sent a form back, and an
+    # upload of hers was never sent with a message
+    TicketModel("T-ALICE", customer_id="cust-alice", category="payment", subject="Charged twice", status="assigned",
+                language="en", created_at="2026-11-24T01:00:00.000000Z", updated_at="2026-11-24T01:00:00.000000Z").save()
+    at = datetime(2026, 11, 24, 1, 30, tzinfo=timezone.utc)
+    files = [StoredAttachment("A-00000000000000a1", "T-ALICE", "支付凭证.pdf", "application/pdf", 16, at),
+             StoredAttachment("A-00000000000000b2", "T-ALICE", "form.pdf", "application/pdf", 9, at, author="agent",
+                              uploaded_by="staff-agent-1"),
+             StoredAttachment("A-00000000000000c3", "T-ALICE", "draft.pdf", "application/pdf", 0, at,
+                              uploaded_by="cust-alice", sent=False)]
+    bucket = desk.template.physical_name("MailBucket")
+    for file in files:
+        DynamoMailChannelStore().add_attachment(file)
+        boto3.client("s3", region_name="us-east-1").put_object(Bucket=bucket, Key=file.key, Body=b"%PDF-1.4 voucher")
+    # When she disputes the amount and names that ticket
+    status, body = open_dispute(desk, desk.alice, "O-30", key="d-ticket", ticket_id="T-ALICE")
+    assert status == 202, body
+    dispute_id = body["dispute"]["id"]
+    # Then her mailed voucher is the dispute's evidence (not the agent's form, not the unsent draft)
+    status, view = desk.call(desk.alice, "GET", f"/disputes/{dispute_id}")
+    assert status == 200
+    assert view["dispute"]["evidence"] == [{"filename": "支付凭证.pdf", "size": 16, "uploaded_at": "2026-11-24T01:30:00Z",
+                                           "source": "ticket", "ticket_id": "T-ALICE",
+                                           "attachment_id": "A-00000000000000a1"}]
+    # And staff reviewing the dispute get a short-lived link to it, with the evidence uploaded to the dispute itself
+    status, grant = desk.call(desk.alice, "POST", f"/disputes/{dispute_id}/evidence",
+                              {"filename": "receipt.pdf", "content_type": "application/pdf", "size": 10})
+    boto3.client("s3", region_name="us-east-1").put_object(Bucket=desk.template.physical_name("EvidenceBucket"),
+                                                          Key=grant["upload"]["fields"]["key"], Body=b"%PDF-1.4")
+    status, case = desk.call(desk.agent, "GET", f"/agent/refunds/{dispute_id}")
+    assert status == 200
+    evidence = {e["filename"]: e for e in case["refund"]["evidence"]}
+    assert sorted(evidence) == ["receipt.pdf", "支付凭证.pdf"]
+    voucher = evidence["支付凭证.pdf"]
+    assert voucher["source"] == "ticket" and voucher["url_expires_in"] == 300
+    assert bucket in voucher["url"] and "/attachments/T-ALICE/A-00000000000000a1?" in voucher["url"]
+    assert evidence["receipt.pdf"]["source"] == "upload"

@@ -284,6 +284,57 @@ def test_a_forged_mail_in_a_customers_name_is_held_masked_then_released_by_staff
     assert [e.action for e in TicketAuditModel.query(held["id"])] == ["quarantine_release"]
 
 
+def _voucher_mail(sender: str = "<alice@example.net>") -> bytes:
+    import base64
+
+    from tests.fixtures.mail.corpus import common, message, multipart, part
+
+    return message(common(sender, "Payment voucher", "q"), multipart(
+        "q", part("text/plain; charset=utf-8", b"Charged twice, voucher attached."),
+        part("application/pdf", base64.encodebytes(b"%PDF-1.4 voucher"), "base64",
+             "attachment; filename=\"voucher 4111 1111 1111 1111.pdf\""),
+        part("application/octet-stream", b"MZ", "8bit", "attachment; filename=\"setup.exe\"")),
+        "multipart/mixed; boundary=\"q\"")
+
+
+def _bucket_keys(prefix: str) -> list[str]:
+    from supportdesk.aws import client
+    from supportdesk.tickets.settings import ticket_settings as get_settings
+
+    listing = client("s3").list_objects_v2(Bucket=get_settings().mail_bucket, Prefix=prefix)
+    return [item["Key"] for item in listing.get("Contents", [])]
+
+
+def test_a_held_mail_keeps_its_attachments_and_releases_them_with_its_message(desk, inbox):
+    # Given a forged-looking mail from Alice with a voucher (a card number in its name) and a program
+    assert inbox("alice@example.net", raw=_voucher_mail(), verdicts=ATTACKER_DOMAIN,
+                 envelope="bounce@attacker.example") == {"outcomes": ["quarantined"]}
+    # Then staff see the held file's masked name, type and size, and the refused program's name
+    (held,) = _held(desk)
+    (file,) = held["attachments"]
+    assert "4111 1111 1111 1111" not in file["filename"] and file["content_type"] == "application/pdf"
+    assert file["size"] == len(b"%PDF-1.4 voucher") and held["refused_attachments"] == ["setup.exe"]
+    assert _bucket_keys("quarantine/") == [f"quarantine/{held['id']}/{file['id']}"]
+    # When an agent releases it, Then its message in Alice's new ticket carries the file, the program is noted,
+    # and the file is stored with the ticket (the held copy is gone)
+    _, released = desk.call(desk.agent, "POST", f"/agent/quarantine/{held['id']}/release")
+    ticket_id = released["ticket_id"]
+    _, detail = desk.call(desk.alice, "GET", f"/tickets/{ticket_id}")
+    (opening,) = [m for m in detail["messages"] if m["author"] == "customer"]
+    assert [a["id"] for a in opening["attachments"]] == [file["id"]]
+    assert any("setup.exe" in m["text"] for m in detail["messages"] if m["author"] == "system")
+    assert _bucket_keys("quarantine/") == [] and _bucket_keys(f"attachments/{ticket_id}/") == [
+        f"attachments/{ticket_id}/{file['id']}"]
+    assert desk.call(desk.alice, "GET", f"/tickets/{ticket_id}/attachments/{file['id']}")[0] == 200
+
+
+def test_a_discarded_held_mail_takes_its_attachments_with_it(desk, inbox):
+    inbox("alice@example.net", raw=_voucher_mail(), verdicts=ATTACKER_DOMAIN, envelope="bounce@attacker.example")
+    (held,) = _held(desk)
+    assert desk.call(desk.agent, "POST", f"/agent/quarantine/{held['id']}/discard")[0] == 200
+    assert _bucket_keys("quarantine/") == []
+
+
 def test_a_held_mail_can_be_discarded_and_only_once(desk, inbox):
     inbox("alice@example.net", "hello", "fake", verdicts=ATTACKER_DOMAIN, envelope="bounce@attacker.example")
     (held,) = _held(desk)
@@ -380,6 +431,12 @@ def test_attachments_are_kept_with_the_ticket_and_dangerous_ones_refused_with_a_
     assert voucher["filename"] == "支付凭证.pdf" and voucher["size"] == len(b"%PDF-1.4 voucher")
     _, detail = desk.call(desk.alice, "GET", f"/tickets/{ticket['id']}")
     assert any("invoice.pdf.exe" in m["text"] for m in detail["messages"] if m["author"] == "system")
+    # And the voucher is listed with the mail's own message, for Alice and for staff
+    (opening,) = [m for m in detail["messages"] if m["author"] == "customer"]
+    assert [(a["id"], a["filename"]) for a in opening["attachments"]] == [(voucher["id"], "支付凭证.pdf")]
+    desk.call(desk.alice, "POST", f"/tickets/{ticket['id']}/handoff")
+    _, staff_view = desk.call(desk.agent, "GET", f"/agent/tickets/{ticket['id']}")
+    assert [a["id"] for m in staff_view["messages"] for a in m["attachments"]] == [voucher["id"]]
     # And Alice gets a short-lived link that forces a download of exactly that file
     status, link = desk.call(desk.alice, "GET", f"/tickets/{ticket['id']}/attachments/{voucher['id']}")
     assert status == 200 and link["expires_in"] == 300
@@ -393,6 +450,16 @@ def test_attachments_are_kept_with_the_ticket_and_dangerous_ones_refused_with_a_
     assert desk.call(desk.bob, "GET", f"/tickets/{ticket['id']}/attachments/{voucher['id']}")[0] == 404
     assert desk.call(desk.agent, "GET", f"/agent/tickets/{ticket['id']}/attachments/{voucher['id']}")[0] == 200
     assert "attachment_download" in [e.action for e in TicketAuditModel.query(ticket["id"])]
+
+
+def _post_to_s3(upload: dict, data: bytes) -> None:
+    """What the browser does with a presigned POST: the object at the form's key."""
+    from supportdesk.aws import client
+    from supportdesk.tickets.settings import ticket_settings as get_settings
+
+    fields = upload["upload"]["fields"]
+    client("s3").put_object(Bucket=get_settings().mail_bucket, Key=fields["key"], Body=data,
+                            ContentType=fields["Content-Type"], ServerSideEncryption="AES256")
 
 
 def test_the_web_channel_uploads_an_attachment_through_a_presigned_post(desk):
@@ -410,6 +477,47 @@ def test_the_web_channel_uploads_an_attachment_through_a_presigned_post(desk):
                      {"filename": "a.jpg", "content_type": "image/jpeg"})[0] == 404
 
 
+def test_web_and_agent_files_are_listed_with_the_message_that_sent_them(desk):
+    # Given Alice's ticket with an agent, and a voucher she uploaded for her next message
+    ticket_id = desk.open(desk.alice, "转人工 charged twice")["ticket"]["id"]
+    assert desk.claim(desk.agent, ticket_id)[0] == 200
+    _, upload = desk.call(desk.alice, "POST", f"/tickets/{ticket_id}/attachments",
+                          {"filename": "voucher.jpg", "content_type": "image/jpeg"})
+    voucher = upload["attachment"]["id"]
+    # When her message names it before the upload reached S3, Then it is refused (nothing is written)
+    status, body = desk.call(desk.alice, "POST", f"/tickets/{ticket_id}/messages",
+                             {"message": "voucher attached", "attachment_ids": [voucher]})
+    assert status == 409 and body["error"]["code"] == "attachment_not_uploaded"
+    # When it is uploaded and her message names it, Then the message lists it (with the size S3 holds)
+    _post_to_s3(upload, b"\xff\xd8 jpeg voucher")
+    status, body = desk.call(desk.alice, "POST", f"/tickets/{ticket_id}/messages",
+                             {"message": "voucher attached", "attachment_ids": [voucher]})
+    assert status == 201, body
+    assert desk.call(desk.alice, "POST", f"/tickets/{ticket_id}/messages",
+                     {"message": "again", "attachment_ids": [voucher]})[1]["error"]["code"] == "attachment_already_sent"
+    # And the agent answers with a return label uploaded for the reply
+    status, label_upload = desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/attachments",
+                                     {"filename": "return-label.pdf", "content_type": "application/pdf"})
+    assert status == 201, label_upload
+    assert desk.call(desk.agent2, "POST", f"/agent/tickets/{ticket_id}/attachments",
+                     {"filename": "x.pdf", "content_type": "application/pdf"})[0] == 403  # not their ticket
+    _post_to_s3(label_upload, b"%PDF-1.4 label")
+    label = label_upload["attachment"]["id"]
+    status, reply = desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/messages",
+                              {"message": "Please use the label", "attachment_ids": [label]})
+    assert status == 201 and reply["customer_notified"] is True
+    assert "return-label.pdf" in mails_to("alice@example.net")[-1].body
+    # Then each message carries its own file, in Alice's view and in the staff view
+    for who, path in ((desk.alice, f"/tickets/{ticket_id}"), (desk.agent, f"/agent/tickets/{ticket_id}")):
+        _, detail = desk.call(who, "GET", path)
+        files = {m["text"]: [(a["id"], a["size"]) for a in m["attachments"]] for m in detail["messages"]}
+        assert files["voucher attached"] == [(voucher, len(b"\xff\xd8 jpeg voucher"))]
+        assert files["Please use the label"] == [(label, len(b"%PDF-1.4 label"))]
+    # And Alice downloads the agent's file
+    status, link = desk.call(desk.alice, "GET", f"/tickets/{ticket_id}/attachments/{label}")
+    assert status == 200 and link["author"] == "agent"
+
+
 def test_a_hard_bounce_stops_our_mail_to_that_address(desk, inbox):
     import json
 
@@ -424,6 +532,60 @@ def test_a_hard_bounce_stops_our_mail_to_that_address(desk, inbox):
     # When she mails us, her ticket is opened but no acknowledgement goes to the bouncing address
     assert inbox("alice@example.net", "Parcel", "Where is it?") == {"outcomes": ["opened"]}
     assert mails_to("alice@example.net") == []
+
+
+def _ses_event(*notifications: dict) -> dict:
+    import json
+
+    return {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": json.dumps(n)}} for n in notifications]}
+
+
+def test_a_bounce_marks_the_account_staff_see_it_and_replies_go_by_sms(desk):
+    from moto.sns.models import sns_backends
+
+    from functions.ticket import mail_events
+    from supportdesk.dal.accounts import AccountModel
+    from tests.integration.ticket_desk import ACCOUNT, REGION
+
+    # Given Alice has a verified phone, and a ticket waiting for an agent
+    AccountModel(desk.alice.account_id).update(actions=[AccountModel.phone.set("+8613800138000")])
+    ticket_id = desk.open(desk.alice, "human please")["ticket"]["id"]
+    # When SES reports that her address hard-bounced (and a complaint about an address nobody has)
+    bounce = {"eventType": "Bounce", "bounce": {"bounceType": "Permanent", "bouncedRecipients": [
+        {"emailAddress": "Alice@Example.net"}]}}
+    complaint = {"eventType": "Complaint", "complaint": {"complainedRecipients": [
+        {"emailAddress": "nobody@example.org"}]}}
+    assert mail_events.lambda_handler(_ses_event(bounce, complaint), LambdaContext()) == {"marked": 2}
+    # Then her account carries the mark (and nobody's else)
+    stored = AccountModel.get(desk.alice.account_id)
+    assert (stored.undeliverable_email, stored.undeliverable_reason) == ("alice@example.net", "bounce")
+    assert AccountModel.get(desk.bob.account_id).undeliverable_email is None
+    # And the agent who claims her ticket sees that her e-mail is undeliverable and that SMS is used
+    status, claimed = desk.claim(desk.agent, ticket_id)
+    assert status == 200
+    assert claimed["customer"] == {"email_undeliverable": True, "undeliverable_reason": "bounce",
+                                   "notified_by": "sms"}
+    assert desk.call(desk.agent, "GET", f"/agent/tickets/{ticket_id}")[1]["customer"]["email_undeliverable"] is True
+    # And the agent's reply reaches her by SMS, not at the bouncing address
+    status, reply = desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/messages", {"message": "On its way"})
+    assert status == 201 and reply["customer_notified"] is True
+    assert mails_to("alice@example.net") == []
+    texts = [text for phone, text in sns_backends[ACCOUNT][REGION].sms_messages.values() if phone == "+8613800138000"]
+    assert len(texts) == 1 and ticket_id in texts[0]
+
+
+def test_a_customer_without_a_verified_phone_is_shown_unreachable_after_a_complaint(desk):
+    from functions.ticket import mail_events
+
+    ticket_id = desk.open(desk.bob, "转人工")["ticket"]["id"]
+    complaint = {"notificationType": "Complaint", "complaint": {"complainedRecipients": [
+        {"emailAddress": "bob@example.net"}]}}
+    assert mail_events.lambda_handler(_ses_event(complaint), LambdaContext()) == {"marked": 1}
+    _, claimed = desk.claim(desk.agent, ticket_id)
+    assert claimed["customer"] == {"email_undeliverable": True, "undeliverable_reason": "complaint",
+                                   "notified_by": None}
+    status, reply = desk.call(desk.agent, "POST", f"/agent/tickets/{ticket_id}/messages", {"message": "好的"})
+    assert status == 201 and reply["customer_notified"] is False and mails_to("bob@example.net") == []
 
 
 def test_mail_from_an_unverified_address_is_not_mapped_to_the_account(desk, inbox):

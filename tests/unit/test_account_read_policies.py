@@ -3,10 +3,11 @@ the accounts table only with a projection within CONTACT_ATTRIBUTES (dynamodb:At
 from __future__ import annotations
 
 from local.template import Template
-from supportdesk.dal.accounts import CONTACT_ATTRIBUTES
+from supportdesk.dal.accounts import CONTACT_ATTRIBUTES, UNDELIVERABLE_ATTRIBUTES
 
 TEMPLATE = Template()
 MAY_READ_HASHES = {"IdentityFunction", "PasswordResetFunction", "AccountDeletionFunction"}  # the last checks the password
+WRITE_ONLY = {"MailEventsFunction"}  # marks an account's e-mail undeliverable without reading the account
 
 
 def _account_statements(function_id: str) -> list[dict]:
@@ -21,7 +22,8 @@ def _account_statements(function_id: str) -> list[dict]:
 
 
 def test_functions_other_than_identity_read_accounts_only_without_the_password_hash():
-    readers = [f for f in TEMPLATE.of_type("AWS::Serverless::Function") if _account_statements(f)]
+    readers = [f for f in TEMPLATE.of_type("AWS::Serverless::Function") if _account_statements(f)
+               and f not in WRITE_ONLY]
     assert set(readers) - MAY_READ_HASHES == {"AuthorizerFunction", "TicketFunction", "InboundEmailFunction",
                                               "LifecycleSurveyFunction", "RefundFunction", "RefundAssessFunction",
                                               "RefundReviewFunction", "RefundPayoutFunction",
@@ -33,6 +35,14 @@ def test_functions_other_than_identity_read_accounts_only_without_the_password_h
             assert sorted(allowed) == sorted(CONTACT_ATTRIBUTES) and "password_hash" not in allowed, function_id
             assert condition["StringEqualsIfExists"]["dynamodb:Select"] == "SPECIFIC_ATTRIBUTES", function_id
             assert statement["Action"] in ("dynamodb:GetItem", ["dynamodb:GetItem"]), function_id
+
+
+def test_the_mail_events_function_writes_only_the_undeliverable_mark_and_reads_nothing_back():
+    (statement,) = _account_statements("MailEventsFunction")
+    assert statement["Action"] in ("dynamodb:UpdateItem", ["dynamodb:UpdateItem"])
+    condition = statement["Condition"]
+    assert sorted(condition["ForAllValues:StringEquals"]["dynamodb:Attributes"]) == sorted(UNDELIVERABLE_ATTRIBUTES)
+    assert condition["StringEqualsIfExists"]["dynamodb:ReturnValues"] == "NONE"
 
 
 def test_only_our_receipt_rule_may_write_inbound_mail_or_invoke_the_function():

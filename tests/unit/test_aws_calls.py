@@ -30,6 +30,14 @@ def test_other_services_name_their_resource():
     assert AwsCall("sesv2", "SendEmail", {"FromEmailAddress": "support@example.com"}).requests() == [
         ("ses:SendEmail", ("arn:aws:ses:us-east-1:123456789012:identity/support@example.com",
                            "arn:aws:ses:us-east-1:123456789012:identity/example.com"))]
+    assert AwsCall("s3", "CopyObject", {"Bucket": "mail", "Key": "attachments/T-1/A-1", "CopySource": {
+        "Bucket": "mail", "Key": "quarantine/Q-1/A-1"}}).requests() == [
+        ("s3:PutObject", ("arn:aws:s3:::mail/attachments/T-1/A-1",)),
+        ("s3:GetObject", ("arn:aws:s3:::mail/quarantine/Q-1/A-1",))]
+    # a mail sent through a configuration set needs the permission on that set too
+    assert AwsCall("sesv2", "SendEmail", {"FromEmailAddress": "support@example.com",
+                                          "ConfigurationSetName": "MailConfigurationSet"}).requests()[1] == (
+        "ses:SendEmail", ("arn:aws:ses:us-east-1:123456789012:configuration-set/MailConfigurationSet",))
     assert AwsCall("sns", "Publish", {"PhoneNumber": "+8613800138000"}).requests() == [("sns:Publish", ("*",))]
     assert AwsCall("sqs", "SendMessage", {"QueueUrl": "http://localhost/123456789012/Dlq"}).requests() == [
         ("sqs:SendMessage", ("arn:aws:sqs:us-east-1:123456789012:Dlq",))]
@@ -93,3 +101,39 @@ def test_an_attribute_projection_condition_allows_only_reads_that_name_allowed_a
     assert allowed(projected)
     assert not allowed(everything)  # no projection reads the password hash too
     assert not allowed(too_much)
+
+
+def test_a_write_only_update_is_allowed_only_within_its_attributes_and_without_reading_the_item_back():
+    # Given MailEventsFunction's statement: UpdateItem on accounts within four attributes, returning nothing
+    accounts = "arn:aws:dynamodb:us-east-1:123456789012:table/AccountsTable"
+    statements = [{"Effect": "Allow", "Action": "dynamodb:UpdateItem", "Resource": accounts, "Condition": {
+        "ForAllValues:StringEquals": {"dynamodb:Attributes": ["account_id", "email", "undeliverable_email",
+                                                              "undeliverable_reason"]},
+        "StringEqualsIfExists": {"dynamodb:ReturnValues": "NONE"}}}]
+
+    def update(names: dict, return_values: str) -> bool:
+        call = AwsCall("dynamodb", "UpdateItem", {"TableName": "AccountsTable", "Key": {"account_id": {"S": "a"}},
+                                                  "ExpressionAttributeNames": names, "ReturnValues": return_values})
+        ((action, resources),) = call.requests()
+        return is_allowed(statements, action, resources, call.projected_attributes(), call.params["ReturnValues"])
+
+    # When it sets the mark under a condition on the address, reading nothing back: allowed
+    marks = {"#0": "undeliverable_email", "#1": "undeliverable_reason", "#2": "account_id", "#3": "email"}
+    assert update(marks, "NONE")
+    # Then pynamodb's default (the whole item back: the password hash too) and any other attribute are refused
+    assert not update(marks, "ALL_NEW")
+    assert not update({**marks, "#4": "password_hash"}, "NONE")
+
+
+def test_a_presigned_post_is_recorded_as_the_put_it_allows():
+    import boto3
+
+    from tests.aws_calls import recorded_aws_calls
+
+    # Given a presigned POST signed with the function's role (botocore builds it on CreateBucket's model, locally)
+    with recorded_aws_calls() as calls:
+        s3 = boto3.session.Session(region_name="us-east-1", aws_access_key_id="k",
+                                   aws_secret_access_key="s").client("s3")
+        s3.generate_presigned_post("mail", "attachments/T-1/A-1", ExpiresIn=300)
+    # Then it is checked as the PutObject of that key, not as a CreateBucket
+    assert [(c.operation, c.params) for c in calls] == [("PutObject", {"Bucket": "mail", "Key": "attachments/T-1/A-1"})]

@@ -10,11 +10,13 @@ import pytest
 
 from supportdesk.clock import FixedClock
 from supportdesk.errors import Conflict, Forbidden, NotFound
+from supportdesk.inbound.attachments import AttachmentService
 from supportdesk.inbound.model import HeldMail
 from supportdesk.inbound.service import QuarantineService
 from supportdesk.notify.guard import MailChannelNotifier
 from supportdesk.notify.notifier import Recipient
 from supportdesk.masking import mask_sensitive
+from tests.fakes import MemoryAttachmentRecords, MemoryBlobs
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
 
@@ -87,12 +89,16 @@ def quarantine():
     store, clock = MemoryMailChannel(), FixedClock(NOW)
     delivered, trail = [], []
 
-    def deliver(customer_id, reference, subject, body):
-        delivered.append((customer_id, reference, subject, body))
+    def deliver(mail):
+        delivered.append((mail.customer_id, mail.reference, mail.subject, mail.body))
         return {"action": "opened", "ticket_id": "T-8K3Q2"}
 
-    service = QuarantineService(store, clock, mask_sensitive, deliver,
-                                lambda subject, staff, action, at: trail.append((subject, staff.account_id, action)))
+    def record(subject, staff, action, at):
+        trail.append((subject, staff.account_id, action))
+
+    files = AttachmentService(MemoryAttachmentRecords(), MemoryBlobs(), None, clock, record,
+                              lambda text: mask_sensitive(text).text)
+    service = QuarantineService(store, clock, mask_sensitive, deliver, record, files)
     return service, store, clock, delivered, trail
 
 
@@ -150,6 +156,52 @@ def test_discarded_and_expired_mail_is_gone(quarantine):
         service.release(AGENT, old)
     with pytest.raises(NotFound):
         service.release(AGENT, "T-8K3Q2")
+
+
+def _attachment(filename, data=b"%PDF-1.4 voucher", content_type="application/pdf", refused=""):
+    from supportdesk.mail.parse import Attachment
+
+    return Attachment(filename, content_type, b"" if refused else data, refused)
+
+
+def test_held_mail_keeps_its_attachments_and_a_release_sends_them_with_its_message():
+    store, clock = MemoryMailChannel(), FixedClock(NOW)
+    records, blobs, delivered = MemoryAttachmentRecords(), MemoryBlobs(), []
+    files = AttachmentService(records, blobs, None, clock, lambda *a: None, lambda text: mask_sensitive(text).text)
+
+    def deliver(mail):
+        delivered.append(mail)
+        return {"action": "opened", "ticket_id": "T-8K3Q2"}
+
+    service = QuarantineService(store, clock, mask_sensitive, deliver, lambda *a: None, files)
+    # Given a forged-looking mail from Alice with a voucher (a card number in its name) and a refused program
+    qid = service.hold("cust-alice", "alice@example.net", "Voucher", "see attached", None, "not_aligned_with_from",
+                       [_attachment("card 4111 1111 1111 1111.pdf"), _attachment("setup.exe", refused="dangerous_type")])
+    # Then the file is stored with the held mail, and staff see its masked name, type and size, and the refused name
+    (held,) = service.list_held(AGENT, 20, None)["quarantine"]
+    (listed,) = held["attachments"]
+    assert "4111 1111 1111 1111" not in listed["filename"] and "**" in listed["filename"]
+    assert (listed["content_type"], listed["size"]) == ("application/pdf", len(b"%PDF-1.4 voucher"))
+    assert held["refused_attachments"] == ["setup.exe"]
+    assert list(blobs.objects) == [f"quarantine/{qid}/{listed['id']}"]
+    # When an agent releases it
+    service.release(AGENT, qid)
+    # Then the message delivered into the ticket lists the file, which is now stored with that ticket
+    (mail,) = delivered
+    assert [a.attachment_id for a in mail.attachments] == [listed["id"]]
+    assert mail.refused_attachments == ("setup.exe",)  # the ticket's note names it (inbound.wiring._deliver)
+    assert list(blobs.objects) == [f"attachments/T-8K3Q2/{listed['id']}"]
+    (stored,) = records.attachments("T-8K3Q2")
+    assert stored.sent and stored.author == "customer" and stored.filename == listed["filename"]
+
+
+def test_discarding_held_mail_deletes_its_attachments(quarantine):
+    service, _, _, _, _ = quarantine
+    blobs = service.files.blobs
+    qid = service.hold("cust-alice", "alice@example.net", "s", "b", None, "r", [_attachment("a.pdf")])
+    assert len(blobs.objects) == 1
+    service.discard(AGENT, qid)
+    assert blobs.objects == {}
 
 
 @dataclass

@@ -22,7 +22,7 @@ DOMAIN_SOURCES = {
     "PasswordResetFunction": ["reset/service.py", "identity/logins.py", "identity/passwords.py"],
     "TicketFunction": ["tickets/service.py", "tickets/customer.py", "tickets/staff.py", "tickets/desk.py",
                        "tickets/repository.py", "tickets/queue_repository.py", "tickets/storage.py", "dal/cursors.py",
-                       "tickets/self_service.py", "help/service.py"],
+                       "tickets/self_service.py", "help/service.py", "inbound/attachments.py", "inbound/service.py"],
     "HelpFunction": ["help/service.py", "help/contact.py", "help/search.py"],
 }
 # Codes those sources raise that a function's routes cannot reach, and why.

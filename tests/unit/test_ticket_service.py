@@ -108,6 +108,50 @@ def test_agent_reply_is_mailed_in_the_customers_language(service, notifier):
     assert "help@example.com" in mail["text"]
 
 
+def test_a_customer_whose_address_bounced_is_answered_by_sms_and_staff_see_why(store, notifier, clock):
+    # Given Bob's address hard-bounced (MailEventsFunction marked his account) and he has a verified phone
+    class BouncedBob(Accounts):
+        def get(self, account_id):
+            return SimpleNamespace(**{**vars(super().get(account_id)), "phone": "+8613800138000",
+                                      "undeliverable_email": f"{account_id}@example.net",
+                                      "undeliverable_reason": "bounce"})
+
+    hours = BusinessHours(time(9), time(21), ZoneInfo("Asia/Shanghai"), None, frozenset())
+    service = TicketService(store, store, Orders(), BouncedBob(), notifier, clock, hours, mask_sensitive,
+                            estimate_wait, support_inbox="help@example.com")
+    ticket_id = service.open_ticket(BOB, "shipping", "快递", "转人工")["ticket"]["id"]
+    # When an agent claims the ticket, Then the staff view says the e-mail is undeliverable and SMS is used
+    claimed = service.claim(AGENT, ticket_id)
+    assert claimed["customer"] == {"email_undeliverable": True, "undeliverable_reason": "bounce",
+                                   "notified_by": "sms"}
+    assert service.staff_ticket(AGENT, ticket_id)["customer"]["email_undeliverable"] is True
+    # And the reply reaches Bob by SMS, never at the bouncing address
+    assert service.agent_reply(AGENT, ticket_id, "明天到")["customer_notified"] is True
+    assert notifier.to("cust-bob@example.net") == []
+    (sms,) = notifier.to("+8613800138000")
+    assert sms["channel"] == "sms" and sms["template"] == "ticket_agent_reply"
+
+
+def test_each_message_carries_its_own_files_in_the_customer_and_staff_views(service, notifier):
+    from supportdesk.tickets.model import MessageAttachment
+
+    voucher = MessageAttachment("A-00000000000000a1", "voucher.pdf", "application/pdf", 2048)
+    label = MessageAttachment("A-00000000000000b2", "return-label.pdf", "application/pdf", 512)
+    # Given Bob's message with a voucher and the agent's reply with a return label
+    ticket_id = service.open_ticket(BOB, "payment", "扣款两次", "转人工")["ticket"]["id"]
+    service.post_message(BOB, ticket_id, "凭证见附件", (voucher,))
+    service.claim(AGENT, ticket_id)
+    service.agent_reply(AGENT, ticket_id, "请用附件中的退货单", (label,))
+    # Then each message lists exactly its own files, for Bob and for staff
+    for view in (service.get_ticket(BOB, ticket_id), service.staff_ticket(AGENT, ticket_id)):
+        files = {m["text"]: [a["filename"] for a in m["attachments"]] for m in view["messages"]}
+        assert files["凭证见附件"] == ["voucher.pdf"] and files["请用附件中的退货单"] == ["return-label.pdf"]
+        assert files["转人工"] == []
+    # And the reply's e-mail names the file (downloaded from the ticket)
+    (mail,) = notifier.to("cust-bob@example.net")
+    assert "return-label.pdf" in mail["text"] and "return-label.pdf" in mail["html"]
+
+
 def test_a_message_on_a_resolved_ticket_reopens_it_into_the_queue(service, store, clock):
     ticket_id = service.open_ticket(ALICE, "other", "x", "hello")["ticket"]["id"]
     service.handoff(ALICE, ticket_id)

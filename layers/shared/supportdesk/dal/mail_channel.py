@@ -8,17 +8,19 @@ remember between messages, one item group per partition key, all expiring throug
 - pk "answered#<hash of the address>", sk "-": when we last answered an address automatically (24 hours).
 - pk "undeliverable#<hash of the address>", sk "-": the address hard-bounced or complained about our mail (SES
   event via functions/ticket/mail_events.py); we send it no more mail. No TTL.
-- pk "attachments#<ticket>", sk <attachment id>: an attachment kept with a ticket; the bytes are in the MailBucket (supportdesk.inbound.attachments). No TTL: they go
+- pk "attachments#<ticket>", sk <attachment id>: a file sent with a message of the ticket (or uploaded for the
+  next one: no `sent_at` yet); the bytes are in the MailBucket (supportdesk.inbound.attachments). No TTL: they go
   with the ticket.
 """
 from __future__ import annotations
 
 import hashlib
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from supportdesk.dal.base import TableName
+from supportdesk.dal.tickets import MessageAttachmentAttribute
 from supportdesk.dal.transactions import conditional_put
 
 
@@ -38,11 +40,16 @@ class MailChannelModel(Model):
     reason = UnicodeAttribute(null=True)
     received_at = UnicodeAttribute(null=True)
     handled_by = UnicodeAttribute(null=True)  # set while a staff member releases or discards it
+    files = ListAttribute(of=MessageAttachmentAttribute, null=True)  # its kept attachments (names masked)
+    refused_names: ListAttribute = ListAttribute(of=UnicodeAttribute, null=True)  # refused attachments (masked)
     # sent, attachments
     ticket_id = UnicodeAttribute(null=True)
     size = NumberAttribute(null=True)
     filename = UnicodeAttribute(null=True)
     content_type = UnicodeAttribute(null=True)
+    author = UnicodeAttribute(null=True)  # customer | agent (absent: a customer's e-mail)
+    uploaded_by = UnicodeAttribute(null=True)  # account id of a web upload
+    sent_at = UnicodeAttribute(null=True)  # when a message named it (absent on an upload not sent yet)
 
 
 def address_key(address: str) -> str:

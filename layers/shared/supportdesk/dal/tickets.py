@@ -14,7 +14,7 @@
 """
 from __future__ import annotations
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -145,6 +145,15 @@ class TicketModel(Model):
     unanswered_tickets = UnansweredTicketsIndex()
 
 
+class MessageAttachmentAttribute(MapAttribute):
+    """One file sent with a message (supportdesk.tickets.model.MessageAttachment)."""
+
+    attachment_id = UnicodeAttribute(attr_name="id")
+    filename = UnicodeAttribute()  # masked
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+
+
 class TicketMessageModel(Model):
     class Meta:
         table_name = TableName("ticket_messages_table")
@@ -158,6 +167,7 @@ class TicketMessageModel(Model):
     masked_kinds = UnicodeSetAttribute(null=True)
     note = UnicodeAttribute(null=True)  # system notes: which note (masked_notice, after_hours, ...)
     params: MapAttribute = MapAttribute(null=True)
+    attachments = ListAttribute(of=MessageAttachmentAttribute, null=True)  # files sent with the message
 
 
 class TicketQueueModel(Model):

@@ -68,6 +68,19 @@ def conditional_update(item: Any, actions: list, condition: Any) -> bool:
     return True
 
 
+def write_only_update(model: Any, hash_key: str, actions: list, condition: Any) -> bool:
+    """One UpdateItem on `model`'s table guarded by `condition`, returning nothing of the item (ReturnValues NONE,
+    where pynamodb's Model.update asks for ALL_NEW): for a function whose IAM policy lets it set a few attributes
+    of an item it may not read (dynamodb:ReturnValues, dynamodb:Attributes). False when the condition did not hold."""
+    try:
+        model._get_connection().update_item(hash_key, actions=actions, condition=condition, return_values="NONE")
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 def conditional_put(item: Any, condition: Any) -> bool:
     """One PutItem guarded by `condition` (e.g. `Model.key.does_not_exist()`): False when the condition did not hold."""
     try:

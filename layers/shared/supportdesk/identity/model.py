@@ -24,6 +24,10 @@ class Account:
     password_version: int = 1
     # Contact points ("email"/"phone") not verified yet (supportdesk.identity.contacts); None: all verified
     unverified: frozenset[str] | None = None
+    # The address SES reported as hard-bounced or complaining, and why (bounce | complaint): while it is still
+    # `email`, no mail goes there (supportdesk.identity.contacts.email_undeliverable)
+    undeliverable_email: str | None = None
+    undeliverable_reason: str | None = None
 
     @property
     def logins(self) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Protocol
 from pynamodb.exceptions import UpdateError
 
 from supportdesk.dal.accounts import AccountLoginModel, AccountModel
-from supportdesk.dal.transactions import ConditionFailed, TransactionBusy, transact
+from supportdesk.dal.transactions import ConditionFailed, TransactionBusy, transact, write_only_update
 from supportdesk.errors import Conflict
 from supportdesk.identity.model import Account
 from supportdesk.roles import Role
@@ -22,6 +22,7 @@ class AccountRepository(Protocol):
     def change_password(self, account: Account, password_hash: str, changed_at: datetime) -> int: ...
     def update_hash(self, account: Account, password_hash: str) -> None: ...
     def mark_verified(self, account_id: str, kind: str) -> bool: ...
+    def mark_email_undeliverable(self, login: str, reason: str) -> str | None: ...
 
 
 def to_account(item) -> Account:
@@ -38,6 +39,8 @@ def to_account(item) -> Account:
         language=item.language or "zh-CN",
         password_version=int(item.password_version or 1),
         unverified=frozenset(item.unverified) if item.unverified else None,
+        undeliverable_email=item.undeliverable_email,
+        undeliverable_reason=item.undeliverable_reason,
     )
 
 
@@ -128,3 +131,17 @@ class DynamoAccountRepository:
                 return False
             raise
         return True
+
+    def mark_email_undeliverable(self, login: str, reason: str) -> str | None:
+        """Record on the account whose e-mail login is `login` (normalized) that SES reported it as hard-bounced or
+        complaining (`reason`); the account's id, or None when no account has that e-mail address (any more).
+        A GetItem of the login, then one UpdateItem that reads nothing back (MailEventsFunction may not read
+        accounts) and holds only while `login` is still the account's address. Repeating it changes nothing."""
+        try:
+            account_id = AccountLoginModel.get(login).account_id
+        except AccountLoginModel.DoesNotExist:
+            return None
+        m = AccountModel
+        marked = write_only_update(m, account_id, [m.undeliverable_email.set(login), m.undeliverable_reason.set(reason)],
+                                   m.account_id.exists() & (m.email == login))
+        return account_id if marked else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from supportdesk.tickets.model import MessageAttachment
+
 QUARANTINE_DAYS = 14
 
 
@@ -20,3 +22,5 @@ class HeldMail:
     reason: str  # why the From was not trusted (supportdesk.mail.auth.Trust.reason)
     received_at: datetime
     expires_at: int  # epoch seconds
+    attachments: tuple[MessageAttachment, ...] = ()  # kept under quarantine/<id>/ until released (names masked)
+    refused_attachments: tuple[str, ...] = ()  # names (masked) of those refused: noted in the ticket on release

@@ -1,6 +1,8 @@
 """Quarantine: a known customer's mail whose From could not be trusted (supportdesk.mail.auth) is neither turned
 into a ticket in their name nor silently dropped (forwarding breaks SPF for honest customers too). It is kept
-masked for 14 days; staff list it, release it into the customer's tickets as if it had just arrived, or discard it.
+masked for 14 days, its attachments with it (the files under quarantine/<id>/, their masked names, types and sizes
+listed for staff; the names of refused ones too); staff list it, release it into the customer's tickets as if it
+had just arrived (its files go with its message, refused ones get their note), or discard it (and its files).
 Each release and discard is audited (TicketAuditTable under the quarantine id, and under the ticket a release
 wrote to), and only one of two concurrent decisions on one mail takes effect.
 """
@@ -9,13 +11,14 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime, timezone
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 from supportdesk.clock import Clock
 from supportdesk.errors import Conflict, Forbidden, NotFound
 from supportdesk.inbound.model import QUARANTINE_DAYS, HeldMail
 from supportdesk.inbound.repository import MailChannelStore
 from supportdesk.observability import audit, mask_email, metrics
+from supportdesk.tickets.model import MessageAttachment
 
 STAFF = ("agent", "supervisor")
 PREVIEW = 1000  # characters of a held mail's body in the list
@@ -31,9 +34,20 @@ class AuditTrail(Protocol):
     def __call__(self, subject_id: str, staff: Staff, action: str, at: datetime) -> None: ...
 
 
-# deliver(customer_id, reference, subject, body) -> {"action": ..., "ticket_id": ...}: the ticket service's
-# handling of a customer's mail, injected so this module does not depend on the ticket service.
-Deliver = Callable[[str, "str | None", str, str], dict]
+# deliver(mail) -> {"action": ..., "ticket_id": ...}: the ticket service's handling of a customer's mail (its files
+# listed with its message, refused ones noted), injected so this module does not depend on the ticket service.
+Deliver = Callable[[HeldMail], dict]
+DELIVERED = ("opened", "replied", "follow_up")  # outcomes whose ticket got the mail's message (and so its files)
+
+
+class HeldFiles(Protocol):
+    """Where a held mail's attachments wait (supportdesk.inbound.attachments.AttachmentService)."""
+
+    def hold(self, quarantine_id: str, attachments: Iterable) -> tuple[MessageAttachment, ...]: ...
+
+    def release(self, quarantine_id: str, ticket_id: str, held: Iterable[MessageAttachment]) -> None: ...
+
+    def discard(self, quarantine_id: str, held: Iterable[MessageAttachment]) -> None: ...
 
 
 def new_quarantine_id(now: datetime) -> str:
@@ -56,27 +70,38 @@ def held_view(mail: HeldMail) -> dict[str, Any]:
         "reason": mail.reason,
         "received_at": _iso(mail.received_at),
         "expires_at": _iso(datetime.fromtimestamp(mail.expires_at, timezone.utc)),
+        # what is known of the files (masked names), not the files: they can be read once released into a ticket
+        "attachments": [{"id": a.attachment_id, "filename": a.filename, "content_type": a.content_type,
+                         "size": a.size} for a in mail.attachments],
+        "refused_attachments": list(mail.refused_attachments),
     }
 
 
 class QuarantineService:
     def __init__(self, store: MailChannelStore, clock: Clock, mask: Callable[[str], Any], deliver: Deliver,
-                 trail: AuditTrail) -> None:
+                 trail: AuditTrail, files: HeldFiles) -> None:
         self.store = store
         self.clock = clock
         self.mask = mask
         self.deliver = deliver
         self.trail = trail
+        self.files = files
 
     def _masked(self, text: str) -> str:
         return self.mask(text).text
 
     def hold(self, customer_id: str, sender: str, subject: str, body: str, reference: str | None,
-             reason: str) -> str:
+             reason: str, attachments: Iterable = ()) -> str:
+        """Keep the mail (masked) and its accepted attachments; `attachments` are the mail's, refused ones
+        included (supportdesk.mail.parse.Attachment): their names are kept for the note a release writes."""
         now = self.clock.now()
-        mail = HeldMail(new_quarantine_id(now), customer_id, mask_email(sender), self._masked(subject),
+        quarantine_id = new_quarantine_id(now)
+        attachments = list(attachments)
+        files = self.files.hold(quarantine_id, attachments) if attachments else ()
+        refused = tuple(self._masked(a.filename) for a in attachments if a.refused)
+        mail = HeldMail(quarantine_id, customer_id, mask_email(sender), self._masked(subject),
                         self._masked(body), reference, reason, now,
-                        int(now.timestamp()) + QUARANTINE_DAYS * 86400)
+                        int(now.timestamp()) + QUARANTINE_DAYS * 86400, files, refused)
         self.store.hold(mail)
         metrics.add_metric(name="InboundEmailsQuarantined", unit="Count", value=1)
         audit("mail_quarantined", account_id=customer_id, quarantine_id=mail.quarantine_id, reason=reason)
@@ -108,7 +133,11 @@ class QuarantineService:
         its subject names, else a new ticket, acknowledged)."""
         mail = self._take(staff, quarantine_id)
         try:
-            result = self.deliver(mail.customer_id, mail.reference, mail.subject, mail.body)
+            result = self.deliver(mail)
+            if mail.attachments and result.get("action") in DELIVERED and result.get("ticket_id"):
+                self.files.release(quarantine_id, str(result["ticket_id"]), mail.attachments)
+            elif mail.attachments:  # the mail was dropped (the customer's rate limit): so are its files
+                self.files.discard(quarantine_id, mail.attachments)
         except Exception:
             self.store.untake(quarantine_id)  # still held: the release can be tried again
             raise
@@ -122,7 +151,13 @@ class QuarantineService:
         return {"released": quarantine_id, "action": result.get("action"), "ticket_id": result.get("ticket_id")}
 
     def discard(self, staff: Staff, quarantine_id: str) -> dict:
-        self._take(staff, quarantine_id)
+        mail = self._take(staff, quarantine_id)
+        try:
+            if mail.attachments:
+                self.files.discard(quarantine_id, mail.attachments)
+        except Exception:
+            self.store.untake(quarantine_id)  # still held: the discard can be tried again
+            raise
         self.store.forget(quarantine_id)
         self.trail(quarantine_id, staff, "quarantine_discard", self.clock.now())
         audit("quarantine_discarded", account_id=staff.account_id, quarantine_id=quarantine_id)

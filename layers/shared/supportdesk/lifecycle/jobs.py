@@ -15,6 +15,7 @@ from typing import Callable, Iterable, Protocol
 
 from supportdesk import i18n
 from supportdesk.clock import iso
+from supportdesk.identity.contacts import verified_recipients
 from supportdesk.lifecycle.model import DueJob, JobReport, LifecycleTicket, UnansweredTicket
 from supportdesk.lifecycle.survey_tokens import PICK, SCORES, SurveyClaim
 from supportdesk.notify.notifier import Recipient
@@ -36,15 +37,13 @@ class Signer(Protocol):
 
 
 def recipient_of(account, fallback_language: str) -> Recipient | None:
-    """E-mail, or SMS for a phone-only account, in the account's language; None when there is no way to reach it."""
+    """E-mail, or SMS when the account has no deliverable verified address, in the account's language
+    (supportdesk.identity.contacts, which every sender asks); None when there is no way to reach it."""
     if account is None:
         return None
     language = i18n.normalize_language(getattr(account, "language", None), fallback_language)
-    if getattr(account, "email", None):
-        return Recipient("email", account.email, language)
-    if getattr(account, "phone", None):
-        return Recipient("sms", account.phone, language)
-    return None
+    recipients = verified_recipients(account, language)
+    return recipients[0] if recipients else None
 
 
 # ---- satisfaction survey -----------------------------------------------------------------------------------------

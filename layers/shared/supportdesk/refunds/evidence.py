@@ -1,12 +1,16 @@
 """Evidence for disputes (order confirmations, payment vouchers) in a private S3 bucket, under the dispute's prefix
 `disputes/<dispute id>/`. Customers upload with a presigned POST whose policy S3 enforces: exactly that key, the
 declared content type (image/jpeg, image/png, application/pdf), at most 10 MB, valid 10 minutes. Staff read with
-presigned GET links valid 5 minutes. Nothing is ever public (bucket policy and public access block)."""
+presigned GET links valid 5 minutes. Nothing is ever public (bucket policy and public access block).
+
+When the dispute names the customer's ticket, the files the customer sent with that ticket's messages (mailed
+vouchers, web uploads; never an agent's) count as its evidence too: TicketEvidence reads them where the ticket keeps
+them (supportdesk.inbound.attachments: MailChannelTable and the MailBucket), one Query of the ticket's files."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 CONTENT_TYPES = {"image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",), "application/pdf": (".pdf",)}
 MAX_BYTES = 10 * 1024 * 1024
@@ -22,6 +26,8 @@ class EvidenceFile:
     size: int
     uploaded_at: datetime
     content_type: str | None = None
+    ticket_id: str | None = None  # a file the customer sent with this ticket's messages (else uploaded as evidence)
+    attachment_id: str | None = None
 
 
 class EvidenceStore(Protocol):
@@ -71,3 +77,28 @@ class S3EvidenceStore:
     def download_url(self, key: str) -> str:
         return self._s3().generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
                                                    ExpiresIn=DOWNLOAD_SECONDS)
+
+
+class TicketFiles(Protocol):
+    """The customer's files on a dispute's ticket (TicketEvidence in AWS)."""
+
+    def files(self, ticket_id: str) -> list[EvidenceFile]: ...
+
+    def download_url(self, file: EvidenceFile) -> str: ...
+
+
+class TicketEvidence:
+    """The files a customer sent with their ticket's messages, as dispute evidence: MailChannelTable's record of the
+    ticket's files (customer's and sent only) and 5-minute download links to the MailBucket."""
+
+    def __init__(self, records: Callable[[], Any], blobs: Callable[[], Any]) -> None:
+        self._records = records  # built on first use: only the API function has the table and bucket
+        self._blobs = blobs
+
+    def files(self, ticket_id: str) -> list[EvidenceFile]:
+        return [EvidenceFile(a.key, a.filename, a.size, a.received_at, a.content_type, a.ticket_id, a.attachment_id)
+                for a in self._records().attachments(ticket_id) if a.author == "customer" and a.sent]
+
+    def download_url(self, file: EvidenceFile) -> str:
+        return self._blobs().download_url(file.key, file.filename, file.content_type or "application/octet-stream",
+                                          DOWNLOAD_SECONDS)

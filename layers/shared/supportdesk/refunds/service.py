@@ -136,7 +136,7 @@ class RefundService:
     def __init__(self, refunds: RefundRepository, orders: OrderRepository, workflow: ReviewWorkflow,
                  notices: RefundNotices, tickets: TicketNotes, evidence: ev.EvidenceStore, payments: PaymentProvider,
                  clock: Clock, policy: Policy, review_sla_seconds: int, trail: AccessTrail,
-                 mask: Callable[[str], str] = lambda t: t) -> None:
+                 mask: Callable[[str], str] = lambda t: t, ticket_files: ev.TicketFiles | None = None) -> None:
         self.refunds = refunds
         self.orders = orders
         self.workflow = workflow
@@ -149,6 +149,7 @@ class RefundService:
         self.review_sla_seconds = review_sla_seconds
         self.trail = trail
         self.mask = mask
+        self.ticket_files = ticket_files  # the customer's files on a dispute's ticket count as its evidence
 
     # ---- customer: refunds -----------------------------------------------------------------------------------
     def request_refund(self, caller: Caller, order_id: str, body: dict, idempotency_key: str) -> dict:
@@ -258,11 +259,25 @@ class RefundService:
         return {"refund": self.customer_view(refund)}
 
     # ---- customer: disputes and evidence -----------------------------------------------------------------------
+    def _evidence(self, dispute: Refund) -> list[ev.EvidenceFile]:
+        """What was uploaded as the dispute's evidence, then what the customer sent with the dispute's ticket."""
+        files = self.evidence.files(ev.prefix_of(dispute.refund_id))
+        if dispute.ticket_id and self.ticket_files is not None:
+            files += self.ticket_files.files(dispute.ticket_id)
+        return files
+
+    @staticmethod
+    def _evidence_view(file: ev.EvidenceFile) -> dict:
+        view = {"filename": file.filename, "size": file.size, "uploaded_at": iso(file.uploaded_at),
+                "source": "ticket" if file.ticket_id else "upload"}
+        if file.ticket_id:
+            view.update(ticket_id=file.ticket_id, attachment_id=file.attachment_id)
+        return view
+
     def get_dispute(self, caller: Caller, dispute_id: str) -> dict:
         dispute = self._own_case(caller, dispute_id, CaseKind.DISPUTE)
-        files = self.evidence.files(ev.prefix_of(dispute.refund_id))
-        return {"dispute": {**self.customer_view(dispute), "evidence": [
-            {"filename": f.filename, "size": f.size, "uploaded_at": iso(f.uploaded_at)} for f in files]}}
+        return {"dispute": {**self.customer_view(dispute),
+                            "evidence": [self._evidence_view(f) for f in self._evidence(dispute)]}}
 
     def evidence_upload(self, caller: Caller, dispute_id: str, body: dict) -> dict:
         dispute = self._own_case(caller, dispute_id, CaseKind.DISPUTE)
@@ -319,9 +334,10 @@ class RefundService:
                 "timeline": self._timeline(refund, staff.language),
                 "order": _order_summary(order) if order else None}
         if refund.is_dispute:
-            view["evidence"] = [{"filename": f.filename, "size": f.size, "uploaded_at": iso(f.uploaded_at),
-                                 "url": self.evidence.download_url(f.key), "url_expires_in": ev.DOWNLOAD_SECONDS}
-                                for f in self.evidence.files(ev.prefix_of(refund.refund_id))]
+            view["evidence"] = [{**self._evidence_view(f), "url_expires_in": ev.DOWNLOAD_SECONDS,
+                                 "url": self.ticket_files.download_url(f) if f.ticket_id and self.ticket_files
+                                 else self.evidence.download_url(f.key)}
+                                for f in self._evidence(refund)]
         return {"refund": view}
 
     def decide(self, staff: Caller, refund_id: str, body: dict) -> dict:

@@ -13,6 +13,7 @@ PROVIDERS = ("stripe", "simulator")
 @dataclass(frozen=True)
 class RefundSettings:
     evidence_bucket: str = ""
+    mail_bucket: str = ""  # a dispute's ticket's files (supportdesk.inbound.attachments) count as its evidence
     refund_review_state_machine_arn: str = ""
     auto_approve_limit_cents: int = 20000  # ¥200
     four_eyes_limit_cents: int = 200000  # ¥2,000

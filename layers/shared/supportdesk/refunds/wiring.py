@@ -10,7 +10,9 @@ from supportdesk.identity.wiring import account_reader
 from supportdesk.masking import mask_sensitive
 from supportdesk.notify.wiring import notifier
 from supportdesk.orders.wiring import order_repository
-from supportdesk.refunds.evidence import S3EvidenceStore
+from supportdesk.inbound.attachments import S3Blobs
+from supportdesk.inbound.repository import DynamoMailChannelStore
+from supportdesk.refunds.evidence import S3EvidenceStore, TicketEvidence
 from supportdesk.refunds.notices import AccountContacts, DynamoTicketNotes, RefundNotices
 from supportdesk.refunds.payments import SIMULATOR
 from supportdesk.refunds.policy import Policy
@@ -62,6 +64,12 @@ def evidence_store():
 
 
 @component
+def ticket_evidence():
+    """The customer's files on a dispute's ticket (the e-mail channel's records and bucket), read on first use."""
+    return TicketEvidence(DynamoMailChannelStore, lambda: S3Blobs(refund_settings().require("mail_bucket")))
+
+
+@component
 def payment_provider():
     """The provider named by the PaymentProvider parameter: stripe (key in Secrets Manager) or the simulator."""
     s = refund_settings()
@@ -93,5 +101,5 @@ def refund_service():
         refunds=refund_repository(), orders=order_repository(), workflow=review_workflow(), notices=refund_notices(),
         tickets=ticket_notes(), evidence=evidence_store(), payments=_PaymentsOnFirstUse(), clock=runtime.clock(),
         policy=refund_policy(), review_sla_seconds=refund_settings().review_sla_seconds, trail=access_trail(),
-        mask=lambda text: mask_sensitive(text).text,
+        mask=lambda text: mask_sensitive(text).text, ticket_files=ticket_evidence(),
     )

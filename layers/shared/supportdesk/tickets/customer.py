@@ -16,6 +16,7 @@ from supportdesk.tickets.handoff import wants_human
 from supportdesk.tickets.model import (
     Author,
     Channel,
+    MessageAttachment,
     NewMessage,
     NewTicket,
     ReplyWait,
@@ -47,7 +48,7 @@ class CustomerOperations(Desk):
 
     def _open(
         self, caller: Caller, category: str, subject: str, message: str, order_id: str | None, channel: Channel,
-        follow_up_of: str | None = None,
+        follow_up_of: str | None = None, attachments: tuple[MessageAttachment, ...] = (),
     ) -> tuple[Ticket, dict]:
         """A new ticket (and its view). A first message that asks for a human creates it already waiting in the
         queue: one transaction, not a create and then a join."""
@@ -57,7 +58,8 @@ class CustomerOperations(Desk):
         safe_subject, subject_kinds = self._masked(subject)
         safe_message, message_kinds = self._masked(message)
         kinds = subject_kinds | message_kinds
-        first = [NewMessage(Author.CUSTOMER, safe_message, now, author_id=caller.account_id, masked_kinds=message_kinds)]
+        first = [NewMessage(Author.CUSTOMER, safe_message, now, author_id=caller.account_id, masked_kinds=message_kinds,
+                            attachments=attachments)]
         if kinds:
             first.append(self._mask_notice(kinds, caller.language, now))
         seq = None
@@ -99,14 +101,16 @@ class CustomerOperations(Desk):
         messages = self.store.messages(ticket.ticket_id)
         return {"ticket": ticket_view(ticket, now), "messages": [message_view(m) for m in messages]}
 
-    def post_message(self, caller: Caller, ticket_id: str, text: str) -> dict:
-        """A customer's message. On a resolved ticket it reopens the ticket into the human queue (the follow-up
-        needs a person); a message that asks for a human hands the ticket off."""
+    def post_message(self, caller: Caller, ticket_id: str, text: str,
+                     attachments: tuple[MessageAttachment, ...] = ()) -> dict:
+        """A customer's message, with the files they uploaded for it (supportdesk.inbound.attachments). On a
+        resolved ticket it reopens the ticket into the human queue (the follow-up needs a person); a message that
+        asks for a human hands the ticket off."""
         self._limit(MESSAGE_PER_CUSTOMER, caller)
         now = self.clock.now()
-        ticket, kinds = self._write(caller, ticket_id, text, now)
+        ticket, kinds = self._write(caller, ticket_id, text, now, attachments)
         if ticket.status is TicketStatus.CLOSED:
-            return self._follow_up(caller, ticket, text)
+            return self._follow_up(caller, ticket, text, attachments)
         return {
             "ticket": ticket_view(ticket, now),
             "masked": bool(kinds),
@@ -114,7 +118,8 @@ class CustomerOperations(Desk):
             "queue": self._position(ticket, now),
         }
 
-    def _write(self, caller: Caller, ticket_id: str, text: str, now: datetime) -> tuple[Ticket, frozenset[str]]:
+    def _write(self, caller: Caller, ticket_id: str, text: str, now: datetime,
+               attachments: tuple[MessageAttachment, ...] = ()) -> tuple[Ticket, frozenset[str]]:
         """Store a customer's message (masked) in their ticket, deciding on the ticket's state (read again when a
         concurrent change moved it): returns the ticket as it is now and what the masking hid. A closed ticket is
         returned untouched (the caller opens a follow-up)."""
@@ -123,7 +128,8 @@ class CustomerOperations(Desk):
 
         def attempt() -> Ticket:
             ticket = self._customer_ticket(caller, ticket_id)
-            message = NewMessage(Author.CUSTOMER, safe, now, author_id=caller.account_id, masked_kinds=kinds)
+            message = NewMessage(Author.CUSTOMER, safe, now, author_id=caller.account_id, masked_kinds=kinds,
+                                 attachments=attachments)
             batch = [message] + ([self._mask_notice(kinds, ticket.language, now)] if kinds else [])
             if ticket.status is TicketStatus.CLOSED:
                 return ticket  # nothing written: the caller opens a follow-up ticket instead
@@ -140,12 +146,13 @@ class CustomerOperations(Desk):
 
         return retry_on_status_change(attempt), kinds
 
-    def _follow_up(self, caller: Caller, closed: Ticket, text: str) -> dict:
+    def _follow_up(self, caller: Caller, closed: Ticket, text: str,
+                   attachments: tuple[MessageAttachment, ...] = ()) -> dict:
         """A message on a closed ticket does not reopen it (retention will purge its conversation): it opens a new
-        ticket in the human queue, same category, linked to the closed one."""
+        ticket in the human queue, same category, linked to the closed one, where its files go too."""
         subject = i18n.message("ticket_follow_up_subject", closed.language, reference=closed.ticket_id)
         ticket, view = self._open(caller, closed.category, subject, text, None, closed.channel,
-                                  follow_up_of=closed.ticket_id)
+                                  follow_up_of=closed.ticket_id, attachments=attachments)
         audit("ticket_follow_up", account_id=caller.account_id, ticket_id=ticket.ticket_id,
               follow_up_of=closed.ticket_id)
         return {**view, "follow_up": True}
@@ -200,16 +207,18 @@ class CustomerOperations(Desk):
         return {"ticket": ticket_view(ticket, now), "masked": bool(kinds), "masked_kinds": sorted(kinds)}
 
     # ---- e-mail ------------------------------------------------------------------------------------------
-    def from_email(self, caller: Caller, reference: str | None, subject: str, body: str) -> dict:
+    def from_email(self, caller: Caller, reference: str | None, subject: str, body: str,
+                   attachments: tuple[MessageAttachment, ...] = ()) -> dict:
         """An e-mail from a known customer: a reply to their ticket when the subject names one of theirs,
-        otherwise a new ticket (category other), acknowledged by e-mail with its reference."""
+        otherwise a new ticket (category other), acknowledged by e-mail with its reference. The mail's kept files
+        are listed with its message; the caller stores them under the ticket this answer names."""
         try:
             if reference:
                 try:
                     self._limit(MESSAGE_PER_CUSTOMER, caller)
-                    ticket, _ = self._write(caller, reference, body, self.clock.now())
+                    ticket, _ = self._write(caller, reference, body, self.clock.now(), attachments)
                     if ticket.status is TicketStatus.CLOSED:
-                        follow_up = self._follow_up(caller, ticket, body)
+                        follow_up = self._follow_up(caller, ticket, body, attachments)
                         return {"action": "follow_up", "ticket_id": follow_up["ticket"]["id"]}
                     return {"action": "replied", "ticket_id": ticket.ticket_id}
                 except NotFound:
@@ -219,7 +228,7 @@ class CustomerOperations(Desk):
             # Retrying cannot help (Lambda would retry into the same window), so the mail is dropped, not failed.
             metrics.add_metric(name="InboundEmailRateLimited", unit="Count", value=1)
             return {"action": "dropped_rate_limited", "ticket_id": reference}
-        ticket, _ = self._open(caller, "other", subject, body, None, Channel.EMAIL)
+        ticket, _ = self._open(caller, "other", subject, body, None, Channel.EMAIL, attachments=attachments)
         self._notify_customer(ticket, "ticket_opened_by_email", {})
         return {"action": "opened", "ticket_id": ticket.ticket_id}
 

@@ -99,6 +99,18 @@ class NewTicket:
 
 
 @dataclass(frozen=True)
+class MessageAttachment:
+    """A file sent with a message (an e-mail's attachment, a web upload, an agent's file): listed with the message,
+    downloaded through the ticket's attachment routes by its id (the bytes and their record live with the e-mail
+    channel, supportdesk.inbound.attachments). The name is masked like any text a person wrote."""
+
+    attachment_id: str
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
 class NewMessage:
     """A message to store (the store gives it its time-ordered id)."""
 
@@ -109,6 +121,7 @@ class NewMessage:
     masked_kinds: frozenset[str] = frozenset()
     note: str | None = None  # system notes: which note (masked, after_hours, ...)
     params: dict | None = None
+    attachments: tuple[MessageAttachment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,7 @@ class Message:
     masked_kinds: frozenset[str] = frozenset()
     note: str | None = None
     params: dict[str, str] | None = None
+    attachments: tuple[MessageAttachment, ...] = ()
 
 
 @dataclass(frozen=True)

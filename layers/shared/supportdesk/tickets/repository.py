@@ -15,7 +15,13 @@ from typing import Protocol
 
 from supportdesk.dal.batch import batch_get
 from supportdesk.dal.cursors import decode_cursor, encode_cursor
-from supportdesk.dal.tickets import TicketAuditModel, TicketMessageModel, TicketModel, TicketQueueModel
+from supportdesk.dal.tickets import (
+    MessageAttachmentAttribute,
+    TicketAuditModel,
+    TicketMessageModel,
+    TicketModel,
+    TicketQueueModel,
+)
 from supportdesk.errors import Conflict
 from supportdesk.observability import logger
 from supportdesk.tickets import queue as q
@@ -24,6 +30,7 @@ from supportdesk.tickets.model import (
     Author,
     Channel,
     Message,
+    MessageAttachment,
     NewMessage,
     NewTicket,
     ReplyWait,
@@ -115,6 +122,8 @@ def to_message(item) -> Message:
         masked_kinds=frozenset(item.masked_kinds or ()),
         note=item.note,
         params=dict(params) if params else None,
+        attachments=tuple(MessageAttachment(a.attachment_id, a.filename, a.content_type, int(a.size))
+                          for a in getattr(item, "attachments", None) or ()),
     )
 
 
@@ -133,6 +142,9 @@ def _message_item(ticket_id: str, message: NewMessage, index: int = 0):
         masked_kinds=set(message.masked_kinds) or None,
         note=message.note,
         params=message.params or None,
+        attachments=[MessageAttachmentAttribute(attachment_id=a.attachment_id, filename=a.filename,
+                                                content_type=a.content_type, size=a.size)
+                     for a in message.attachments] or None,
     )
 
 

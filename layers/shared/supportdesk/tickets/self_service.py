@@ -85,8 +85,8 @@ class SelfServiceTickets:
         result["automatic_answer"] = self._answer(result, message, caller.language)
         return result
 
-    def post_message(self, caller, ticket_id: str, text: str) -> dict:
-        result = self.tickets.post_message(caller, ticket_id, text)
+    def post_message(self, caller, ticket_id: str, text: str, attachments: tuple = ()) -> dict:
+        result = self.tickets.post_message(caller, ticket_id, text, attachments)
         result["automatic_answer"] = self._answer(result, text, caller.language)
         return result
 

@@ -8,11 +8,21 @@ from typing import Iterator
 
 from supportdesk.clock import iso
 from supportdesk.errors import Conflict, Forbidden, NotFound
+from supportdesk.identity.contacts import contact_status
 from supportdesk.observability import audit, metrics
 from supportdesk.roles import Caller
 from supportdesk.tickets import queue as q
 from supportdesk.tickets.desk import STATE_RETRIES, Desk, retry_on_status_change
-from supportdesk.tickets.model import Access, Author, NewMessage, ReplyWait, StatusChanged, Ticket, TicketStatus
+from supportdesk.tickets.model import (
+    Access,
+    Author,
+    MessageAttachment,
+    NewMessage,
+    ReplyWait,
+    StatusChanged,
+    Ticket,
+    TicketStatus,
+)
 from supportdesk.tickets.references import normalize_reference
 from supportdesk.tickets.views import RATING_WINDOW, access_view, message_view, queue_entry_view, ticket_view
 
@@ -89,8 +99,13 @@ class StaffOperations(Desk):
         }
 
     def _with_messages(self, ticket: Ticket, now) -> dict:
+        """The ticket for staff, with how the customer is reached: whether their e-mail address bounced or
+        complained (then replies go by SMS to a verified phone, or nowhere). One GetItem of the account (its
+        contact projection) besides the messages' Query; None once the customer deleted their account."""
         messages = self.store.messages(ticket.ticket_id)
-        return {"ticket": ticket_view(ticket, now, staff=True), "messages": [message_view(m, staff=True) for m in messages]}
+        account = None if ticket.customer_deleted else self.accounts.get(ticket.customer_id)
+        return {"ticket": ticket_view(ticket, now, staff=True), "messages": [message_view(m, staff=True) for m in messages],
+                "customer": contact_status(account) if account is not None else None}
 
     def staff_ticket(self, staff: Caller, ticket_id: str) -> dict:
         now = self.clock.now()
@@ -118,15 +133,18 @@ class StaffOperations(Desk):
         audit("ticket_claimed", account_id=staff.account_id, ticket_id=ticket.ticket_id)
         return self._with_messages(ticket, now)
 
-    def agent_reply(self, staff: Caller, ticket_id: str, text: str) -> dict:
-        """An agent's answer: stored (masked), the customer's wait for an answer ends (the reply SLA's clock stops),
-        and the customer is told by e-mail in their language."""
+    def agent_reply(self, staff: Caller, ticket_id: str, text: str,
+                    attachments: tuple[MessageAttachment, ...] = ()) -> dict:
+        """An agent's answer, with the files they uploaded for it: stored (masked), the customer's wait for an answer
+        ends (the reply SLA's clock stops), and the customer is told by e-mail (or SMS) in their language; the files
+        are named there and downloaded from the ticket."""
         now = self.clock.now()
         safe, kinds = self._masked(text)
 
         def attempt() -> Ticket:
             ticket, access = self._staff_ticket(staff, ticket_id, "reply")
-            message = NewMessage(Author.AGENT, safe, now, author_id=staff.account_id, masked_kinds=kinds)
+            message = NewMessage(Author.AGENT, safe, now, author_id=staff.account_id, masked_kinds=kinds,
+                                 attachments=attachments)
             with self._recorded_unless_written(access):
                 self._require_owner(staff, ticket)
                 return self.store.append(ticket, [message], now, TicketStatus.ASSIGNED, access,
@@ -134,7 +152,8 @@ class StaffOperations(Desk):
 
         ticket = retry_on_status_change(attempt)
         audit("ticket_replied", account_id=staff.account_id, ticket_id=ticket.ticket_id)
-        notified = self._notify_customer(ticket, "ticket_agent_reply", {"message": safe})
+        notified = self._notify_customer(ticket, "ticket_agent_reply",
+                                         {"message": safe, "attachments": [a.filename for a in attachments]})
         return {"ticket": ticket_view(ticket, now, staff=True), "masked_kinds": sorted(kinds), "customer_notified": notified}
 
     def resolve(self, staff: Caller, ticket_id: str) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from supportdesk.clock import iso
-from supportdesk.tickets.model import Access, Message, QueueEntry, Ticket, TicketStatus
+from supportdesk.tickets.model import Access, Message, MessageAttachment, QueueEntry, Ticket, TicketStatus
 
 RATING_WINDOW = timedelta(days=7)
 
@@ -63,12 +63,20 @@ def ticket_view(ticket: Ticket, now: datetime, *, staff: bool = False) -> dict:
     return view
 
 
+def message_attachment_view(attachment: MessageAttachment) -> dict:
+    """A file of a message; its download link comes from GET /tickets/{id}/attachments/{attachment_id} (customers)
+    or /agent/tickets/{id}/attachments/{attachment_id} (staff, audited)."""
+    return {"id": attachment.attachment_id, "filename": attachment.filename, "content_type": attachment.content_type,
+            "size": attachment.size}
+
+
 def message_view(message: Message, *, staff: bool = False) -> dict:
     view: dict = {
         "id": message.message_id,
         "author": message.author.value,
         "text": message.text,
         "created_at": _time(message.created_at),
+        "attachments": [message_attachment_view(a) for a in message.attachments],
     }
     if message.note:
         view["note"] = message.note
