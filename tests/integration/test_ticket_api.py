@@ -107,7 +107,8 @@ def test_a_customer_can_never_read_or_change_another_customers_ticket(desk):
 
 
 def test_malformed_ticket_ids_and_cursors_are_4xx_not_500(desk):
-    assert desk.call(desk.alice, "GET", "/tickets/not-a-ticket")[0] == 404
+    status, body = desk.call(desk.alice, "GET", "/tickets/not-a-ticket")
+    assert (status, body["error"]["code"]) == (404, "ticket_not_found")
     status, body = desk.call(desk.alice, "GET", "/tickets", query={"cursor": "%%%garbage"})
     assert (status, body["error"]["code"]) == (400, "invalid_cursor")
     status, body = desk.call(desk.alice, "GET", "/tickets", query={"limit": "1000"})
