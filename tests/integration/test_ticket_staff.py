@@ -145,8 +145,12 @@ def test_rating_only_on_a_resolved_ticket_once_per_resolution_within_7_days(desk
     for bad in (0, 6, 4.5, "5", True, None):
         status, body = rate(bad)
         assert (status, body["error"]["code"]) == (400, "invalid_score"), bad
+    # A comment over 1,000 characters is 400 (docs/api-tickets.md: "comment > 1000 characters")
+    status, body = rate(4, "x" * 1001)
+    assert (status, body["error"]["code"]) == (400, "field_too_long")
+    assert body["error"]["details"] == {"field": "comment", "max": 1000}
     # Rated once...
-    status, body = rate(4, "Quick answer, card 4111 1111 1111 1111 was not needed")
+    status, body = rate(4, "Quick answer, card 4111 1111 1111 1111 was not needed " + "x" * 946)  # 1,000 characters
     assert status == 201
     assert body["ticket"]["rating"]["score"] == 4 and body["masked_kinds"] == ["bank_card"]
     assert "1111 1111 1111" not in body["ticket"]["rating"]["comment"]
