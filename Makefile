@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/shared/requi
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test unit lint asl validate build bench openapi clean help-index
+.PHONY: setup run test unit lint asl validate build bench openapi mutate clean help-index
 
 # The help centre's search index is built from the articles, never at a function's cold start; sam build runs the
 # same builder for the layer (layers/shared/Makefile).
@@ -87,8 +87,39 @@ build: $(SAM)
 bench: $(STAMP) $(HELP_INDEX)
 	$(PY) -m tests.bench
 
+# Mutation testing of the pure domain modules (see docs/testing.md): slow, so not part of `make test`. For each
+# module:tests pair, mutmut changes the module in place one mutant at a time, runs those unit tests, and restores it:
+# run nothing else in this tree meanwhile. This list is the whole configuration: paths under layers/shared/supportdesk
+# (the pure rules: shared masking and business hours at the top, queue arithmetic, references and the wait estimate
+# in tickets/, the reset rules in reset/service.py; the adapters around them are tested by the integration tests).
+# `make mutate MUTATE="tickets/queue.py:test_ticket_queue_math.py"` runs one pair.
+MUTATE := \
+  tickets/references.py:test_ticket_references.py,test_domain_mutants.py \
+  tickets/queue.py:test_ticket_queue_math.py,test_domain_mutants.py \
+  tickets/waiting.py:test_waiting.py,test_domain_mutants.py \
+  masking.py:test_masking.py,test_domain_mutants.py \
+  hours.py:test_business_hours.py,test_domain_mutants.py \
+  reset/service.py:test_reset_service.py,test_domain_mutants.py
+MUTMUT := .venv-mutate/bin/mutmut
+$(MUTMUT): requirements-mutate.txt
+	test -x .venv-mutate/bin/python || $(PYTHON) -m venv .venv-mutate
+	.venv-mutate/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-mutate.txt
+	touch $@
+
+mutate: $(STAMP) $(MUTMUT)
+	rm -rf .mutmut-cache .mutmut && mkdir .mutmut
+	for pair in $(MUTATE); do \
+	  module=$${pair%%:*}; tests=$$(echo "$${pair#*:}" | tr ',' '\n' | sed 's|^|tests/unit/|' | tr '\n' ' '); \
+	  rm -f .mutmut-cache; \
+	  $(MUTMUT) run --paths-to-mutate layers/shared/supportdesk/$$module --simple-output --no-progress \
+	    --runner "$(CURDIR)/$(PY) -m pytest -x -q -p no:cacheprovider $$tests"; \
+	  $(MUTMUT) results | sed -n '/---- /,$$p'; \
+	  cp .mutmut-cache .mutmut/$$(echo $$module | tr '/' '_').db; \
+	done
+	$(PY) -m tests.mutation_score .mutmut/*.db
+
 openapi: $(STAMP)
 	$(PY) -m local.openapi --write docs/openapi.json
 
 clean:
-	rm -rf $(VENV) .venv-sam .venv-checkov .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-sam .venv-checkov .venv-mutate .aws-sam .pytest_cache .mypy_cache .ruff_cache .mutmut-cache .mutmut

@@ -77,7 +77,7 @@ def test_an_expired_token_is_401(api, stack, demo):
     now = int(time.time())
     expired = jwt.encode({**claims, "iat": now - 7200, "exp": now - 3600}, key, algorithm="HS256")
     still_valid = jwt.encode({**claims, "iat": now - 60, "exp": now + 3600}, key, algorithm="HS256")
-    assert api.request("GET", a_customer_route(), token=still_valid).status != 401  # the key is the right one
+    assert api.request("GET", a_customer_route(), token=still_valid).status == 200  # the key is the right one
     assert api.request("GET", a_customer_route(), token=expired).status == 401
 
 

@@ -137,6 +137,7 @@ def test_unknown_login_and_wrong_password_answer_the_same(identity):
     unknown = login(identity, "nobody@example.com", "whatever-password-1")
     wrong = login(identity, "known@example.com", "whatever-password-1")
     assert unknown[0] == wrong[0] == 401
+    assert unknown[1]["error"]["code"] == "invalid_credentials"
     assert unknown[1] == wrong[1]
 
 

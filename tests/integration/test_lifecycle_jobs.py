@@ -104,6 +104,20 @@ def test_survey_links_are_signed_and_expire_with_the_rating_window(desk):
     assert ticket_of(desk, desk.alice, ticket_id)["ticket"]["rating"] is None
 
 
+def test_a_survey_link_still_records_its_score_just_before_the_7_days_end(desk):
+    # Given a survey sent an hour after the resolution
+    ticket_id = resolved_ticket(desk)
+    desk.clock.advance(minutes=61)
+    run("survey_job")
+    [mail] = [m for m in mails_to(desk.alice.email) if "/survey/" in m.body]
+    # When the customer clicks 3 one minute before the 7-day rating window ends
+    desk.clock.advance(days=7, minutes=-62)
+    status, html = survey("GET", links_in(mail)[3])
+    # Then the score is recorded (docs/operations.md: the links' expiry is "the 7-day rating window")
+    assert status == 200 and "3</strong> / 5" in html
+    assert ticket_of(desk, desk.alice, ticket_id)["ticket"]["rating"]["score"] == 3
+
+
 def test_no_survey_for_a_rated_or_reopened_ticket(desk):
     rated = resolved_ticket(desk)
     status, _ = desk.call(desk.alice, "POST", f"/tickets/{rated}/rating", {"score": 5})

@@ -58,6 +58,8 @@ def test_a_dispute_with_a_pdf_is_reviewed_and_settled_by_an_adjustment(refund_de
 
 
 def test_evidence_rules(refund_desk):
+    import boto3
+
     desk = refund_desk
     seed_order("cust-alice", "O-11", 12900)
     _, body = open_dispute(desk, desk.alice, "O-11")
@@ -70,6 +72,18 @@ def test_evidence_rules(refund_desk):
     ]:
         status, error = desk.call(desk.alice, "POST", f"/disputes/{dispute_id}/evidence", payload)
         assert status == 400 and error["error"]["code"] == code, payload
+    # At most 20 files (docs/api-refunds.md): with 19 received the 20th is granted, then the next is refused
+    s3 = boto3.client("s3", region_name="us-east-1")
+    bucket = desk.template.physical_name("EvidenceBucket")
+    for n in range(19):
+        s3.put_object(Bucket=bucket, Key=f"disputes/{dispute_id}/{n:012x}-voucher{n}.png", Body=b"\x89PNG")
+    pdf = {"filename": "receipt.pdf", "content_type": "application/pdf", "size": 2048}
+    status, grant = desk.call(desk.alice, "POST", f"/disputes/{dispute_id}/evidence", pdf)
+    assert status == 201, grant
+    s3.put_object(Bucket=bucket, Key=grant["upload"]["fields"]["key"], Body=b"%PDF-1.4 receipt")
+    status, error = desk.call(desk.alice, "POST", f"/disputes/{dispute_id}/evidence", pdf)
+    assert status == 409, error
+    assert error["error"]["code"] == "evidence_limit_reached"
     # A refund id is not a dispute
     seed_order("cust-alice", "O-12", 5000)
     _, refund = desk.request(desk.alice, "O-12", 100, "other")

@@ -60,6 +60,7 @@ def test_a_message_is_added_in_order(desk):
         ({"subject": "s", "message": "m"}, "invalid_category"),
         ({"category": "payment", "subject": "s", "message": "   "}, "empty_message"),
         ({"category": "payment", "subject": "s", "message": "x" * 5001}, "message_too_long"),
+        ({"category": "payment", "subject": "s" * 201, "message": "m"}, "field_too_long"),
         ({"category": "payment", "message": "m"}, "missing_field"),
         ({"category": "payment", "subject": "s", "message": 42}, "invalid_field"),
         ("not json", "invalid_json"),
@@ -73,8 +74,10 @@ def test_bad_ticket_input_is_a_400_with_a_stable_code_in_both_languages(desk, bo
     assert en["error"]["message"] != zh["error"]["message"]
 
 
-def test_a_message_of_exactly_5000_characters_is_accepted(desk):
-    assert desk.open(desk.alice, "x" * 5000)["ticket"]["status"] == "open"
+def test_a_message_of_exactly_5000_characters_and_a_subject_of_200_are_accepted(desk):
+    # docs/api-tickets.md: "subject > 200 ... characters", "message ... over 5,000 characters" are refused
+    body = desk.open(desk.alice, "x" * 5000, subject="s" * 200)
+    assert body["ticket"]["status"] == "open" and body["ticket"]["subject"] == "s" * 200
 
 
 def test_an_order_of_another_customer_is_order_not_found(desk):
@@ -107,7 +110,8 @@ def test_a_customer_can_never_read_or_change_another_customers_ticket(desk):
 
 
 def test_malformed_ticket_ids_and_cursors_are_4xx_not_500(desk):
-    assert desk.call(desk.alice, "GET", "/tickets/not-a-ticket")[0] == 404
+    status, body = desk.call(desk.alice, "GET", "/tickets/not-a-ticket")
+    assert (status, body["error"]["code"]) == (404, "ticket_not_found")
     status, body = desk.call(desk.alice, "GET", "/tickets", query={"cursor": "%%%garbage"})
     assert (status, body["error"]["code"]) == (400, "invalid_cursor")
     status, body = desk.call(desk.alice, "GET", "/tickets", query={"limit": "1000"})

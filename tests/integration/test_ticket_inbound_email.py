@@ -2,9 +2,12 @@
 event (events/ticket_inbound_email.json)."""
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import secrets
 import string
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import parseaddr
 
@@ -470,6 +473,12 @@ def test_the_web_channel_uploads_an_attachment_through_a_presigned_post(desk):
     fields = answer["upload"]["fields"]
     assert fields["key"] == f"attachments/{ticket_id}/{answer['attachment']['id']}"
     assert fields["Content-Type"] == "image/jpeg" and "policy" in fields
+    # docs/api-tickets.md: "a 5-minute presigned POST for that one key, that content type, at most 10 MB, encrypted"
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    assert ["content-length-range", 1, 10 * 1024 * 1024] in policy["conditions"]
+    assert {"x-amz-server-side-encryption": "AES256"} in policy["conditions"]
+    expires = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    assert timedelta(minutes=4) < expires - datetime.now(timezone.utc) <= timedelta(minutes=5)
     # programs are refused up front; another customer's ticket is not found
     assert desk.call(desk.alice, "POST", f"/tickets/{ticket_id}/attachments",
                      {"filename": "setup.exe", "content_type": "application/octet-stream"})[0] == 400
@@ -519,8 +528,6 @@ def test_web_and_agent_files_are_listed_with_the_message_that_sent_them(desk):
 
 
 def test_a_hard_bounce_stops_our_mail_to_that_address(desk, inbox):
-    import json
-
     from functions.ticket import mail_events
 
     # Given SES reports that Alice's address hard-bounced (SNS event of the configuration set's destination)

@@ -159,7 +159,8 @@ def test_agent_status_is_idempotent_and_drives_the_estimate(desk):
     assert online(desk.agent, False) == 1
     assert online(desk.agent, False) == 1
     assert online(desk.agent2, False) == 0
-    assert desk.call(desk.agent, "PUT", "/agent/status", {"online": "yes"})[0] == 400
+    status, body = desk.call(desk.agent, "PUT", "/agent/status", {"online": "yes"})
+    assert (status, body["error"]["code"]) == (400, "invalid_field")
 
     ids = desk.waiting_tickets(3)
     online(desk.agent, True)

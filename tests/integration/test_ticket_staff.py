@@ -52,11 +52,13 @@ def test_agents_see_the_queue_and_their_own_claims_supervisors_see_all(desk):
     assert desk.call(desk.agent, "GET", f"/agent/tickets/{mine}")[0] == 200
     status, body = desk.call(desk.agent, "GET", f"/agent/tickets/{theirs}")
     assert (status, body["error"]["code"]) == (403, "ticket_not_assigned")
-    assert desk.call(desk.agent, "GET", f"/agent/tickets/{not_queued}")[0] == 403
+    status, body = desk.call(desk.agent, "GET", f"/agent/tickets/{not_queued}")
+    assert (status, body["error"]["code"]) == (403, "ticket_not_assigned")
     for ticket_id in (mine, theirs, not_queued):
         status, body = desk.call(desk.supervisor, "GET", f"/agent/tickets/{ticket_id}")
         assert status == 200 and body["ticket"]["customer_id"] in ("cust-alice", "cust-bob")
-    assert desk.call(desk.agent, "GET", "/agent/tickets/T-ZZZZZ")[0] == 404
+    status, body = desk.call(desk.agent, "GET", "/agent/tickets/T-ZZZZZ")
+    assert (status, body["error"]["code"]) == (404, "ticket_not_found")
 
 
 def test_every_staff_read_is_in_the_audit_trail_which_only_supervisors_read(desk):
@@ -103,7 +105,8 @@ def test_only_the_assigned_agent_or_a_supervisor_may_reply_or_resolve(desk):
     ticket_id = _claimed_ticket(desk, agent=desk.agent)
     status, body = desk.call(desk.agent2, "POST", f"/agent/tickets/{ticket_id}/messages", {"message": "hi"})
     assert (status, body["error"]["code"]) == (403, "ticket_not_assigned")
-    assert desk.call(desk.agent2, "POST", f"/agent/tickets/{ticket_id}/resolve")[0] == 403
+    status, body = desk.call(desk.agent2, "POST", f"/agent/tickets/{ticket_id}/resolve")
+    assert (status, body["error"]["code"]) == (403, "ticket_not_assigned")
     waiting = desk.open(desk.alice, "x")["ticket"]["id"]
     desk.handoff(desk.alice, waiting)
     status, body = desk.call(desk.agent, "POST", f"/agent/tickets/{waiting}/resolve")
@@ -142,8 +145,12 @@ def test_rating_only_on_a_resolved_ticket_once_per_resolution_within_7_days(desk
     for bad in (0, 6, 4.5, "5", True, None):
         status, body = rate(bad)
         assert (status, body["error"]["code"]) == (400, "invalid_score"), bad
+    # A comment over 1,000 characters is 400 (docs/api-tickets.md: "comment > 1000 characters")
+    status, body = rate(4, "x" * 1001)
+    assert (status, body["error"]["code"]) == (400, "field_too_long")
+    assert body["error"]["details"] == {"field": "comment", "max": 1000}
     # Rated once...
-    status, body = rate(4, "Quick answer, card 4111 1111 1111 1111 was not needed")
+    status, body = rate(4, "Quick answer, card 4111 1111 1111 1111 was not needed " + "x" * 946)  # 1,000 characters
     assert status == 201
     assert body["ticket"]["rating"]["score"] == 4 and body["masked_kinds"] == ["bank_card"]
     assert "1111 1111 1111" not in body["ticket"]["rating"]["comment"]

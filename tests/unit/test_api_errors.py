@@ -75,8 +75,10 @@ def test_bad_bodies_are_400_with_a_code(raw, code):
 
 
 def test_the_caller_comes_from_the_authorizer_context_and_roles_are_checked():
-    assert call(handler, api_event("GET", "/me"))[0] == 401
+    status, body, _ = call(handler, api_event("GET", "/me"))
+    assert (status, body["error"]["code"]) == (401, "unauthorized")
     customer = {"account_id": "acc_1", "role": "customer", "lang": "en"}
-    assert call(handler, api_event("GET", "/me", principal=customer))[0] == 403
+    status, body, _ = call(handler, api_event("GET", "/me", principal=customer))
+    assert (status, body["error"]["code"]) == (403, "forbidden")
     agent = {"account_id": "acc_2", "role": "agent", "lang": "en"}
     assert call(handler, api_event("GET", "/me", principal=agent))[1] == {"id": "acc_2"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from supportdesk.help.build import INDEX_PATH
-from supportdesk.help.search import MAX_RESULTS, HelpIndex
+from supportdesk.help.search import HelpIndex
 from supportdesk.help.text import detect_language
 from tests.bench import help_search
 
@@ -79,8 +79,11 @@ def test_query_language_is_detected_and_lang_chooses_how_results_are_shown(index
 
 
 def test_at_most_five_results_with_a_snippet_from_the_article(index):
+    # Given a query that 8 articles are relevant to
     outcome = index.search("退款 退货 取消 订单 地址 物流 支付 密码 客服 人工")
-    assert 1 <= len(outcome.results) <= MAX_RESULTS
+    # Then 5 are shown (docs/api-help.md: "≤ 5 results"), even when the caller asks for more
+    assert len(outcome.results) == 5
+    assert len(index.search("退款 退货 取消 订单 地址 物流 支付 密码 客服 人工", None, 20).results) == 5
     for result in outcome.results:
         assert set(result) == {"id", "title", "snippet", "score", "language"}
         assert result["snippet"] and len(result["snippet"]) <= 80

@@ -28,6 +28,7 @@ class MemoryMailChannel:
     handlers: dict[str, str] = field(default_factory=dict)
     sent: dict[str, str] = field(default_factory=dict)
     answered: dict[str, int] = field(default_factory=dict)
+    sent_until: dict[str, int] = field(default_factory=dict)
 
     def hold(self, mail):
         self.held_items[mail.quarantine_id] = mail
@@ -56,6 +57,7 @@ class MemoryMailChannel:
 
     def remember_sent(self, ses_message_id, ticket_id, expires_at):
         self.sent[ses_message_id] = ticket_id
+        self.sent_until[ses_message_id] = expires_at
 
     def ticket_of_sent(self, ses_message_id):
         return self.sent.get(ses_message_id)
@@ -150,7 +152,10 @@ def test_discarded_and_expired_mail_is_gone(quarantine):
     assert service.discard(AGENT, qid) == {"discarded": qid}
     assert (qid, "agent-1", "quarantine_discard") in trail and delivered == []
     old = service.hold("cust-alice", "alice@example.net", "s", "b", None, "r")
-    clock.advance(days=14, seconds=1)
+    # docs/api-tickets.md: "stored masked for 14 days"
+    clock.advance(days=14, seconds=-1)
+    assert [m["id"] for m in service.list_held(AGENT, 20, None)["quarantine"]] == [old]
+    clock.advance(seconds=2)
     assert service.list_held(AGENT, 20, None)["quarantine"] == []
     with pytest.raises(NotFound):
         service.release(AGENT, old)
@@ -224,7 +229,11 @@ def test_one_automatic_answer_per_address_per_day():
     notifier.send(stranger, "ticket_agent_reply", {"reference": "T-8K3Q2"})
     notifier.send(stranger, "ticket_agent_reply", {"reference": "T-8K3Q2"})
     assert len(inner.sent) == 3
-    clock.advance(hours=24, seconds=1)
+    # docs/api-tickets.md: "at most one automatic answer per 24 hours"
+    clock.advance(hours=24, seconds=-1)
+    notifier.send(stranger, "ticket_email_unknown_sender", {})
+    assert len(inner.sent) == 3
+    clock.advance(seconds=2)
     notifier.send(replace(stranger, address="Stranger@Example.org"), "ticket_email_unknown_sender", {})
     assert len(inner.sent) == 4
 
@@ -234,6 +243,8 @@ def test_mail_about_a_ticket_is_remembered_for_threading():
     notifier = MailChannelNotifier(inner, store, FixedClock(NOW))
     message_id = notifier.send(Recipient("email", "alice@example.net"), "ticket_agent_reply", {"reference": "T-8K3Q2"})
     assert store.ticket_of_sent(message_id) == "T-8K3Q2"
+    # docs/api-tickets.md: every mail about a ticket "is remembered by its SES message id ... for 180 days"
+    assert store.sent_until[message_id] == int(NOW.timestamp()) + 180 * 86400
 
 
 def test_every_ses_mail_says_a_machine_sent_it():

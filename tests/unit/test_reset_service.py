@@ -241,10 +241,12 @@ def test_ten_requests_per_login_per_day_bound_the_guesses(world):
 
 
 def test_requests_are_limited_per_source_ip(world):
-    for i in range(reset.REQUEST_PER_IP.max_hits):
+    for i in range(30):  # docs/api-reset.md: 30 per source IP per hour
         world.request(f"user{i}@example.com", ip="192.0.2.1")
-    with pytest.raises(RateLimited):
+    with pytest.raises(RateLimited) as limited:
         world.request("another@example.com", ip="192.0.2.1")
+    assert limited.value.retry_after == 3600  # START is on the hour
+    assert world.events("password_reset_rate_limited")[-1]["scope"] == "reset-ip"
     world.request("another@example.com", ip="192.0.2.2")
 
 
@@ -320,6 +322,8 @@ def test_a_code_is_still_valid_just_before_ten_minutes(world):
     world.request("anna@example.com")
     world.clock.advance(minutes=9, seconds=59)
     world.confirm("anna@example.com", world.last_code("anna@example.com"))
+    assert passwords.verify_password(world.accounts.by_id["acc_anna"].password_hash, NEW_PASSWORD)
+    assert [e["account_id"] for e in world.events("password_reset_succeeded")] == ["acc_anna"]
 
 
 def test_a_used_code_cannot_be_replayed(world):
@@ -338,6 +342,7 @@ def test_a_newer_code_replaces_the_older_one(world, monkeypatch):
     world.request("anna@example.com")
     assert error_code(lambda: world.confirm("anna@example.com", "111111")) == "invalid_reset_code"
     world.confirm("anna@example.com", "222222")
+    assert passwords.verify_password(world.accounts.by_id["acc_anna"].password_hash, NEW_PASSWORD)
 
 
 def test_a_login_without_account_never_confirms(world):
@@ -358,6 +363,7 @@ def test_a_code_typed_with_full_width_digits_and_spaces_is_accepted(world):
     code = world.last_code("anna@example.com")
     typed = " ".join(chr(ord(d) + 0xFEE0) for d in code)  # "１ ２ ３ ..."
     world.confirm("anna@example.com", typed)
+    assert passwords.verify_password(world.accounts.by_id["acc_anna"].password_hash, NEW_PASSWORD)
 
 
 @pytest.mark.parametrize(
@@ -394,10 +400,13 @@ def test_missing_fields_are_named(world):
 
 
 def test_confirmations_are_limited_per_source_ip(world):
-    for _ in range(reset.CONFIRM_PER_IP.max_hits):
-        error_code(lambda: world.confirm("anna@example.com", "123456", ip="192.0.2.9"))
-    with pytest.raises(RateLimited):
+    for _ in range(30):  # docs/api-reset.md: 30 confirmations per source IP per 15 minutes
+        assert error_code(lambda: world.confirm("anna@example.com", "123456", ip="192.0.2.9")) == "invalid_reset_code"
+    with pytest.raises(RateLimited) as limited:
         world.confirm("anna@example.com", "123456", ip="192.0.2.9")
+    assert limited.value.retry_after == 15 * 60
+    world.clock.advance(minutes=15)
+    assert error_code(lambda: world.confirm("anna@example.com", "123456", ip="192.0.2.9")) == "invalid_reset_code"
 
 
 def test_the_audit_trail_has_every_step_with_the_account_id_but_never_a_code_or_password(world):

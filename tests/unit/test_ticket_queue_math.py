@@ -22,11 +22,17 @@ def _position(nodes: Counter, seq: int) -> int:
 
 
 def test_paths_are_bounded_by_the_number_space_not_the_queue():
+    # The longest update path climbs from 1 through every power of two up to 2^32: 33 nodes, whatever the queue holds
+    assert q.update_path(1) == [1 << k for k in range(33)]
+    assert q.update_path(6) == [6] + [1 << k for k in range(3, 33)]
+    assert q.update_path(1 << 32) == [1 << 32]
+    # The longest prefix path has one node per one-bit: 2^32 - 1 has 32
+    assert len(q.prefix_path((1 << 32) - 1)) == 32
+    assert q.prefix_path(13) == [13, 12, 8] and q.prefix_path(0) == []
     worst_update = max(len(q.update_path(s)) for s in (1, 2, 3, 1 << 20, (1 << 32) - 1, 1 << 32))
     worst_prefix = max(len(q.prefix_path(s)) for s in (1, (1 << 32) - 1, 1 << 32, 123_456_789))
-    assert worst_update <= 33 and worst_prefix <= 32
-    # one transaction holds the ticket, the update path, the stats item and a few messages (limit 100)
-    assert 1 + worst_update + 1 + 3 <= 100
+    # docs/api-tickets.md: "the <= 33 nodes of the number's update path", "the <= 32 prefix-path nodes"
+    assert (worst_update, worst_prefix) == (33, 32)
 
 
 def test_positions_equal_a_brute_force_count_through_joins_and_leaves():
@@ -50,13 +56,25 @@ def test_order_of_joins_does_not_matter_because_add_commutes():
     seqs = list(range(1, 200))
     shuffled = seqs[:]
     random.Random(3).shuffle(shuffled)
-    assert _tree_after(set(seqs)) == _tree_after(set(shuffled))
+    in_order, out_of_order = Counter(), Counter()
+    for seq in seqs:
+        in_order.update(q.update_path(seq))
+    for seq in shuffled:
+        out_of_order.update(q.update_path(seq))
+    assert shuffled != seqs and in_order == out_of_order
+    assert [_position(out_of_order, seq) for seq in seqs] == seqs
 
 
 @pytest.mark.parametrize("bad", [0, -1, (1 << 32) + 1])
 def test_numbers_outside_the_space_are_refused(bad):
     with pytest.raises(ValueError):
         q.update_path(bad)
+
+
+@pytest.mark.parametrize("bad", [-1, (1 << 32) + 1])
+def test_prefixes_outside_the_space_are_refused(bad):
+    with pytest.raises(ValueError):
+        q.prefix_path(bad)
 
 
 def test_handling_time_average_follows_recent_tickets():
