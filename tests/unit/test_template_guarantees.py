@@ -114,10 +114,12 @@ def _expiry_rules(bucket: str) -> dict[str, dict]:
 
 def test_stored_mail_attachments_and_evidence_expire_when_the_docs_say():
     mail = _expiry_rules("MailBucket")
-    # "Inbound mail objects expire after 90 days, attachments after 365 days"; non-current versions after 7 days
-    assert (mail["inbound/"]["ExpirationInDays"], mail["attachments/"]["ExpirationInDays"]) == (90, 365)
+    # "Inbound mail objects expire after 90 days, attachments after 365 days, the files of quarantined mail
+    # (quarantine/) after 15 days"; non-current versions after 7 days (held files after 1: a discard deletes them)
+    assert (mail["inbound/"]["ExpirationInDays"], mail["attachments/"]["ExpirationInDays"],
+            mail["quarantine/"]["ExpirationInDays"]) == (90, 365, 15)
     assert {p: r["NoncurrentVersionExpiration"]["NoncurrentDays"] for p, r in mail.items()} == {
-        "inbound/": 7, "attachments/": 7}
+        "inbound/": 7, "attachments/": 7, "quarantine/": 1}
     # "Dispute evidence (EvidenceBucket, private, encrypted, TLS-only) expires after 3 years"
     assert _expiry_rules("EvidenceBucket")["disputes/"]["ExpirationInDays"] == 3 * 365
 
