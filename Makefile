@@ -91,15 +91,19 @@ bench: $(STAMP) $(HELP_INDEX)
 # module:tests pair, mutmut changes the module in place one mutant at a time, runs those unit tests, and restores it:
 # run nothing else in this tree meanwhile. This list is the whole configuration: paths under layers/shared/supportdesk
 # (the pure rules: shared masking and business hours at the top, queue arithmetic, references and the wait estimate
-# in tickets/, the reset rules in reset/service.py; the adapters around them are tested by the integration tests).
-# `make mutate MUTATE="tickets/queue.py:test_ticket_queue_math.py"` runs one pair.
+# in tickets/, the reset rules in reset/service.py, the refund policy in refunds/policy.py; the adapters around them
+# are tested by the integration tests).
+# `make mutate MUTATE="tickets/queue.py:test_ticket_queue_math.py"` runs one pair. mutmut 2 counts only exit status 1
+# as a killed mutant, while pytest exits 2 when a mutant breaks the import of the module (collection error): the
+# runner turns every failure into 1, so such mutants count as detected instead of surviving.
 MUTATE := \
   tickets/references.py:test_ticket_references.py,test_domain_mutants.py \
   tickets/queue.py:test_ticket_queue_math.py,test_domain_mutants.py \
   tickets/waiting.py:test_waiting.py,test_domain_mutants.py \
   masking.py:test_masking.py,test_domain_mutants.py \
   hours.py:test_business_hours.py,test_domain_mutants.py \
-  reset/service.py:test_reset_service.py,test_domain_mutants.py
+  reset/service.py:test_reset_service.py,test_domain_mutants.py \
+  refunds/policy.py:test_refund_policy.py
 MUTMUT := .venv-mutate/bin/mutmut
 $(MUTMUT): requirements-mutate.txt
 	test -x .venv-mutate/bin/python || $(PYTHON) -m venv .venv-mutate
@@ -112,7 +116,7 @@ mutate: $(STAMP) $(MUTMUT)
 	  module=$${pair%%:*}; tests=$$(echo "$${pair#*:}" | tr ',' '\n' | sed 's|^|tests/unit/|' | tr '\n' ' '); \
 	  rm -f .mutmut-cache; \
 	  $(MUTMUT) run --paths-to-mutate layers/shared/supportdesk/$$module --simple-output --no-progress \
-	    --runner "$(CURDIR)/$(PY) -m pytest -x -q -p no:cacheprovider $$tests"; \
+	    --runner "sh -c '$(CURDIR)/$(PY) -m pytest -x -q -p no:cacheprovider $$tests || exit 1'"; \
 	  $(MUTMUT) results | sed -n '/---- /,$$p'; \
 	  cp .mutmut-cache .mutmut/$$(echo $$module | tr '/' '_').db; \
 	done

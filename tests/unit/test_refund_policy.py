@@ -73,6 +73,28 @@ def test_the_reason_must_fit_the_orders_state(reason, status, fits):
     assert check(reason=reason, status=status, delivered_days_ago=delivered).auto_approve is fits
 
 
+@pytest.mark.parametrize("reason, status, note", [
+    ("damaged", OrderStatus.SHIPPED, "reason_needs_delivery"),
+    ("wrong_item", OrderStatus.PAID, "reason_needs_delivery"),
+    ("not_as_described", OrderStatus.SHIPPED, "reason_needs_delivery"),
+    ("not_received", OrderStatus.DELIVERED, "reason_delivered"),
+    ("other", OrderStatus.DELIVERED, "reason_needs_review"),
+])
+def test_a_reason_that_does_not_fit_is_named_for_the_reviewer(reason, status, note):
+    # docs/api-refunds.md: the staff case's review_notes include reason_needs_delivery, reason_delivered,
+    # reason_needs_review
+    delivered = 1 if status is OrderStatus.DELIVERED else None
+    assert check(reason=reason, status=status, delivered_days_ago=delivered).notes == (note,)
+
+
+def test_the_documented_numbers_are_the_policy_in_force():
+    # docs/api-refunds.md: "at most AutoApproveLimitCents (default ¥200), the customer had fewer than 3 approved
+    # refunds in 90 days, ... delivered at most 7 days ago ... Above FourEyesLimitCents (default ¥2,000)". The
+    # deployment passes the two limits (refunds/wiring.py); the other three are these defaults.
+    assert (POLICY.auto_approve_limit_cents, POLICY.four_eyes_limit_cents) == (20_000, 200_000)
+    assert (POLICY.max_recent_approved, POLICY.recent_days, POLICY.changed_mind_days) == (3, 90, 7)
+
+
 def test_disputes_and_duplicate_charges_never_auto_approve_however_small():
     assert check(kind=CaseKind.DISPUTE, reason="amount_wrong", amount=100).notes == ("dispute",)
     assert check(reason="duplicate_charge", amount=100).notes == ("dispute",)
@@ -98,6 +120,10 @@ def test_limits_are_deployment_parameters():
     assert check(amount=5_001, policy=strict).needs_second_approval
     with pytest.raises(ValueError):
         Policy(auto_approve_limit_cents=10_000, four_eyes_limit_cents=5_000)
+    with pytest.raises(ValueError):
+        Policy(auto_approve_limit_cents=-1, four_eyes_limit_cents=5_000)
+    # 0 <= AutoApproveLimit <= FourEyesLimit: equal limits are a valid deployment
+    assert Policy(auto_approve_limit_cents=5_000, four_eyes_limit_cents=5_000).four_eyes_limit_cents == 5_000
 
 
 def test_reason_fits_without_a_delivery_time_is_not_a_fit_for_changed_mind():
