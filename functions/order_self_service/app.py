@@ -10,17 +10,17 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from supportdesk import idempotency
 from supportdesk.api import (
+    IDEMPOTENCY_HEADER,
     caller,
     create_app,
     json_body,
-    json_response,
-    page_limit,
+    once_per_key,
     query,
     request_body,
     responses,
 )
+from supportdesk.fields import page_limit
 from supportdesk.observability import logger, metrics
 from supportdesk.order_self_service.address import LIMITS
 from supportdesk.order_self_service.wiring import order_self_service
@@ -28,8 +28,6 @@ from supportdesk.orders.model import CancelReason
 from supportdesk.roles import CUSTOMERS, Caller
 
 app = create_app()
-IDEMPOTENCY_HEADER = {"x-idempotency-key": "Unique per request (e.g. a UUID). The same key and body replay the first "
-                      "answer for 24 h; another body under the same key is a 422 idempotency_key_reused."}
 REQUEST_ERRORS = {
     404: ("order_not_found",),
     409: ("order_already_shipped", "order_already_cancelled", "order_changed", "idempotency_key_in_progress"),
@@ -46,10 +44,6 @@ def _caller() -> Caller:
 
 def _query(name: str) -> str | None:
     return app.current_event.get_query_string_value(name=name, default_value=None)
-
-
-def _key() -> str:
-    return idempotency.parse_key(app.current_event.headers.get("Idempotency-Key"))
 
 
 def _optional_body() -> dict:
@@ -87,12 +81,9 @@ def get_order(order_id: str) -> dict:
 )
 def cancel(order_id: str) -> Response[dict]:
     caller = _caller()
-    key = _key()
-    body = _optional_body()
-    result = idempotency.run_once(
-        "order-cancel", key, caller.account_id, {"order_id": order_id, "body": body},
-        lambda _: order_self_service().cancel(caller, order_id, body, key), context=app.lambda_context)
-    return json_response(202, result)
+    return once_per_key(app, "order-cancel", caller.account_id, {"order_id": order_id},
+                        lambda body, key: order_self_service().cancel(caller, order_id, body, key),
+                        read_body=_optional_body)
 
 
 @app.put(
@@ -118,12 +109,8 @@ def cancel(order_id: str) -> Response[dict]:
 )
 def change_shipping_address(order_id: str) -> Response[dict]:
     caller = _caller()
-    key = _key()
-    body = json_body(app)
-    result = idempotency.run_once(
-        "order-address", key, caller.account_id, {"order_id": order_id, "body": body},
-        lambda _: order_self_service().change_address(caller, order_id, body, key), context=app.lambda_context)
-    return json_response(202, result)
+    return once_per_key(app, "order-address", caller.account_id, {"order_id": order_id},
+                        lambda body, key: order_self_service().change_address(caller, order_id, body, key))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

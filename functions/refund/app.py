@@ -9,8 +9,17 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from supportdesk import idempotency
-from supportdesk.api import caller, create_app, json_body, json_response, query, request_body, responses
+from supportdesk.api import (
+    IDEMPOTENCY_HEADER,
+    caller,
+    create_app,
+    json_body,
+    json_response,
+    once_per_key,
+    query,
+    request_body,
+    responses,
+)
 from supportdesk.observability import logger, metrics
 from supportdesk.refunds import service as refunds
 from supportdesk.refunds.model import DisputeKind, RefundReason
@@ -18,8 +27,6 @@ from supportdesk.refunds.wiring import refund_service
 from supportdesk.roles import CUSTOMERS, STAFF, SUPERVISORS, Caller
 
 app = create_app()
-IDEMPOTENCY_HEADER = {"x-idempotency-key": "Unique per request (e.g. a UUID). The same key and body replay the first "
-                      "answer for 24 h; another body under the same key is a 422 idempotency_key_reused."}
 
 
 def _caller(roles: frozenset) -> Caller:
@@ -28,10 +35,6 @@ def _caller(roles: frozenset) -> Caller:
 
 def _query(name: str) -> str | None:
     return app.current_event.get_query_string_value(name=name, default_value=None)
-
-
-def _key() -> str:
-    return idempotency.parse_key(app.current_event.headers.get("Idempotency-Key"))
 
 
 # ---- customer ----------------------------------------------------------------------------------------------------
@@ -56,12 +59,8 @@ def _key() -> str:
 )
 def request_refund(order_id: str) -> Response[dict]:
     caller = _caller(CUSTOMERS)
-    key = _key()
-    body = json_body(app)
-    result = idempotency.run_once(
-        "refund", key, caller.account_id, {"order_id": order_id, "body": body},
-        lambda _: refund_service().request_refund(caller, order_id, body, key), context=app.lambda_context)
-    return json_response(202, result)
+    return once_per_key(app, "refund", caller.account_id, {"order_id": order_id},
+                        lambda body, key: refund_service().request_refund(caller, order_id, body, key))
 
 
 @app.get("/orders/<order_id>/refunds", summary="Refunds and disputes of one of the caller's orders", tags=["refunds"],
@@ -112,12 +111,8 @@ def cancel(refund_id: str) -> dict:
 )
 def open_dispute(order_id: str) -> Response[dict]:
     caller = _caller(CUSTOMERS)
-    key = _key()
-    body = json_body(app)
-    result = idempotency.run_once(
-        "dispute", key, caller.account_id, {"order_id": order_id, "body": body},
-        lambda _: refund_service().open_dispute(caller, order_id, body, key), context=app.lambda_context)
-    return json_response(202, result)
+    return once_per_key(app, "dispute", caller.account_id, {"order_id": order_id},
+                        lambda body, key: refund_service().open_dispute(caller, order_id, body, key))
 
 
 @app.get("/disputes/<dispute_id>", summary="A dispute with its timeline and the evidence received", tags=["refunds"],

@@ -3,7 +3,8 @@
 Every `import supportdesk...` of every module of layers/shared/supportdesk counts, including imports inside
 functions (a deferred import is still a dependency). Layers, bottom first:
 
-- foundation: errors, clock, i18n, observability, aws, settings, runtime, roles, masking, hours, text (know no domain);
+- foundation: errors, clock, i18n, observability, aws, settings, runtime, roles, masking, hours, text, fields (know no
+  domain);
 - mechanics: dal (tables and generic DynamoDB writes), notify, ratelimit, api, idempotency (know no domain);
 - domains: identity, orders, reset, tickets, ... (each a package; they may use each other without a cycle).
 A new domain package is a domain by default; a new top-level module must be placed here on purpose.
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "layers" / "shared" / "supportdesk"
-FOUNDATION = {"errors", "clock", "i18n", "observability", "aws", "settings", "runtime", "roles", "masking", "hours", "text"}
+FOUNDATION = {"errors", "clock", "i18n", "observability", "aws", "settings", "runtime", "roles", "masking", "hours", "text",
+              "fields"}
 MECHANICS = {"dal", "notify", "ratelimit", "api", "idempotency"}
 
 

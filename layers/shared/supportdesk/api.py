@@ -6,18 +6,18 @@ import base64
 import binascii
 import json
 import re
-from typing import TYPE_CHECKING, Any, Mapping, cast
+from typing import TYPE_CHECKING, Any, Callable, Mapping, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.shared.json_encoder import Encoder
 
-from supportdesk import i18n
+from supportdesk import i18n, idempotency
 from supportdesk.errors import DomainError, Forbidden, InvalidInput, RateLimited, Unauthorized
+from supportdesk.fields import text_value
 from supportdesk.observability import logger, metrics
 from supportdesk.roles import Caller, Role
 from supportdesk.settings import get_settings
-from supportdesk.text import single_line
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -166,15 +166,6 @@ def query(*names: str) -> dict[str, list[str]]:
     return {"x-query": list(names)}
 
 
-def page_limit(raw: str | None, *, default: int = 20, maximum: int = 50) -> int:
-    """A list route's `?limit=`: a whole number from 1 to `maximum` (400 invalid_limit), `default` when absent."""
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise InvalidInput("invalid_limit", max=maximum)
-    return int(raw)
-
-
 def json_body(app: APIGatewayRestResolver | Router) -> dict[str, Any]:
     """The request body as a JSON object; anything else is a 400 with a stable code, never a 500: a body that is not
     UTF-8 (`invalid_encoding`), not JSON, nested deeper than the parser's stack, holding an integer of more than
@@ -231,21 +222,28 @@ def has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bool = True, strip: bool = True,
+IDEMPOTENCY_HEADER = {"x-idempotency-key": "Unique per request (e.g. a UUID). The same key and body replay the first "
+                      "answer for 24 h; another body under the same key is a 422 idempotency_key_reused."}
+
+
+def once_per_key(app: APIGatewayRestResolver | Router, scope: str, owner: str, target: dict[str, str],
+                 write: Callable[[dict[str, Any], str], dict], *,
+                 read_body: Callable[[], dict[str, Any]] | None = None) -> Response[dict]:
+    """A 202 with the answer of `write(body, key)`, run once per (`scope`, `owner`, Idempotency-Key header) by
+    supportdesk.idempotency.run_once: the same key and body (and `target`, e.g. the order id of the path) replay the
+    first answer, another body under the key is a 422. The key is read first (400 `idempotency_key_required` /
+    `_invalid`), then the body (`read_body`, a JSON object by default). Routes using it document IDEMPOTENCY_HEADER."""
+    key = idempotency.parse_key(app.current_event.headers.get("Idempotency-Key"))
+    body = read_body() if read_body is not None else json_body(app)
+    result = idempotency.run_once(scope, key, owner, {**target, "body": body}, lambda _: write(body, key),
+                                  context=app.lambda_context)
+    return json_response(202, result)
+
+
+def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bool = True,
                one_line: bool = False) -> str | None:
-    """A string field; `one_line` collapses control characters and line breaks (see supportdesk.text)."""
-    value = body.get(name)
-    if one_line and isinstance(value, str):
-        value = single_line(value)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidInput("missing_field", field=name, details={"field": name})
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput("invalid_field", field=name, details={"field": name})
-    if len(value) > max_length:
-        raise InvalidInput("field_too_long", field=name, max=max_length, details={"field": name, "max": max_length})
-    return value.strip() if strip else value
+    """The text field `name` of a JSON body, trimmed and checked as supportdesk.fields.text_value does."""
+    return text_value(body.get(name), name, max_length, required=required, one_line=one_line)
 
 
 def source_ip(app: APIGatewayRestResolver | Router) -> str:

@@ -26,11 +26,11 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol, Union
 
 from supportdesk import i18n
 from supportdesk.clock import Clock, iso
-from supportdesk.errors import Conflict, DomainError, InvalidInput, NotFound
+from supportdesk.errors import Conflict, DomainError, InvalidInput
 from supportdesk.idempotency import IdempotencyKeyReused
 from supportdesk.observability import audit, logger, metrics
 from supportdesk.order_self_service.address import parse_address
@@ -50,6 +50,7 @@ from supportdesk.orders.model import (
     Order,
     OrderRequestKind,
     OrderStatus,
+    own_order,
 )
 from supportdesk.orders.repository import CustomerOrderStore
 from supportdesk.ratelimit import Limit, RateLimiter
@@ -57,7 +58,7 @@ from supportdesk.refunds.model import Refund
 from supportdesk.refunds.views import customer_view as refund_view
 from supportdesk.roles import Caller
 
-MAX_ORDER_ID = 64
+_Request = Union[CancellationRequest, AddressChangeRequest]
 REFUNDS_SHOWN = 20  # an order's refunds in GET /orders/{id}; all of them: GET /orders/{id}/refunds
 REQUESTS_PER_CUSTOMER = Limit("order-request", max_hits=10, window_seconds=3600)
 CANCELLATION_REQUESTED = "cancellation_requested"  # the status an order shows while its cancellation is pending
@@ -128,62 +129,58 @@ class OrderSelfService:
     # ---- asking the storefront ---------------------------------------------------------------------------------
     def cancel(self, caller: Caller, order_id: str, body: dict[str, Any], idempotency_key: str) -> dict:
         reason = parse_cancel_reason(body)
-        order = self._own_order(caller, order_id)
-        self.limiter.hit(REQUESTS_PER_CUSTOMER, caller.account_id)
         now = self.clock.now()
-        stale_before = now - self.pending
         request = CancellationRequest(request_id("CR", caller.account_id, idempotency_key), now, reason)
-        state = self._cancellation_state(order, request, stale_before)
-        if state == "new":
-            written = self.orders.request_cancellation(caller.account_id, order.order_id, request,
-                                                       statuses=CHANGEABLE, stale_before=stale_before)
-            if written is None:  # the order changed since it was read: shipped, a refund, another cancellation
-                order = self._own_order(caller, order_id)
-                state = self._cancellation_state(order, request, stale_before)
-                if state == "new":
-                    raise Conflict("order_changed")
-            else:
-                order = written
+        order, state = self._record(caller, order_id, request, self._cancellation_state,
+                                    self.orders.request_cancellation)
         if state == "pending":  # another request of the customer's is already asking: nothing more to send
             return {"order": self.order_view(order, now)}
         pending = order.cancellation
         assert pending is not None
-        self._publish(order, OrderRequestKind.CANCELLATION, pending.request_id, *cancellation_event(order, pending))
-        audit("order_cancellation_requested", order_id=order.order_id, account_id=caller.account_id,
-              request_id=pending.request_id, reason=reason, republished=state == "ours")
-        metrics.add_metric(name="OrderCancellationRequested", unit="Count", value=1)
+        self._send(order, OrderRequestKind.CANCELLATION, pending.request_id, cancellation_event(order, pending),
+                   "OrderCancellationRequested", republished=state == "ours", reason=reason)
         self.notices.confirm(caller.account_id, order.order_id, "cancellation", {})
         return {"order": self.order_view(order, now)}
 
     def change_address(self, caller: Caller, order_id: str, body: dict[str, Any], idempotency_key: str) -> dict:
         address = parse_address(body)
-        order = self._own_order(caller, order_id)
-        self.limiter.hit(REQUESTS_PER_CUSTOMER, caller.account_id)
         now = self.clock.now()
-        stale_before = now - self.pending
         request = AddressChangeRequest(request_id("AR", caller.account_id, idempotency_key), now, address)
-        state = self._address_change_state(order, request, stale_before)
-        if state == "new":
-            written = self.orders.request_address_change(caller.account_id, order.order_id, request,
-                                                         statuses=CHANGEABLE, stale_before=stale_before)
-            if written is None:
-                order = self._own_order(caller, order_id)
-                if self._address_change_state(order, request, stale_before) == "new":
-                    raise Conflict("order_changed")
-            else:
-                order = written
+        order, state = self._record(caller, order_id, request, self._address_change_state,
+                                    self.orders.request_address_change)
         pending = order.address_change
         assert pending is not None
-        self._publish(order, OrderRequestKind.ADDRESS_CHANGE, pending.request_id,
-                      *address_change_event(order, pending))
-        audit("order_address_change_requested", order_id=order.order_id, account_id=caller.account_id,
-              request_id=pending.request_id, republished=state == "ours")
-        metrics.add_metric(name="OrderAddressChangeRequested", unit="Count", value=1)
+        self._send(order, OrderRequestKind.ADDRESS_CHANGE, pending.request_id, address_change_event(order, pending),
+                   "OrderAddressChangeRequested", republished=state == "ours")
         self.notices.confirm(caller.account_id, order.order_id, "address_change",
                              {"address": pending.address.one_line()})
         return {"order": self.order_view(order, now)}
 
-    def _publish(self, order: Order, kind: OrderRequestKind, pending_id: str, detail_type: str, detail: dict) -> None:
+    def _record(self, caller: Caller, order_id: str, request: _Request, state_of: Callable[[Order, Any, datetime], str],
+                write: Callable[..., Order | None]) -> tuple[Order, str]:
+        """The order with `request` recorded on it, and its state ("new" once written, "ours", "pending"): one
+        conditional write; when a condition failed, the order is read again and judged again (it shipped, another
+        request came first...), and a state that is still "new" is a 409 `order_changed`."""
+        order = self._own_order(caller, order_id)
+        self.limiter.hit(REQUESTS_PER_CUSTOMER, caller.account_id)
+        stale_before = request.requested_at - self.pending
+        state = state_of(order, request, stale_before)
+        if state != "new":
+            return order, state
+        written = write(caller.account_id, order.order_id, request, statuses=CHANGEABLE, stale_before=stale_before)
+        if written is not None:
+            return written, state
+        order = self._own_order(caller, order_id)  # the order changed since it was read
+        state = state_of(order, request, stale_before)
+        if state == "new":
+            raise Conflict("order_changed")
+        return order, state
+
+    def _send(self, order: Order, kind: OrderRequestKind, pending_id: str, event: tuple[str, dict], metric: str,
+              **audited: Any) -> None:
+        """Publish the pending request (withdrawn from the order and a 503 when the bus cannot be reached), then
+        audit it (`order_cancellation_requested`, ...) and count it."""
+        detail_type, detail = event
         try:
             self.publisher.publish(detail_type, detail)
         except PublishFailed as failure:
@@ -192,6 +189,9 @@ class OrderSelfService:
                                                                   "reason": str(failure), "withdrawn": withdrawn})
             metrics.add_metric(name="OrderRequestNotPublished", unit="Count", value=1)
             raise RequestNotSent() from failure
+        audit(f"order_{kind.value}_requested", order_id=order.order_id, account_id=order.customer_id,
+              request_id=pending_id, **audited)
+        metrics.add_metric(name=metric, unit="Count", value=1)
 
     # ---- rules -------------------------------------------------------------------------------------------------
     @staticmethod
@@ -274,9 +274,4 @@ class OrderSelfService:
 
     # ---- helpers -----------------------------------------------------------------------------------------------
     def _own_order(self, caller: Caller, order_id: str) -> Order:
-        if not isinstance(order_id, str) or not order_id or len(order_id) > MAX_ORDER_ID:
-            raise NotFound("order_not_found")
-        order = self.orders.get(caller.account_id, order_id)
-        if order is None:
-            raise NotFound("order_not_found")
-        return order
+        return own_order(self.orders, caller.account_id, order_id)

@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Protocol
+
+from supportdesk.errors import NotFound
 
 
 class OrderStatus(str, Enum):
@@ -168,3 +171,21 @@ class OrderEvent:
     detail_type: str
     order: Order
     occurred_at: datetime
+
+
+MAX_ORDER_ID = 64  # longer than any storefront order id: such an id is nobody's order
+
+
+class OrderReader(Protocol):
+    def get(self, customer_id: str, order_id: str) -> Order | None: ...
+
+
+def own_order(orders: OrderReader, customer_id: str, order_id: str) -> Order:
+    """The customer's order `order_id` (one GetItem in the customer's partition); 404 `order_not_found` for another
+    customer's order, a missing one, and an id that cannot be one (not read at all)."""
+    if not isinstance(order_id, str) or not order_id or len(order_id) > MAX_ORDER_ID:
+        raise NotFound("order_not_found")
+    order = orders.get(customer_id, order_id)
+    if order is None:
+        raise NotFound("order_not_found")
+    return order

@@ -25,12 +25,12 @@ import uuid
 from datetime import timedelta
 from typing import Any, Callable, Protocol
 
-from supportdesk.api import page_limit
 from supportdesk.clock import Clock, iso
 from supportdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
+from supportdesk.fields import page_limit, text_value
 from supportdesk.idempotency import IdempotencyKeyReused
 from supportdesk.observability import audit, logger, metrics
-from supportdesk.orders.model import Order
+from supportdesk.orders.model import Order, own_order
 from supportdesk.orders.repository import OrderRepository
 from supportdesk.refunds import evidence as ev
 from supportdesk.refunds.model import (
@@ -56,7 +56,6 @@ from supportdesk.tickets.model import Access
 MAX_MESSAGE = 2000
 MAX_REASON = 500
 MAX_NOTE = 1000
-MAX_ORDER_ID = 64
 MAX_LIMIT = 50
 FINAL = (RefundStatus.PAID, RefundStatus.REJECTED, RefundStatus.CANCELLED)
 
@@ -84,18 +83,6 @@ def parse_dispute_kind(raw: Any) -> str:
     if raw not in {k.value for k in DisputeKind}:
         raise InvalidInput("invalid_dispute_kind", details={"allowed": [k.value for k in DisputeKind]})
     return raw
-
-
-def parse_text(raw: Any, name: str, max_length: int, *, required: bool = False) -> str | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        if required:
-            raise InvalidInput("missing_field", field=name, details={"field": name})
-        return None
-    if not isinstance(raw, str):
-        raise InvalidInput("invalid_field", field=name, details={"field": name})
-    if len(raw) > max_length:
-        raise InvalidInput("field_too_long", field=name, max=max_length, details={"field": name, "max": max_length})
-    return raw.strip()
 
 
 def parse_limit(raw: str | None) -> int:
@@ -155,8 +142,8 @@ class RefundService:
     def request_refund(self, caller: Caller, order_id: str, body: dict, idempotency_key: str) -> dict:
         amount = parse_amount(body.get("amount_cents"))
         reason = parse_reason(body.get("reason"))
-        message = parse_text(body.get("message"), "message", MAX_MESSAGE)
-        ticket_id = parse_text(body.get("ticket_id"), "ticket_id", 32)
+        message = text_value(body.get("message"), "message", MAX_MESSAGE, required=False)
+        ticket_id = text_value(body.get("ticket_id"), "ticket_id", 32, required=False)
         order = self._own_order(caller, order_id)
         self._check_refundable(order)
         if amount is None:
@@ -170,8 +157,8 @@ class RefundService:
     def open_dispute(self, caller: Caller, order_id: str, body: dict, idempotency_key: str) -> dict:
         kind = parse_dispute_kind(body.get("kind"))
         expected = parse_amount(body.get("expected_amount_cents"), required=True, name="expected_amount_cents")
-        message = parse_text(body.get("message"), "message", MAX_MESSAGE, required=True)
-        ticket_id = parse_text(body.get("ticket_id"), "ticket_id", 32)
+        message = text_value(body.get("message"), "message", MAX_MESSAGE, required=True)
+        ticket_id = text_value(body.get("ticket_id"), "ticket_id", 32, required=False)
         order = self._own_order(caller, order_id)
         self._check_refundable(order)
         claimed = order.paid_cents - int(expected or 0)
@@ -283,7 +270,7 @@ class RefundService:
         dispute = self._own_case(caller, dispute_id, CaseKind.DISPUTE)
         if dispute.status in FINAL:
             raise Conflict("dispute_closed")
-        filename = parse_text(body.get("filename"), "filename", 200, required=True)
+        filename = text_value(body.get("filename"), "filename", 200, required=True)
         content_type = body.get("content_type")
         if content_type not in ev.CONTENT_TYPES:
             raise InvalidInput("evidence_type_not_allowed", details={"allowed": list(ev.CONTENT_TYPES)})
@@ -346,8 +333,8 @@ class RefundService:
             raise InvalidInput("invalid_decision")
         decision = Decision(decision_raw)
         amount = parse_amount(body.get("amount_cents"))
-        reason = parse_text(body.get("reason"), "reason", MAX_REASON)
-        note = parse_text(body.get("note"), "note", MAX_NOTE)
+        reason = text_value(body.get("reason"), "reason", MAX_REASON, required=False)
+        note = text_value(body.get("note"), "note", MAX_NOTE, required=False)
         refund = self.refunds.get(refund_id)
         if refund is None:
             raise NotFound("refund_not_found")
@@ -551,12 +538,7 @@ class RefundService:
 
     # ---- helpers -----------------------------------------------------------------------------------------------
     def _own_order(self, caller: Caller, order_id: str) -> Order:
-        if not isinstance(order_id, str) or not order_id or len(order_id) > MAX_ORDER_ID:
-            raise NotFound("order_not_found")
-        order = self.orders.get(caller.account_id, order_id)
-        if order is None:
-            raise NotFound("order_not_found")
-        return order
+        return own_order(self.orders, caller.account_id, order_id)
 
     @staticmethod
     def _check_refundable(order: Order) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal, overload
 
 from supportdesk.errors import InvalidInput
+from supportdesk.fields import page_limit, text_value
 from supportdesk.tickets.customer import CustomerOperations
 from supportdesk.tickets.desk import (
     CATEGORIES,
@@ -25,7 +26,6 @@ from supportdesk.tickets.desk import (
 )
 from supportdesk.tickets.staff import StaffOperations
 from supportdesk.tickets.views import RATING_WINDOW
-from supportdesk.text import single_line
 
 __all__ = [
     "CATEGORIES", "MAX_COMMENT", "MAX_MESSAGE", "MAX_ORDER_ID", "MAX_SUBJECT", "MESSAGE_PER_CUSTOMER",
@@ -57,21 +57,12 @@ def parse_text(value: Any, field: str, max_length: int, required: bool, one_line
 
 
 def parse_text(value: Any, field: str, max_length: int, required: bool = True, one_line: bool = False) -> str | None:
-    """A text field; `one_line` (subjects, order ids) collapses control characters and line breaks to one space."""
-    if one_line and isinstance(value, str):
-        value = single_line(value)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidInput("empty_message" if field == "message" else "missing_field", field=field,
-                               details={"field": field})
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput("invalid_field", field=field, details={"field": field})
-    text = value.strip()
-    if len(text) > max_length:
-        code = "message_too_long" if field == "message" else "field_too_long"
-        raise InvalidInput(code, field=field, max=max_length, details={"field": field, "max": max_length})
-    return text
+    """A text field (supportdesk.fields.text_value); a ticket's message has its own codes, `empty_message` and
+    `message_too_long`, which the storefront shows beside the message box."""
+    message = field == "message"
+    return text_value(value, field, max_length, required=required, one_line=one_line,
+                      empty_code="empty_message" if message else "missing_field",
+                      too_long_code="message_too_long" if message else "field_too_long")
 
 
 def parse_score(value: Any) -> int:
@@ -81,15 +72,7 @@ def parse_score(value: Any) -> int:
 
 
 def parse_limit(value: Any) -> int:
-    if value in (None, ""):
-        return DEFAULT_PAGE
-    try:
-        limit = int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("invalid_limit", max=MAX_PAGE) from None
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput("invalid_limit", max=MAX_PAGE)
-    return limit
+    return page_limit(value, default=DEFAULT_PAGE, maximum=MAX_PAGE)
 
 
 def parse_online(value: Any) -> bool:
