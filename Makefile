@@ -48,11 +48,12 @@ $(CHECKOV): requirements-checkov.txt
 	.venv-checkov/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
-# cfn-lint on the template; ruff (ruff.toml: lint rules only, the formatter comes later) and mypy (mypy.ini) on the
+# cfn-lint on the template; ruff (ruff.toml: lint rules and the format, at 120 columns) and mypy (mypy.ini) on the
 # code that ships or runs the local stack: functions/, layers/, local/; checkov on the template.
 lint: $(STAMP) $(CHECKOV)
 	$(VENV)/bin/cfn-lint template.yaml
 	$(VENV)/bin/ruff check --no-cache functions layers local
+	$(VENV)/bin/ruff format --check --no-cache functions layers local
 	$(VENV)/bin/mypy
 	BC_SKIP_MAPPING=TRUE $(CHECKOV) --config-file .checkov.yaml
 

@@ -1,6 +1,7 @@
 """`make run`: the support desk on this machine. Ports from MOTO_PORT (default 5000) and PORT (default 3000).
 Logs one short line per request (LOG_FORMAT=json: the request lines and the functions' own Powertools records and
 metrics, as JSON lines as in CloudWatch). State lives in this process: Ctrl-C stops everything and forgets it."""
+
 from __future__ import annotations
 
 import logging
@@ -43,9 +44,12 @@ def main() -> int:
     from local.stack import Stack
 
     started = time.monotonic()
-    stack = Stack(moto_port=int(os.environ.get("MOTO_PORT", "5000")), api_port=int(os.environ.get("PORT", "3000")),
-                  json_logs=json_logs,
-                  function_environment={} if json_logs else {"POWERTOOLS_METRICS_DISABLED": "true"})
+    stack = Stack(
+        moto_port=int(os.environ.get("MOTO_PORT", "5000")),
+        api_port=int(os.environ.get("PORT", "3000")),
+        json_logs=json_logs,
+        function_environment={} if json_logs else {"POWERTOOLS_METRICS_DISABLED": "true"},
+    )
     stack.start()
     if not json_logs:
         quiet_functions()
@@ -53,10 +57,12 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     template = stack.template
     assert template is not None
-    print(f"""
+    routes = f"({len(template.routes())} routes from template.yaml, stage {template.stage()})"
+    print(
+        f"""
 Support desk running locally (started in {time.monotonic() - started:.1f} s)
 
-  API            {stack.api_url}            ({len(template.routes())} routes from template.yaml, stage {template.stage()})
+  API            {stack.api_url}            {routes}
   API docs       {stack.api_url}/docs
   Sent mail/SMS  {stack.api_url}/_local/outbox
   Inbound mail   POST {stack.api_url}/_local/inbound-email   (raw RFC 5322 message)
@@ -66,7 +72,9 @@ Support desk running locally (started in {time.monotonic() - started:.1f} s)
   moto           {stack.moto_url}   (AWS_ENDPOINT_URL={stack.moto_url}, state at /moto-api/data.json)
   Ports          PORT={stack.api_port} MOTO_PORT={stack.moto_port}   (set either to use another port)
 
-Demo logins (login / password):""", flush=True)
+Demo logins (login / password):""",
+        flush=True,
+    )
     for demo in DEMO_ACCOUNTS:
         print(f"  {demo.login} / {demo.password}    ({demo.role})")
     for note in stack.notes:

@@ -17,6 +17,7 @@ documentation at /openapi.json and /docs.
     GET  /openapi.json, GET /docs   docs/openapi.json (servers: this stack's address) and Swagger UI, whose assets
                                     come from the pinned swagger-ui-py wheel (GET /docs/assets/...): works offline
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -63,7 +64,7 @@ def swagger_static_dir() -> Path | None:
 
 
 def parse_duration(text: str) -> timedelta:
-    """"7d", "90m", "1d12h", "30s" -> timedelta; ValueError for anything else."""
+    """ "7d", "90m", "1d12h", "30s" -> timedelta; ValueError for anything else."""
     compact = text.replace(" ", "")
     parts = _DURATION.findall(compact)
     if not compact or "".join(a + u for a, u in parts) != compact:
@@ -72,9 +73,18 @@ def parse_duration(text: str) -> timedelta:
 
 
 class DevRoutes:
-    def __init__(self, outbox: Outbox, inbound: InboundMail, scheduler: Scheduler,
-                 openapi_path: Path = OPENAPI_PATH, has_route: Any = None, *, clock: Any = None,
-                 reset: Callable[[], dict[str, str]] | None = None, api_port: Callable[[], int] | None = None) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        inbound: InboundMail,
+        scheduler: Scheduler,
+        openapi_path: Path = OPENAPI_PATH,
+        has_route: Any = None,
+        *,
+        clock: Any = None,
+        reset: Callable[[], dict[str, str]] | None = None,
+        api_port: Callable[[], int] | None = None,
+    ) -> None:
         self.outbox = outbox
         self.inbound = inbound
         self.scheduler = scheduler
@@ -115,15 +125,31 @@ class DevRoutes:
             except LookupError as exc:
                 return error(400, "no_receipt_rule", f"{exc}.")
         if path == "/_local/schedules" and method == "GET":
-            return json_answer(200, {"schedules": [
-                {"name": rule_name(s), "function": s.function, "event": s.event, "type": s.kind,
-                 "expression": s.expression, "timezone": s.timezone, "enabled": s.enabled}
-                for s in self.scheduler.schedules], "fired": self.scheduler.fired[-50:][::-1]})
+            return json_answer(
+                200,
+                {
+                    "schedules": [
+                        {
+                            "name": rule_name(s),
+                            "function": s.function,
+                            "event": s.event,
+                            "type": s.kind,
+                            "expression": s.expression,
+                            "timezone": s.timezone,
+                            "enabled": s.enabled,
+                        }
+                        for s in self.scheduler.schedules
+                    ],
+                    "fired": self.scheduler.fired[-50:][::-1],
+                },
+            )
         if path.startswith("/_local/schedules/") and method == "POST":
             name = path.split("/", 3)[3]
             schedules = self.scheduler.find(name)
             if not schedules:
-                return error(404, "schedule_not_found", f"No Schedule or ScheduleV2 event named {name!r} in the template.")
+                return error(
+                    404, "schedule_not_found", f"No Schedule or ScheduleV2 event named {name!r} in the template."
+                )
             fired = [{"event": s.event, "name": rule_name(s), **self.scheduler.fire(s).as_dict()} for s in schedules]
             return json_answer(202, {"fired": fired})
         if path == "/_local/clock" and self.clock is not None:
@@ -159,7 +185,7 @@ class DevRoutes:
             elif body["reset"] is True:
                 self.clock.reset()
             else:
-                raise ValueError('reset takes true')
+                raise ValueError("reset takes true")
         except ValueError as exc:  # json.JSONDecodeError is a ValueError
             return error(400, "invalid_clock", f"{exc}")
         return json_answer(200, self._clock_view())
@@ -168,7 +194,9 @@ class DevRoutes:
         if not self.openapi_path.exists():
             return error(404, "openapi_missing", "docs/openapi.json has not been generated (make openapi).")
         document = json.loads(self.openapi_path.read_text(encoding="utf-8"))
-        host = (request.header("Host") if request else None) or (f"127.0.0.1:{self.api_port()}" if self.api_port else None)
+        host = (request.header("Host") if request else None) or (
+            f"127.0.0.1:{self.api_port()}" if self.api_port else None
+        )
         if host:
             for server in document.get("servers") or []:
                 if server.get("description") == LOCAL_SERVER:
@@ -178,12 +206,15 @@ class DevRoutes:
     def asset(self, name: str) -> HttpResponse:
         static = swagger_static_dir()
         if name not in SWAGGER_ASSETS or static is None or not (static / name).is_file():
-            return error(404, "asset_not_found", f"No documentation asset {name!r} (make setup installs swagger-ui-py).")
+            return error(
+                404, "asset_not_found", f"No documentation asset {name!r} (make setup installs swagger-ui-py)."
+            )
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or name.endswith(".js"):
             content_type = f"{'application/javascript' if name.endswith('.js') else content_type}; charset=utf-8"
-        return HttpResponse(200, [("Content-Type", content_type), ("Cache-Control", "max-age=3600")],
-                            (static / name).read_bytes())
+        return HttpResponse(
+            200, [("Content-Type", content_type), ("Cache-Control", "max-age=3600")], (static / name).read_bytes()
+        )
 
     def docs(self) -> HttpResponse:
         import jinja2
@@ -196,16 +227,25 @@ class DevRoutes:
             for method, op in item.items():
                 if method.startswith("x-") or not isinstance(op, dict) or method == "parameters":
                     continue
-                operations.append({
-                    "id": op.get("operationId") or f"{method}{route_path}",
-                    "method": method.upper(), "path": route_path, "summary": op.get("summary", ""),
-                    "public": op.get("security") == [] or op.get("security") == [{}],
-                    "responses": sorted((op.get("responses") or {}).keys()),
-                })
+                operations.append(
+                    {
+                        "id": op.get("operationId") or f"{method}{route_path}",
+                        "method": method.upper(),
+                        "path": route_path,
+                        "summary": op.get("summary", ""),
+                        "public": op.get("security") == [] or op.get("security") == [{}],
+                        "responses": sorted((op.get("responses") or {}).keys()),
+                    }
+                )
         info = document.get("info") or {}
-        environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                                         undefined=jinja2.StrictUndefined)
+        environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+        )
         page = environment.get_template("docs.html").render(
-            title=info.get("title", "API"), version=info.get("version", ""), description=info.get("description", ""),
-            operations=operations, swagger=swagger_static_dir() is not None)
+            title=info.get("title", "API"),
+            version=info.get("version", ""),
+            description=info.get("description", ""),
+            operations=operations,
+            swagger=swagger_static_dir() is not None,
+        )
         return HttpResponse(200, [("Content-Type", "text/html; charset=utf-8")], page.encode("utf-8"))

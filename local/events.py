@@ -15,6 +15,7 @@ Events the functions publish reach moto through PutEvents like any AWS call; `wa
 EventsBackend.put_events (the class, so moto's resets keep it) to record them and route them by the same rules.
 The bus's own puts (POST /_local/events, the seed) are told apart and not counted twice.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,13 @@ def _match_one(rule: Any, present: bool, value: Any) -> bool:
 
 
 class EventBus:
-    def __init__(self, template: Template, host: FunctionHost, clients: Callable[[str], Any] | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+    def __init__(
+        self,
+        template: Template,
+        host: FunctionHost,
+        clients: Callable[[str], Any] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
         self.template = template
         self.host = host
         self.clients = clients
@@ -117,8 +123,12 @@ class EventBus:
         results = []
         for bus, event in prepared:
             if self.clients is not None:
-                entry = {"Source": event["source"], "DetailType": event["detail-type"],
-                         "Detail": json.dumps(event["detail"]), "EventBusName": bus}
+                entry = {
+                    "Source": event["source"],
+                    "DetailType": event["detail-type"],
+                    "Detail": json.dumps(event["detail"]),
+                    "EventBusName": bus,
+                }
                 key = _key(entry)
                 with self._lock:
                     self._own[key] += 1
@@ -134,7 +144,9 @@ class EventBus:
                 if rule.bus == bus and matches(rule.pattern, event):
                     outcome = self.host.invoke_async(rule.function, event)
                     deliveries.append({"rule": f"{rule.function}{rule.event}", **outcome.as_dict()})
-            self.delivered.append({"eventId": event["id"], "detail-type": event["detail-type"], "deliveries": deliveries})
+            self.delivered.append(
+                {"eventId": event["id"], "detail-type": event["detail-type"], "deliveries": deliveries}
+            )
             results.append({"eventId": event["id"], "bus": bus, "deliveries": deliveries})
         return results
 
@@ -175,18 +187,36 @@ class EventBus:
             except ValueError:
                 detail = entry.get("Detail")
             bus = _bus_name(entry.get("EventBusName"))
-            event = {"id": str(uuid.uuid4()), "time": self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"), "bus": bus,
-                     "source": entry.get("Source"), "detail-type": entry.get("DetailType"), "detail": detail}
+            event = {
+                "id": str(uuid.uuid4()),
+                "time": self.clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "bus": bus,
+                "source": entry.get("Source"),
+                "detail-type": entry.get("DetailType"),
+                "detail": detail,
+            }
             with self._lock:
                 self.published.append(event)
             recorded.append(event)
-            envelope = {"version": "0", "id": event["id"], "detail-type": event["detail-type"],
-                        "source": event["source"], "account": ACCOUNT_ID, "time": event["time"], "region": REGION,
-                        "resources": entry.get("Resources") or [], "detail": detail}
+            envelope = {
+                "version": "0",
+                "id": event["id"],
+                "detail-type": event["detail-type"],
+                "source": event["source"],
+                "account": ACCOUNT_ID,
+                "time": event["time"],
+                "region": REGION,
+                "resources": entry.get("Resources") or [],
+                "detail": detail,
+            }
             targets = [rule for rule in self.rules if rule.bus == bus and matches(rule.pattern, envelope)]
             for rule in targets:
-                threading.Thread(target=self.host.invoke_async, args=(rule.function, envelope), daemon=True,
-                                 name=f"event-{rule.function}").start()
+                threading.Thread(
+                    target=self.host.invoke_async,
+                    args=(rule.function, envelope),
+                    daemon=True,
+                    name=f"event-{rule.function}",
+                ).start()
         return recorded
 
     def clear(self) -> None:
@@ -201,9 +231,13 @@ class EventBus:
         if method == "GET":
             with self._lock:
                 published = self.published[-50:][::-1]
-            return 200, {"rules": [{"function": r.function, "event": r.event, "bus": r.bus, "pattern": r.pattern}
-                                   for r in self.rules], "published": published,
-                         "delivered": self.delivered[-50:][::-1]}
+            return 200, {
+                "rules": [
+                    {"function": r.function, "event": r.event, "bus": r.bus, "pattern": r.pattern} for r in self.rules
+                ],
+                "published": published,
+                "delivered": self.delivered[-50:][::-1],
+            }
         if method != "POST":
             return None
         try:
@@ -212,7 +246,7 @@ class EventBus:
             return 400, {"error": {"code": "invalid_json", "message": "The body is not JSON."}}
         entries = payload.get("entries") if isinstance(payload, dict) and "entries" in payload else [payload]
         if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
-            return 400, {"error": {"code": "invalid_event", "message": "Send one event object or {\"entries\": [...]}."}}
+            return 400, {"error": {"code": "invalid_event", "message": 'Send one event object or {"entries": [...]}.'}}
         try:
             return 202, {"entries": self.put(entries)}
         except InvalidEntry as exc:

@@ -11,6 +11,7 @@ MISSING_AUTHENTICATION_TOKEN), CORS preflight from the Api's Cors, MethodSetting
 method -> 429 THROTTLED), the 10 MB request limit and Lambda's 6 MB (413), the function's Timeout (502) and the
 29 s integration timeout (504), and x-amzn-RequestId on every answer. docs/architecture.md lists what it does not.
 """
+
 from __future__ import annotations
 
 import base64
@@ -143,12 +144,14 @@ def resources_matching(routes: list[CompiledRoute], path: str) -> list[Route]:
 
 # ---- events ---------------------------------------------------------------------------------------------------
 
+
 def is_binary_media(media_type: str | None, binary_media_types: list[str] | tuple[str, ...]) -> bool:
     """Whether a media type (a Content-Type or one Accept entry; parameters ignored) is one of the Api's
     BinaryMediaTypes. Patterns may use * and are written with ~1 for / in SAM/CloudFormation."""
     media = (media_type or "").split(";")[0].strip().lower()
-    return bool(media) and any(fnmatch.fnmatchcase(media, pattern.replace("~1", "/").lower())
-                               for pattern in binary_media_types)
+    return bool(media) and any(
+        fnmatch.fnmatchcase(media, pattern.replace("~1", "/").lower()) for pattern in binary_media_types
+    )
 
 
 def first_accept(accept: str | None) -> str | None:
@@ -157,9 +160,17 @@ def first_accept(accept: str | None) -> str | None:
     return first or None
 
 
-def build_event(request: HttpRequest, route: Route, path_parameters: dict[str, str], stage: str, *,
-                request_id: str | None = None, now: datetime | None = None, binary_media_types: tuple[str, ...] | list[str] = (),
-                authorizer: dict | None = None) -> dict:
+def build_event(
+    request: HttpRequest,
+    route: Route,
+    path_parameters: dict[str, str],
+    stage: str,
+    *,
+    request_id: str | None = None,
+    now: datetime | None = None,
+    binary_media_types: tuple[str, ...] | list[str] = (),
+    authorizer: dict | None = None,
+) -> dict:
     """The API Gateway REST proxy event (payload format 1.0) for a request that matched `route`."""
     now = now or datetime.now(timezone.utc)
     headers: dict[str, str] = {}
@@ -194,10 +205,18 @@ def build_event(request: HttpRequest, route: Route, path_parameters: dict[str, s
         "requestTimeEpoch": int(now.timestamp() * 1000),
         "requestId": request_id or str(uuid.uuid4()),
         "identity": {
-            "cognitoIdentityPoolId": None, "accountId": None, "cognitoIdentityId": None, "caller": None,
-            "sourceIp": request.source_ip, "principalOrgId": None, "accessKey": None,
-            "cognitoAuthenticationType": None, "cognitoAuthenticationProvider": None, "userArn": None,
-            "userAgent": request.header("User-Agent"), "user": None,
+            "cognitoIdentityPoolId": None,
+            "accountId": None,
+            "cognitoIdentityId": None,
+            "caller": None,
+            "sourceIp": request.source_ip,
+            "principalOrgId": None,
+            "accessKey": None,
+            "cognitoAuthenticationType": None,
+            "cognitoAuthenticationProvider": None,
+            "userArn": None,
+            "userAgent": request.header("User-Agent"),
+            "user": None,
         },
         "domainName": host.split(":")[0],
         "apiId": API_ID,
@@ -250,7 +269,13 @@ def authorizer_context(policy: dict, latency_ms: int) -> dict:
     for key, value in (policy.get("context") or {}).items():
         if isinstance(value, (dict, list)):
             raise ValueError(f"authorizer context value {key!r} must be a string, number or boolean")
-        context[key] = ("true" if value else "false") if isinstance(value, bool) else value if isinstance(value, str) else str(value)
+        context[key] = (
+            ("true" if value else "false")
+            if isinstance(value, bool)
+            else value
+            if isinstance(value, str)
+            else str(value)
+        )
     return {**context, "principalId": policy["principalId"], "integrationLatency": latency_ms}
 
 
@@ -262,8 +287,9 @@ def _header_value(value: Any) -> str:
     raise ValueError(f"header value {value!r} is not a string or boolean")
 
 
-def proxy_response(result: Any, accept: str | None = None, binary_media_types: list[str] | tuple[str, ...] = ()
-                   ) -> HttpResponse:
+def proxy_response(
+    result: Any, accept: str | None = None, binary_media_types: list[str] | tuple[str, ...] = ()
+) -> HttpResponse:
     """Turn a Lambda proxy result into HTTP as API Gateway does; raises ValueError for what it answers with 502.
 
     Every key is optional (statusCode defaults to 200 and may be a numeric string); any other key, a body that is
@@ -371,8 +397,13 @@ class Gateway:
     integration_timeout = INTEGRATION_TIMEOUT
     payload_limit = PAYLOAD_LIMIT
 
-    def __init__(self, template: Template, host: FunctionHost, dev_routes: DevRoutes | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        template: Template,
+        host: FunctionHost,
+        dev_routes: DevRoutes | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.template = template
         self.host = host
         self.dev_routes = dev_routes
@@ -438,8 +469,15 @@ class Gateway:
             if isinstance(outcome, HttpResponse):
                 return outcome
             authorizer = outcome
-        event = build_event(request, route, path_parameters, self.stage, request_id=request_id,
-                            binary_media_types=self.binary_media_types, authorizer=authorizer)
+        event = build_event(
+            request,
+            route,
+            path_parameters,
+            self.stage,
+            request_id=request_id,
+            binary_media_types=self.binary_media_types,
+            authorizer=authorizer,
+        )
         try:
             result = self.host.invoke(route.function, event, wait=self.integration_timeout)
             return proxy_response(result, request.header("Accept"), self.binary_media_types)
@@ -465,8 +503,11 @@ class Gateway:
         if function is None:
             raise LookupError(f"authorizer function {spec['FunctionArn']} is not in the template")
         try:
-            policy = self.host.invoke(function, {"type": "TOKEN", "authorizationToken": token, "methodArn": arn},
-                                      wait=self.integration_timeout)
+            policy = self.host.invoke(
+                function,
+                {"type": "TOKEN", "authorizationToken": token, "methodArn": arn},
+                wait=self.integration_timeout,
+            )
         except (InvocationAbandoned, PayloadTooLarge):
             return self.gateway_response("AUTHORIZER_FAILURE", request_id)
         except FunctionError as error:
@@ -488,8 +529,10 @@ class Gateway:
             return None
         cors = self.cors if isinstance(self.cors, dict) else {"AllowOrigin": self.cors}
         methods = cors.get("AllowMethods") or "'" + ",".join(sorted({r.method for r in routes} | {"OPTIONS"})) + "'"
-        headers = [("Access-Control-Allow-Origin", _literal(cors["AllowOrigin"])),
-                   ("Access-Control-Allow-Methods", _literal(methods))]
+        headers = [
+            ("Access-Control-Allow-Origin", _literal(cors["AllowOrigin"])),
+            ("Access-Control-Allow-Methods", _literal(methods)),
+        ]
         if cors.get("AllowHeaders"):
             headers.append(("Access-Control-Allow-Headers", _literal(cors["AllowHeaders"])))
         if cors.get("MaxAge") is not None:
@@ -506,8 +549,9 @@ class Gateway:
         headers = [(k, _literal(v)) for k, v in ((spec.get("ResponseParameters") or {}).get("Headers") or {}).items()]
         template = (spec.get("ResponseTemplates") or {}).get("application/json")
         if template:
-            body = (template.replace("$context.requestId", request_id)
-                    .replace("$context.error.messageString", json.dumps(default_body.get("message") or kind)))
+            body = template.replace("$context.requestId", request_id).replace(
+                "$context.error.messageString", json.dumps(default_body.get("message") or kind)
+            )
         else:
             body = json.dumps(default_body)
         headers += [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", kind)]
@@ -548,5 +592,11 @@ def request_from_wsgi(environ: dict) -> HttpRequest:
         path = environ.get("PATH_INFO") or "/"
     # WSGI carries the path as latin-1; undo that to get the UTF-8 path API Gateway would see.
     path = path.encode("latin-1").decode("utf-8", errors="replace") or "/"
-    return HttpRequest(environ["REQUEST_METHOD"], path, environ.get("QUERY_STRING", ""), headers, body,
-                       environ.get("REMOTE_ADDR", "127.0.0.1"))
+    return HttpRequest(
+        environ["REQUEST_METHOD"],
+        path,
+        environ.get("QUERY_STRING", ""),
+        headers,
+        body,
+        environ.get("REMOTE_ADDR", "127.0.0.1"),
+    )

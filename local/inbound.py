@@ -2,6 +2,7 @@
 for each AWS::SES::ReceiptRule in the template whose recipients match, run its actions in order: S3Action puts the
 raw message at <ObjectKeyPrefix><messageId>, LambdaAction invokes the function with the SES event (asynchronously:
 retries, then the function's dead-letter queue)."""
+
 from __future__ import annotations
 
 import email
@@ -46,19 +47,23 @@ def authentication_results(message: EmailMessage, source: str, verdicts: dict[st
     sender's domain")."""
     from_domain = (getaddresses([str(message.get("From", ""))])[0][1] or "@").rsplit("@", 1)[-1].lower()
     signature = str(message.get("DKIM-Signature", ""))
-    signer = next((item.split("=", 1)[1].strip() for item in signature.split(";")
-                   if item.strip().startswith("d=")), from_domain)
-    return (f"amazonses.com; spf={verdicts['spf'].lower()} (spfCheck: local stack) client-ip=127.0.0.1; "
-            f"envelope-from={source}; helo=localhost; dkim={verdicts['dkim'].lower()} header.i=@{signer}; "
-            f"dmarc={verdicts['dmarc'].lower()} header.from={from_domain};")
+    signer = next(
+        (item.split("=", 1)[1].strip() for item in signature.split(";") if item.strip().startswith("d=")), from_domain
+    )
+    return (
+        f"amazonses.com; spf={verdicts['spf'].lower()} (spfCheck: local stack) client-ip=127.0.0.1; "
+        f"envelope-from={source}; helo=localhost; dkim={verdicts['dkim'].lower()} header.i=@{signer}; "
+        f"dmarc={verdicts['dmarc'].lower()} header.from={from_domain};"
+    )
 
 
 def parse_message(raw: bytes) -> EmailMessage:
     if not raw.strip():
         raise NotAnEmail("empty message")
     message = email.message_from_bytes(raw, policy=email.policy.default)
-    defects = [d for d in message.defects if type(d).__name__ in ("MissingHeaderBodySeparatorDefect",
-                                                                   "InvalidHeaderDefect")]
+    defects = [
+        d for d in message.defects if type(d).__name__ in ("MissingHeaderBodySeparatorDefect", "InvalidHeaderDefect")
+    ]
     if not message.keys() or defects:
         raise NotAnEmail("no RFC 5322 header section")
     sender = getaddresses([str(message.get("From", ""))])
@@ -88,9 +93,13 @@ def rule_recipients(rule: dict, destinations: list[str]) -> list[str]:
     wanted = [r.lower() for r in rule.get("Recipients") or []]
     if not wanted:
         return destinations
-    return [d for d in destinations
-            if d.lower() in wanted or d.lower().split("@", 1)[1] in wanted
-            or any(w.startswith(".") and d.lower().endswith(w) for w in wanted)]
+    return [
+        d
+        for d in destinations
+        if d.lower() in wanted
+        or d.lower().split("@", 1)[1] in wanted
+        or any(w.startswith(".") and d.lower().endswith(w) for w in wanted)
+    ]
 
 
 def envelope_sender(message: EmailMessage) -> str:
@@ -98,8 +107,14 @@ def envelope_sender(message: EmailMessage) -> str:
     return getaddresses([str(message.get("Return-Path") or message.get("From"))])[0][1]
 
 
-def ses_event(message: EmailMessage, message_id: str, recipients: list[str], function_arn: str,
-              received: datetime | None = None, verdicts: dict[str, str] | None = None) -> dict:
+def ses_event(
+    message: EmailMessage,
+    message_id: str,
+    recipients: list[str],
+    function_arn: str,
+    received: datetime | None = None,
+    verdicts: dict[str, str] | None = None,
+) -> dict:
     """The event SES gives a LambdaAction (event version 1.0)."""
     received = received or datetime.now(timezone.utc)
     verdicts = verdicts or dict.fromkeys(VERDICTS, "PASS")
@@ -116,32 +131,34 @@ def ses_event(message: EmailMessage, message_id: str, recipients: list[str], fun
     if message.get_all("Cc"):
         common["cc"] = [str(v) for v in message.get_all("Cc") or []]
     return {
-        "Records": [{
-            "eventSource": "aws:ses",
-            "eventVersion": "1.0",
-            "ses": {
-                "mail": {
-                    "timestamp": _iso(received),
-                    "source": source,
-                    "messageId": message_id,
-                    "destination": recipients_of(message),
-                    "headersTruncated": False,
-                    "headers": [{"name": name, "value": str(value)} for name, value in message.items()],
-                    "commonHeaders": common,
+        "Records": [
+            {
+                "eventSource": "aws:ses",
+                "eventVersion": "1.0",
+                "ses": {
+                    "mail": {
+                        "timestamp": _iso(received),
+                        "source": source,
+                        "messageId": message_id,
+                        "destination": recipients_of(message),
+                        "headersTruncated": False,
+                        "headers": [{"name": name, "value": str(value)} for name, value in message.items()],
+                        "commonHeaders": common,
+                    },
+                    "receipt": {
+                        "timestamp": _iso(received),
+                        "processingTimeMillis": 1,
+                        "recipients": recipients,
+                        "spamVerdict": {"status": verdicts["spam"]},
+                        "virusVerdict": {"status": verdicts["virus"]},
+                        "spfVerdict": {"status": verdicts["spf"]},
+                        "dkimVerdict": {"status": verdicts["dkim"]},
+                        "dmarcVerdict": {"status": verdicts["dmarc"]},
+                        "action": {"type": "Lambda", "functionArn": function_arn, "invocationType": "Event"},
+                    },
                 },
-                "receipt": {
-                    "timestamp": _iso(received),
-                    "processingTimeMillis": 1,
-                    "recipients": recipients,
-                    "spamVerdict": {"status": verdicts["spam"]},
-                    "virusVerdict": {"status": verdicts["virus"]},
-                    "spfVerdict": {"status": verdicts["spf"]},
-                    "dkimVerdict": {"status": verdicts["dkim"]},
-                    "dmarcVerdict": {"status": verdicts["dmarc"]},
-                    "action": {"type": "Lambda", "functionArn": function_arn, "invocationType": "Event"},
-                },
-            },
-        }]
+            }
+        ]
     }
 
 
@@ -193,4 +210,3 @@ class InboundMail:
         if not actions:
             raise LookupError("no receipt rule accepts " + ", ".join(destinations))
         return {"messageId": message_id, "recipients": destinations, "actions": actions}
-

@@ -16,6 +16,7 @@
   This depends on moto internals (pinned moto==5.2.5); tests/integration/test_local_stepfunctions.py fails if the
   seam stops working.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -42,7 +43,8 @@ PASSED_FROM_PROCESS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSIO
 # ---- one environment per function -------------------------------------------------------------------------------
 
 _container_environment: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
-    "local_container_environment", default=None)
+    "local_container_environment", default=None
+)
 
 
 class ContainerEnviron(MutableMapping):
@@ -130,8 +132,9 @@ class FunctionError(Exception):
     """A handler raised, or Lambda failed the invocation (timeout, response too large, response not JSON); carries
     what Lambda would report (errorType, errorMessage)."""
 
-    def __init__(self, function: str, error: BaseException | None = None, *, error_type: str = "",
-                 message: str = "") -> None:
+    def __init__(
+        self, function: str, error: BaseException | None = None, *, error_type: str = "", message: str = ""
+    ) -> None:
         self.function = function
         self.error_type = type(error).__name__ if error is not None else error_type
         self.error_message = str(error) if error is not None else message
@@ -139,8 +142,11 @@ class FunctionError(Exception):
         super().__init__(f"{function}: {self.error_type}: {self.error_message}")
 
     def payload(self) -> dict:
-        return {"errorMessage": self.error_message, "errorType": self.error_type,
-                "stackTrace": [line.rstrip() for line in self.stack_trace]}
+        return {
+            "errorMessage": self.error_message,
+            "errorType": self.error_type,
+            "stackTrace": [line.rstrip() for line in self.stack_trace],
+        }
 
 
 class FunctionTimeout(FunctionError):
@@ -223,22 +229,24 @@ class FunctionHost:
             code_dir = ROOT / fn.code_uri
             logging_config = self._property(logical_id, "LoggingConfig", {}) or {}
             environment = dict(fn.environment)
-            environment.update({
-                "AWS_REGION": REGION,
-                "AWS_DEFAULT_REGION": REGION,
-                "AWS_LAMBDA_FUNCTION_NAME": name,
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(int(self._property(logical_id, "MemorySize", 128))),
-                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
-                "AWS_LAMBDA_LOG_STREAM_NAME": "local",
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
-                "LAMBDA_TASK_ROOT": str(code_dir),
-                "LAMBDA_RUNTIME_DIR": "/var/runtime",
-                "_HANDLER": fn.handler,
-                "LANG": "en_US.UTF-8",
-                "TZ": ":UTC",
-            })
+            environment.update(
+                {
+                    "AWS_REGION": REGION,
+                    "AWS_DEFAULT_REGION": REGION,
+                    "AWS_LAMBDA_FUNCTION_NAME": name,
+                    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(int(self._property(logical_id, "MemorySize", 128))),
+                    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                    "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+                    "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+                    "AWS_LAMBDA_LOG_STREAM_NAME": "local",
+                    "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
+                    "LAMBDA_TASK_ROOT": str(code_dir),
+                    "LAMBDA_RUNTIME_DIR": "/var/runtime",
+                    "_HANDLER": fn.handler,
+                    "LANG": "en_US.UTF-8",
+                    "TZ": ":UTC",
+                }
+            )
             if logging_config.get("LogFormat") == "JSON":
                 environment["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
                 if logging_config.get("ApplicationLogLevel"):
@@ -283,18 +291,23 @@ class FunctionHost:
         if not finished.wait(timeout if remaining_wait is None else min(timeout, remaining_wait)):
             if remaining_wait is not None and remaining_wait < timeout:
                 raise InvocationAbandoned(f"{logical_id}: no answer within {wait} s")
-            raise FunctionTimeout(logical_id, error_type="Sandbox.Timedout",
-                                  message=f"Task timed out after {timeout:.2f} seconds")
+            raise FunctionTimeout(
+                logical_id, error_type="Sandbox.Timedout", message=f"Task timed out after {timeout:.2f} seconds"
+            )
         if "error" in outcome:
             raise FunctionError(logical_id, outcome["error"]) from outcome["error"]
         try:
             answer = marshal(outcome["result"])
         except (TypeError, ValueError) as error:
-            raise FunctionError(logical_id, error_type="Runtime.MarshalError",
-                                message=f"Unable to marshal response: {error}") from error
+            raise FunctionError(
+                logical_id, error_type="Runtime.MarshalError", message=f"Unable to marshal response: {error}"
+            ) from error
         if len(answer) > PAYLOAD_LIMIT:
-            raise FunctionError(logical_id, error_type="Function.ResponseSizeTooLarge", message=(
-                f"Response payload size exceeded maximum allowed payload size ({PAYLOAD_LIMIT} bytes)."))
+            raise FunctionError(
+                logical_id,
+                error_type="Function.ResponseSizeTooLarge",
+                message=(f"Response payload size exceeded maximum allowed payload size ({PAYLOAD_LIMIT} bytes)."),
+            )
         return json.loads(answer)
 
     def invoke_async(self, logical_id: str, event: dict) -> AsyncOutcome:
@@ -311,8 +324,9 @@ class FunctionHost:
         queue_arn = self.template.dead_letter_target(logical_id)
         if queue_arn:
             self._dead_letter(queue_arn, event, request_id, last)
-        return AsyncOutcome(logical_id, request_id, self.RETRIES + 1, False,
-                            f"{last.error_type}: {last.error_message}", queue_arn)
+        return AsyncOutcome(
+            logical_id, request_id, self.RETRIES + 1, False, f"{last.error_type}: {last.error_message}", queue_arn
+        )
 
     def _client(self, service: str) -> Any:
         if self._clients:
@@ -365,8 +379,9 @@ def uninstall_step_functions_seam(host: FunctionHost) -> None:
         _original_invoke = None
 
 
-def _invoke_our_handler(backend: Any, function_name: str, qualifier: str | None, body: Any, headers: Any,
-                        response_headers: dict) -> bytes | None:
+def _invoke_our_handler(
+    backend: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: dict
+) -> bytes | None:
     for host in _seam_hosts:
         logical_id = host.template.function_for_arn(function_name)
         if logical_id is None:

@@ -8,6 +8,7 @@ retries, then the function's dead-letter queue).
 
 A bounce is a permanent (hard) one: the kind that marks an address, and its account, undeliverable.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,25 +24,63 @@ TYPES = ("bounce", "complaint")
 def ses_event(kind: str, address: str, sender: str, configuration_set: str, at: datetime) -> dict:
     """The JSON SES publishes for an event of a configuration set (event publishing, not feedback notifications)."""
     stamp = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    mail = {"timestamp": stamp, "source": sender, "messageId": uuid.uuid4().hex, "destination": [address],
-            "tags": {"ses:configuration-set": [configuration_set]}}
+    mail = {
+        "timestamp": stamp,
+        "source": sender,
+        "messageId": uuid.uuid4().hex,
+        "destination": [address],
+        "tags": {"ses:configuration-set": [configuration_set]},
+    }
     if kind == "bounce":
-        return {"eventType": "Bounce", "mail": mail, "bounce": {
-            "bounceType": "Permanent", "bounceSubType": "General", "timestamp": stamp, "feedbackId": uuid.uuid4().hex,
-            "bouncedRecipients": [{"emailAddress": address, "action": "failed", "status": "5.1.1",
-                                   "diagnosticCode": "smtp; 550 5.1.1 user unknown"}]}}
-    return {"eventType": "Complaint", "mail": mail, "complaint": {
-        "timestamp": stamp, "feedbackId": uuid.uuid4().hex, "complaintFeedbackType": "abuse",
-        "complainedRecipients": [{"emailAddress": address}]}}
+        return {
+            "eventType": "Bounce",
+            "mail": mail,
+            "bounce": {
+                "bounceType": "Permanent",
+                "bounceSubType": "General",
+                "timestamp": stamp,
+                "feedbackId": uuid.uuid4().hex,
+                "bouncedRecipients": [
+                    {
+                        "emailAddress": address,
+                        "action": "failed",
+                        "status": "5.1.1",
+                        "diagnosticCode": "smtp; 550 5.1.1 user unknown",
+                    }
+                ],
+            },
+        }
+    return {
+        "eventType": "Complaint",
+        "mail": mail,
+        "complaint": {
+            "timestamp": stamp,
+            "feedbackId": uuid.uuid4().hex,
+            "complaintFeedbackType": "abuse",
+            "complainedRecipients": [{"emailAddress": address}],
+        },
+    }
 
 
 def sns_event(topic_arn: str, message: dict, at: datetime) -> dict:
     """What SNS hands a subscribed function."""
-    return {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
-                         "EventSubscriptionArn": f"{topic_arn}:{uuid.uuid4()}",
-                         "Sns": {"Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": topic_arn,
-                                 "Subject": None, "Message": json.dumps(message),
-                                 "Timestamp": at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")}}]}
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": f"{topic_arn}:{uuid.uuid4()}",
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": str(uuid.uuid4()),
+                    "TopicArn": topic_arn,
+                    "Subject": None,
+                    "Message": json.dumps(message),
+                    "Timestamp": at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                },
+            }
+        ]
+    }
 
 
 class MailEvents:
@@ -60,9 +99,12 @@ class MailEvents:
         raise LookupError("no configuration set sends bounce and complaint events to a topic in the template")
 
     def subscribers(self, topic: str) -> list[str]:
-        return [logical_id for logical_id, function in self.template.functions().items()
-                for event in function.events.values()
-                if event.get("Type") == "SNS" and event.get("Properties", {}).get("Topic") == {"Ref": topic}]
+        return [
+            logical_id
+            for logical_id, function in self.template.functions().items()
+            for event in function.events.values()
+            if event.get("Type") == "SNS" and event.get("Properties", {}).get("Topic") == {"Ref": topic}
+        ]
 
     def publish(self, kind: str, address: str) -> list[dict]:
         configuration_set, topic = self.destination()
@@ -82,6 +124,10 @@ class MailEvents:
         kind = payload.get("type") if isinstance(payload, dict) else None
         address = payload.get("address") if isinstance(payload, dict) else None
         if kind not in TYPES or not isinstance(address, str) or "@" not in address:
-            return 400, {"error": {"code": "invalid_mail_event",
-                                   "message": 'Send {"type": "bounce" or "complaint", "address": "someone@example.com"}.'}}
+            return 400, {
+                "error": {
+                    "code": "invalid_mail_event",
+                    "message": 'Send {"type": "bounce" or "complaint", "address": "someone@example.com"}.',
+                }
+            }
         return 202, {"type": kind, "deliveries": self.publish(kind, address.strip())}

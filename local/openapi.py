@@ -1,6 +1,7 @@
 """Generate the OpenAPI 3 document from the routes themselves: each API function's Powertools resolver describes
 its routes, template.yaml says which are public and which need the bearer token. `make openapi` writes
 docs/openapi.json; a test fails when the file is stale or when template and resolvers disagree on a route."""
+
 from __future__ import annotations
 
 import argparse
@@ -40,159 +41,404 @@ SCHEMAS: dict[str, dict] = {
     "Error": ERROR_SCHEMA,
     "Health": _object(["status"], status={"type": "string", "const": "ok"}),
     "HtmlPage": {"type": "string", "description": "A small HTML page in the caller's language (zh-CN or en)."},
-    "Account": _object(["id", "role", "email", "phone", "name", "language"], id=STRING,
-                       role={"type": "string", "enum": ["customer", "agent", "supervisor"]}, email=_nullable(STRING),
-                       phone=_nullable(STRING), name=_nullable(STRING),
-                       language={"type": "string", "enum": ["zh-CN", "en"]}),
+    "Account": _object(
+        ["id", "role", "email", "phone", "name", "language"],
+        id=STRING,
+        role={"type": "string", "enum": ["customer", "agent", "supervisor"]},
+        email=_nullable(STRING),
+        phone=_nullable(STRING),
+        name=_nullable(STRING),
+        language={"type": "string", "enum": ["zh-CN", "en"]},
+    ),
     "AccountCreated": _object(["account"], account=_ref("Account")),
-    "AccountDeleted": _object(["status", "tickets_anonymised"], status={"type": "string", "const": "deleted"},
-                              tickets_anonymised=INTEGER),
-    "Login": _object(["access_token", "token_type", "expires_in", "account"], access_token=STRING,
-                     token_type={"type": "string", "const": "Bearer"}, expires_in=INTEGER, account=_ref("Account")),
-    "ResetAccepted": _object(["status", "message", "code_valid_seconds"],
-                             status={"type": "string", "const": "accepted"}, message=STRING,
-                             code_valid_seconds=INTEGER),
-    "SignUpAccepted": _object(["status", "message", "verify", "code_valid_seconds"],
-                              status={"type": "string", "const": "accepted"}, message=STRING,
-                              verify={"type": "array", "items": {"type": "string", "enum": ["email", "phone"]}},
-                              code_valid_seconds=INTEGER),
-    "ContactVerified": _object(["status", "message"], status={"type": "string", "enum": ["verified", "accepted"]},
-                               message=STRING),
+    "AccountDeleted": _object(
+        ["status", "tickets_anonymised"], status={"type": "string", "const": "deleted"}, tickets_anonymised=INTEGER
+    ),
+    "Login": _object(
+        ["access_token", "token_type", "expires_in", "account"],
+        access_token=STRING,
+        token_type={"type": "string", "const": "Bearer"},
+        expires_in=INTEGER,
+        account=_ref("Account"),
+    ),
+    "ResetAccepted": _object(
+        ["status", "message", "code_valid_seconds"],
+        status={"type": "string", "const": "accepted"},
+        message=STRING,
+        code_valid_seconds=INTEGER,
+    ),
+    "SignUpAccepted": _object(
+        ["status", "message", "verify", "code_valid_seconds"],
+        status={"type": "string", "const": "accepted"},
+        message=STRING,
+        verify={"type": "array", "items": {"type": "string", "enum": ["email", "phone"]}},
+        code_valid_seconds=INTEGER,
+    ),
+    "ContactVerified": _object(
+        ["status", "message"], status={"type": "string", "enum": ["verified", "accepted"]}, message=STRING
+    ),
     "ResetDone": _object(["status", "message"], status={"type": "string", "const": "password_changed"}, message=STRING),
-    "Rating": _object(["score", "comment", "rated_at"], score={"type": "integer", "minimum": 1, "maximum": 5},
-                      comment=_nullable(STRING), rated_at=TIME),
+    "Rating": _object(
+        ["score", "comment", "rated_at"],
+        score={"type": "integer", "minimum": 1, "maximum": 5},
+        comment=_nullable(STRING),
+        rated_at=TIME,
+    ),
     "Ticket": _object(
-        ["id", "reference", "status", "category", "subject", "order_id", "channel", "created_at", "updated_at",
-         "queued_at", "with_agent", "resolved_at", "rating", "can_rate"],
-        id={"type": "string", "examples": ["T-8K3Q2"]}, reference=STRING,
-        status={"type": "string", "enum": ["open", "waiting", "assigned", "resolved"]}, category=STRING,
-        subject=STRING, order_id=_nullable(STRING), channel={"type": "string", "enum": ["web", "email"]},
-        created_at=TIME, updated_at=TIME, queued_at=_nullable(TIME), with_agent=BOOLEAN, resolved_at=_nullable(TIME),
-        rating=_nullable(_ref("Rating")), can_rate=BOOLEAN),
-    "MessageFile": _object(["id", "filename", "content_type", "size"], id=STRING,
-                           filename={"type": "string", "description": "masked like the text"}, content_type=STRING,
-                           size=INTEGER),
-    "Message": _object(["id", "author", "text", "created_at", "attachments"], id=STRING,
-                       author={"type": "string", "enum": ["customer", "agent", "system"]}, text=STRING, created_at=TIME,
-                       attachments={"type": "array", "items": _ref("MessageFile"),
-                                    "description": "Files sent with this message; download by id from the ticket's "
-                                                   "attachment routes"},
-                       note={"type": "string", "description": "System notes: masked, handoff, after_hours, ..."},
-                       params={"type": "object", "additionalProperties": STRING}),
-    "Queue": _object(["position", "waiting", "agents_online", "estimated_wait_seconds", "expected_at", "open_now",
-                      "agents_back_at"],
-                     position={"type": "integer", "minimum": 1, "description": "1 means next"}, waiting=INTEGER,
-                     agents_online=INTEGER, estimated_wait_seconds=INTEGER, expected_at=TIME, open_now=BOOLEAN,
-                     agents_back_at=_nullable(TIME)),
+        [
+            "id",
+            "reference",
+            "status",
+            "category",
+            "subject",
+            "order_id",
+            "channel",
+            "created_at",
+            "updated_at",
+            "queued_at",
+            "with_agent",
+            "resolved_at",
+            "rating",
+            "can_rate",
+        ],
+        id={"type": "string", "examples": ["T-8K3Q2"]},
+        reference=STRING,
+        status={"type": "string", "enum": ["open", "waiting", "assigned", "resolved"]},
+        category=STRING,
+        subject=STRING,
+        order_id=_nullable(STRING),
+        channel={"type": "string", "enum": ["web", "email"]},
+        created_at=TIME,
+        updated_at=TIME,
+        queued_at=_nullable(TIME),
+        with_agent=BOOLEAN,
+        resolved_at=_nullable(TIME),
+        rating=_nullable(_ref("Rating")),
+        can_rate=BOOLEAN,
+    ),
+    "MessageFile": _object(
+        ["id", "filename", "content_type", "size"],
+        id=STRING,
+        filename={"type": "string", "description": "masked like the text"},
+        content_type=STRING,
+        size=INTEGER,
+    ),
+    "Message": _object(
+        ["id", "author", "text", "created_at", "attachments"],
+        id=STRING,
+        author={"type": "string", "enum": ["customer", "agent", "system"]},
+        text=STRING,
+        created_at=TIME,
+        attachments={
+            "type": "array",
+            "items": _ref("MessageFile"),
+            "description": "Files sent with this message; download by id from the ticket's attachment routes",
+        },
+        note={"type": "string", "description": "System notes: masked, handoff, after_hours, ..."},
+        params={"type": "object", "additionalProperties": STRING},
+    ),
+    "Queue": _object(
+        ["position", "waiting", "agents_online", "estimated_wait_seconds", "expected_at", "open_now", "agents_back_at"],
+        position={"type": "integer", "minimum": 1, "description": "1 means next"},
+        waiting=INTEGER,
+        agents_online=INTEGER,
+        estimated_wait_seconds=INTEGER,
+        expected_at=TIME,
+        open_now=BOOLEAN,
+        agents_back_at=_nullable(TIME),
+    ),
     # The e-mail channel: quarantined mail and attachments (supportdesk/inbound/)
-    "HeldMail": _object(["id", "customer_id", "sender", "subject", "text", "reference", "reason", "received_at",
-                         "expires_at", "attachments", "refused_attachments"], id=STRING, customer_id=STRING,
-                        sender={"type": "string", "description": "masked"}, subject=STRING, text=STRING,
-                        reference=_nullable(STRING), reason=STRING, received_at=TIME, expires_at=TIME,
-                        attachments={"type": "array", "items": _ref("MessageFile"),
-                                     "description": "Kept with the mail; go with its message when it is released"},
-                        refused_attachments={"type": "array", "items": STRING,
-                                             "description": "Names (masked) of refused files; noted on release"}),
-    "QuarantineList": _object(["quarantine", "next_cursor"], quarantine={"type": "array", "items": _ref("HeldMail")},
-                              next_cursor=CURSOR),
-    "QuarantineReleased": _object(["released", "action", "ticket_id"], released=STRING, action=STRING,
-                                  ticket_id=_nullable(STRING)),
+    "HeldMail": _object(
+        [
+            "id",
+            "customer_id",
+            "sender",
+            "subject",
+            "text",
+            "reference",
+            "reason",
+            "received_at",
+            "expires_at",
+            "attachments",
+            "refused_attachments",
+        ],
+        id=STRING,
+        customer_id=STRING,
+        sender={"type": "string", "description": "masked"},
+        subject=STRING,
+        text=STRING,
+        reference=_nullable(STRING),
+        reason=STRING,
+        received_at=TIME,
+        expires_at=TIME,
+        attachments={
+            "type": "array",
+            "items": _ref("MessageFile"),
+            "description": "Kept with the mail; go with its message when it is released",
+        },
+        refused_attachments={
+            "type": "array",
+            "items": STRING,
+            "description": "Names (masked) of refused files; noted on release",
+        },
+    ),
+    "QuarantineList": _object(
+        ["quarantine", "next_cursor"], quarantine={"type": "array", "items": _ref("HeldMail")}, next_cursor=CURSOR
+    ),
+    "QuarantineReleased": _object(
+        ["released", "action", "ticket_id"], released=STRING, action=STRING, ticket_id=_nullable(STRING)
+    ),
     "QuarantineDiscarded": _object(["discarded"], discarded=STRING),
-    "Attachment": _object(["id", "filename", "content_type", "size", "received_at", "author", "sent"], id=STRING,
-                          filename=STRING, content_type=STRING, size=INTEGER, received_at=TIME,
-                          author={"type": "string", "enum": ["customer", "agent"]},
-                          sent={"type": "boolean", "description": "false: uploaded, not yet named by a message"}),
+    "Attachment": _object(
+        ["id", "filename", "content_type", "size", "received_at", "author", "sent"],
+        id=STRING,
+        filename=STRING,
+        content_type=STRING,
+        size=INTEGER,
+        received_at=TIME,
+        author={"type": "string", "enum": ["customer", "agent"]},
+        sent={"type": "boolean", "description": "false: uploaded, not yet named by a message"},
+    ),
     "AttachmentList": _object(["attachments"], attachments={"type": "array", "items": _ref("Attachment")}),
-    "AttachmentLink": _object(["id", "filename", "url", "expires_in"], id=STRING, filename=STRING,
-                              url={"type": "string", "description": "presigned GET, forces a download"},
-                              expires_in=INTEGER),
-    "AttachmentUpload": _object(["attachment", "upload", "expires_in"], attachment=_ref("Attachment"),
-                                upload=_object(["url", "fields"], url=STRING,
-                                               fields={"type": "object", "additionalProperties": STRING}),
-                                expires_in=INTEGER),
-    "TicketChange": _object(["ticket", "masked", "masked_kinds", "queue"], ticket=_ref("Ticket"), masked=BOOLEAN,
-                            masked_kinds=MASKED_KINDS, queue=_nullable(_ref("Queue")),
-                            suggested_articles={"type": "array", "maxItems": 3, "description": "POST /tickets only",
-                                                "items": _object(["id", "title", "snippet", "language"], id=STRING,
-                                                                 title=STRING, snippet=STRING, language=STRING)},
-                            automatic_answer={**_nullable(_object(["id", "title"], id=STRING, title=STRING)),
-                                              "description": "The help article sent as an automatic reply, if any"}),
-    "TicketList": _object(["tickets", "next_cursor"], tickets={"type": "array", "items": _ref("Ticket")},
-                          next_cursor=CURSOR),
-    "TicketWithMessages": _object(["ticket", "messages"], ticket=_ref("Ticket"),
-                                  messages={"type": "array", "items": _ref("Message")}),
+    "AttachmentLink": _object(
+        ["id", "filename", "url", "expires_in"],
+        id=STRING,
+        filename=STRING,
+        url={"type": "string", "description": "presigned GET, forces a download"},
+        expires_in=INTEGER,
+    ),
+    "AttachmentUpload": _object(
+        ["attachment", "upload", "expires_in"],
+        attachment=_ref("Attachment"),
+        upload=_object(["url", "fields"], url=STRING, fields={"type": "object", "additionalProperties": STRING}),
+        expires_in=INTEGER,
+    ),
+    "TicketChange": _object(
+        ["ticket", "masked", "masked_kinds", "queue"],
+        ticket=_ref("Ticket"),
+        masked=BOOLEAN,
+        masked_kinds=MASKED_KINDS,
+        queue=_nullable(_ref("Queue")),
+        suggested_articles={
+            "type": "array",
+            "maxItems": 3,
+            "description": "POST /tickets only",
+            "items": _object(
+                ["id", "title", "snippet", "language"], id=STRING, title=STRING, snippet=STRING, language=STRING
+            ),
+        },
+        automatic_answer={
+            **_nullable(_object(["id", "title"], id=STRING, title=STRING)),
+            "description": "The help article sent as an automatic reply, if any",
+        },
+    ),
+    "TicketList": _object(
+        ["tickets", "next_cursor"], tickets={"type": "array", "items": _ref("Ticket")}, next_cursor=CURSOR
+    ),
+    "TicketWithMessages": _object(
+        ["ticket", "messages"], ticket=_ref("Ticket"), messages={"type": "array", "items": _ref("Message")}
+    ),
     "Handoff": _object(["ticket", "queue"], ticket=_ref("Ticket"), queue=_nullable(_ref("Queue"))),
-    "QueueStatus": _object(["ticket_id", "status", "queue"], ticket_id=STRING, status=STRING,
-                           queue=_nullable(_ref("Queue"))),
-    "Rated": _object(["ticket", "masked", "masked_kinds"], ticket=_ref("Ticket"), masked=BOOLEAN,
-                     masked_kinds=MASKED_KINDS),
+    "QueueStatus": _object(
+        ["ticket_id", "status", "queue"], ticket_id=STRING, status=STRING, queue=_nullable(_ref("Queue"))
+    ),
+    "Rated": _object(
+        ["ticket", "masked", "masked_kinds"], ticket=_ref("Ticket"), masked=BOOLEAN, masked_kinds=MASKED_KINDS
+    ),
     "AgentQueue": _object(
-        ["queue", "waiting", "agents_online", "avg_handle_seconds", "tickets", "next_cursor"], queue=STRING,
-        waiting=INTEGER, agents_online=INTEGER, avg_handle_seconds=INTEGER,
-        tickets={"type": "array", "items": _object(
-            ["id", "category", "subject", "language", "channel", "queued_at", "waited_seconds"], id=STRING,
-            category=STRING, subject=STRING, language=STRING, channel=STRING, queued_at=_nullable(TIME),
-            waited_seconds=_nullable(INTEGER))},
-        next_cursor=CURSOR),
-    "AgentTickets": _object(["agent_id", "tickets", "next_cursor"], agent_id=STRING,
-                            tickets={"type": "array", "items": _ref("Ticket")}, next_cursor=CURSOR),
+        ["queue", "waiting", "agents_online", "avg_handle_seconds", "tickets", "next_cursor"],
+        queue=STRING,
+        waiting=INTEGER,
+        agents_online=INTEGER,
+        avg_handle_seconds=INTEGER,
+        tickets={
+            "type": "array",
+            "items": _object(
+                ["id", "category", "subject", "language", "channel", "queued_at", "waited_seconds"],
+                id=STRING,
+                category=STRING,
+                subject=STRING,
+                language=STRING,
+                channel=STRING,
+                queued_at=_nullable(TIME),
+                waited_seconds=_nullable(INTEGER),
+            ),
+        },
+        next_cursor=CURSOR,
+    ),
+    "AgentTickets": _object(
+        ["agent_id", "tickets", "next_cursor"],
+        agent_id=STRING,
+        tickets={"type": "array", "items": _ref("Ticket")},
+        next_cursor=CURSOR,
+    ),
     "CustomerContact": _object(
-        ["email_undeliverable", "undeliverable_reason", "notified_by"], email_undeliverable=BOOLEAN,
-        undeliverable_reason={**_nullable({"type": "string", "enum": ["bounce", "complaint"]}),
-                              "description": "Why SES reported the customer's e-mail address undeliverable"},
-        notified_by={**_nullable({"type": "string", "enum": ["email", "sms"]}),
-                     "description": "Where replies and notices go now (sms when the e-mail is undeliverable); "
-                                    "null: no verified, deliverable contact point"}),
-    "StaffTicket": _object(["ticket", "messages", "customer"], ticket=_ref("Ticket"),
-                           messages={"type": "array", "items": _ref("Message")},
-                           customer={**_nullable(_ref("CustomerContact")),
-                                     "description": "How the customer is reached (null: account deleted)"}),
-    "AgentReply": _object(["ticket", "masked_kinds", "customer_notified"], ticket=_ref("Ticket"),
-                          masked_kinds=MASKED_KINDS, customer_notified=BOOLEAN),
+        ["email_undeliverable", "undeliverable_reason", "notified_by"],
+        email_undeliverable=BOOLEAN,
+        undeliverable_reason={
+            **_nullable({"type": "string", "enum": ["bounce", "complaint"]}),
+            "description": "Why SES reported the customer's e-mail address undeliverable",
+        },
+        notified_by={
+            **_nullable({"type": "string", "enum": ["email", "sms"]}),
+            "description": "Where replies and notices go now (sms when the e-mail is undeliverable); "
+            "null: no verified, deliverable contact point",
+        },
+    ),
+    "StaffTicket": _object(
+        ["ticket", "messages", "customer"],
+        ticket=_ref("Ticket"),
+        messages={"type": "array", "items": _ref("Message")},
+        customer={
+            **_nullable(_ref("CustomerContact")),
+            "description": "How the customer is reached (null: account deleted)",
+        },
+    ),
+    "AgentReply": _object(
+        ["ticket", "masked_kinds", "customer_notified"],
+        ticket=_ref("Ticket"),
+        masked_kinds=MASKED_KINDS,
+        customer_notified=BOOLEAN,
+    ),
     "Resolved": _object(["ticket"], ticket=_ref("Ticket")),
-    "AgentStatus": _object(["online", "changed", "queue", "agents_online", "lease_until"], online=BOOLEAN,
-                           changed=BOOLEAN, queue=STRING, agents_online=INTEGER, lease_until=_nullable(TIME)),
-    "AuditLog": _object(["ticket_id", "entries", "next_cursor"], ticket_id=STRING, next_cursor=CURSOR,
-                        entries={"type": "array", "items": _object(["actor_id", "actor_role", "action", "at"],
-                                                                   actor_id=STRING, actor_role=STRING, action=STRING,
-                                                                   at=TIME)}),
+    "AgentStatus": _object(
+        ["online", "changed", "queue", "agents_online", "lease_until"],
+        online=BOOLEAN,
+        changed=BOOLEAN,
+        queue=STRING,
+        agents_online=INTEGER,
+        lease_until=_nullable(TIME),
+    ),
+    "AuditLog": _object(
+        ["ticket_id", "entries", "next_cursor"],
+        ticket_id=STRING,
+        next_cursor=CURSOR,
+        entries={
+            "type": "array",
+            "items": _object(
+                ["actor_id", "actor_role", "action", "at"], actor_id=STRING, actor_role=STRING, action=STRING, at=TIME
+            ),
+        },
+    ),
     # The help centre (functions/help) and self-service in tickets
-    "HelpArticles": _object(["language", "articles"], language=STRING, articles={"type": "array", "items": _object(
-        ["id", "title", "category", "language"], id=STRING, title=STRING, category=STRING, language=STRING)}),
-    "HelpArticle": _object(["id", "title", "category", "tags", "body", "language"], id=STRING, title=STRING,
-                           category=STRING, tags={"type": "array", "items": STRING},
-                           body={"type": "string", "description": "Markdown"}, language=STRING),
-    "HelpSearch": _object(["answered", "query_language", "language", "results"], answered=BOOLEAN,
-                          query_language=STRING, language=STRING,
-                          results={"type": "array", "maxItems": 5, "items": _object(
-                              ["id", "title", "snippet", "score", "language"], id=STRING, title=STRING,
-                              snippet=STRING, score={"type": "number"}, language=STRING)}),
+    "HelpArticles": _object(
+        ["language", "articles"],
+        language=STRING,
+        articles={
+            "type": "array",
+            "items": _object(
+                ["id", "title", "category", "language"], id=STRING, title=STRING, category=STRING, language=STRING
+            ),
+        },
+    ),
+    "HelpArticle": _object(
+        ["id", "title", "category", "tags", "body", "language"],
+        id=STRING,
+        title=STRING,
+        category=STRING,
+        tags={"type": "array", "items": STRING},
+        body={"type": "string", "description": "Markdown"},
+        language=STRING,
+    ),
+    "HelpSearch": _object(
+        ["answered", "query_language", "language", "results"],
+        answered=BOOLEAN,
+        query_language=STRING,
+        language=STRING,
+        results={
+            "type": "array",
+            "maxItems": 5,
+            "items": _object(
+                ["id", "title", "snippet", "score", "language"],
+                id=STRING,
+                title=STRING,
+                snippet=STRING,
+                score={"type": "number"},
+                language=STRING,
+            ),
+        },
+    ),
     "SupportContact": _object(
-        ["language", "channels", "service_hours", "open_now", "closes_at", "next_open_at", "holiday_notice",
-         "human_wait", "as_of"], language=STRING,
-        channels={"type": "array", "items": _object(["channel", "name", "address"], channel={"type": "string", "enum": [
-            "online_chat", "phone", "email", "wechat", "weibo", "app"]}, name=STRING, address=STRING)},
-        service_hours=_object(["opens", "closes", "timezone", "text"], opens=STRING, closes=STRING, timezone=STRING,
-                              text=STRING),
-        open_now=BOOLEAN, closes_at=_nullable(TIME), next_open_at=_nullable(TIME), holiday_notice=_nullable(STRING),
-        human_wait=_object(["estimated_seconds", "waiting", "agents_online"], estimated_seconds=INTEGER,
-                           waiting=INTEGER, agents_online=INTEGER),
-        as_of=TIME),
-    "SolvedByArticle": _object(["ticket", "article", "solved_now"], ticket=_ref("Ticket"),
-                               article=_object(["id", "title"], id=STRING, title=STRING), solved_now=BOOLEAN),
+        [
+            "language",
+            "channels",
+            "service_hours",
+            "open_now",
+            "closes_at",
+            "next_open_at",
+            "holiday_notice",
+            "human_wait",
+            "as_of",
+        ],
+        language=STRING,
+        channels={
+            "type": "array",
+            "items": _object(
+                ["channel", "name", "address"],
+                channel={"type": "string", "enum": ["online_chat", "phone", "email", "wechat", "weibo", "app"]},
+                name=STRING,
+                address=STRING,
+            ),
+        },
+        service_hours=_object(
+            ["opens", "closes", "timezone", "text"], opens=STRING, closes=STRING, timezone=STRING, text=STRING
+        ),
+        open_now=BOOLEAN,
+        closes_at=_nullable(TIME),
+        next_open_at=_nullable(TIME),
+        holiday_notice=_nullable(STRING),
+        human_wait=_object(
+            ["estimated_seconds", "waiting", "agents_online"],
+            estimated_seconds=INTEGER,
+            waiting=INTEGER,
+            agents_online=INTEGER,
+        ),
+        as_of=TIME,
+    ),
+    "SolvedByArticle": _object(
+        ["ticket", "article", "solved_now"],
+        ticket=_ref("Ticket"),
+        article=_object(["id", "title"], id=STRING, title=STRING),
+        solved_now=BOOLEAN,
+    ),
 }
 
 QUERY_PARAMETERS = {
-    "limit": {"name": "limit", "in": "query", "required": False, "description": "Page size (default 20)",
-              "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20}},
-    "cursor": {"name": "cursor", "in": "query", "required": False, "schema": STRING,
-               "description": "next_cursor of the previous page (opaque)"},
-    "agent_id": {"name": "agent_id", "in": "query", "required": False, "schema": STRING,
-                 "description": "Supervisors only: another agent's account id"},
-    "lang": {"name": "lang", "in": "query", "required": False, "schema": {"type": "string", "enum": ["zh-CN", "en"]},
-             "description": "Language of the answer (zh, zh-Hans, en-US... accepted); default: Accept-Language"},
-    "q": {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 500},
-          "description": "The customer's question, as typed (Chinese, English, traditional characters, typos)"},
+    "limit": {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": "Page size (default 20)",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20},
+    },
+    "cursor": {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "schema": STRING,
+        "description": "next_cursor of the previous page (opaque)",
+    },
+    "agent_id": {
+        "name": "agent_id",
+        "in": "query",
+        "required": False,
+        "schema": STRING,
+        "description": "Supervisors only: another agent's account id",
+    },
+    "lang": {
+        "name": "lang",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": ["zh-CN", "en"]},
+        "description": "Language of the answer (zh, zh-Hans, en-US... accepted); default: Accept-Language",
+    },
+    "q": {
+        "name": "q",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "string", "maxLength": 500},
+        "description": "The customer's question, as typed (Chinese, English, traditional characters, typos)",
+    },
 }
 
 from local import openapi_orders, openapi_refunds  # noqa: E402 - the refund and order routes' schemas
@@ -231,8 +477,9 @@ def _responses(method: str, path: str, declared: dict | None, authorized: bool) 
         errors.setdefault(status, set()).update(codes)
     # A page route (the survey) answers HTML, its errors too (pages named by the code's message); the rest JSON.
     media = "text/html" if declared["schema"] == "HtmlPage" else "application/json"
-    answers = {str(declared["success"]): {"description": "Success",
-                                          "content": {media: {"schema": _ref(declared["schema"])}}}}
+    answers = {
+        str(declared["success"]): {"description": "Success", "content": {media: {"schema": _ref(declared["schema"])}}}
+    }
     for status, error_codes in sorted(errors.items()):
         page = media == "text/html" and status in declared["errors"]
         html = {media: {"schema": _ref("HtmlPage")}}
@@ -293,33 +540,50 @@ def build(template: Template | None = None) -> dict:
                 operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
             form = operation.pop("x-form-body", None)
             if form:
-                operation["requestBody"] = {"required": True,
-                                            "content": {"application/x-www-form-urlencoded": {"schema": form}}}
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {"application/x-www-form-urlencoded": {"schema": form}},
+                }
             idempotency = operation.pop("x-idempotency-key", None)
             if idempotency:
-                operation.setdefault("parameters", []).append({
-                    "name": "Idempotency-Key", "in": "header", "required": True, "description": idempotency,
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 255}})
+                operation.setdefault("parameters", []).append(
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": True,
+                        "description": idempotency,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                    }
+                )
             if re.search(r"\{[^}]+\}", path):
                 operation.setdefault("parameters", [])
                 names = {p["name"] for p in operation["parameters"]}
                 for name in re.findall(r"\{([^}]+)\}", path):
                     if name not in names:
-                        operation["parameters"].append({"name": name, "in": "path", "required": True, "schema": {"type": "string"}})
+                        operation["parameters"].append(
+                            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                        )
             paths.setdefault(path, {})[method] = operation
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Support desk API",
             "version": "1.0.0",
-            "description": "Customer-support back end: identity, password reset, tickets and transfer to a human agent, "
-            "refunds and order-amount disputes, order self-service (cancel, change the address). "
+            "description": "Customer-support back end: identity, password reset, tickets and transfer to a human "
+            "agent, refunds and order-amount disputes, order self-service (cancel, change the address). "
             "Every error is JSON {error: {code, message}}; messages follow Accept-Language (zh-CN or en).",
         },
         "servers": [
             {"url": "http://127.0.0.1:3000", "description": LOCAL_SERVER},
-            {"url": "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}", "description": "AWS",
-             "variables": {"apiId": {"default": "api-id"}, "region": {"default": "cn-north-1"}, "stage": {"default": "prod"}}},
+            {
+                "url": "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",
+                "description": "AWS",
+                "variables": {
+                    "apiId": {"default": "api-id"},
+                    "region": {"default": "cn-north-1"},
+                    "stage": {"default": "prod"},
+                },
+            },
         ],
         "paths": paths,
         "components": {

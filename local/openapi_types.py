@@ -1,4 +1,5 @@
 """The small JSON Schema vocabulary shared by local/openapi.py and local/openapi_refunds.py."""
+
 from __future__ import annotations
 
 

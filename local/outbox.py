@@ -5,6 +5,7 @@ backend) and SMS in sns_backends[account][region].sms_messages, without a time. 
 message as it is recorded. Note a moto limit: for an SESv2 Simple message with both parts, moto keeps only the
 HTML part (it stores one body), so `text` is null for those; Raw messages keep every part.
 """
+
 from __future__ import annotations
 
 import email
@@ -64,8 +65,10 @@ class Outbox:
     def messages(self) -> list[dict]:
         ses, sns = self._backends()
         mail = [self._mail(m) for m in ses.sent_messages]
-        sms = [{"channel": "sms", "to": phone, "text": text, "sent_at": self._sms_stamps.get(key)}
-               for key, (phone, text) in sns.sms_messages.items()]
+        sms = [
+            {"channel": "sms", "to": phone, "text": text, "sent_at": self._sms_stamps.get(key)}
+            for key, (phone, text) in sns.sms_messages.items()
+        ]
         ordered = [(m["sent_at"] or "", i, m) for i, m in enumerate(mail + sms)]
         return [m for *_, m in sorted(ordered, key=lambda t: (t[0], t[1]), reverse=True)]
 
@@ -75,16 +78,32 @@ class Outbox:
             parsed = email.message_from_string(message.raw_data, policy=email.policy.default)
             text = parsed.get_body(preferencelist=("plain",))
             html = parsed.get_body(preferencelist=("html",))
-            return {"channel": "email", "to": list(message.destinations), "from": message.source,
-                    "subject": str(parsed.get("Subject", "")),
-                    "text": text.get_content() if text is not None else None,
-                    "html": html.get_content() if html is not None else None, "sent_at": sent_at}
+            return {
+                "channel": "email",
+                "to": list(message.destinations),
+                "from": message.source,
+                "subject": str(parsed.get("Subject", "")),
+                "text": text.get_content() if text is not None else None,
+                "html": html.get_content() if html is not None else None,
+                "sent_at": sent_at,
+            }
         to = [a for kind in ("ToAddresses", "CcAddresses", "BccAddresses") for a in message.destinations.get(kind, [])]
         body = getattr(message, "body", None)
         if body is None:  # a templated send: moto keeps the template name and data only
-            body_fields = {"text": None, "html": None, "template": message.template, "template_data": message.template_data}
+            body_fields = {
+                "text": None,
+                "html": None,
+                "template": message.template,
+                "template_data": message.template_data,
+            }
         else:
             looks_html = body.lstrip()[:1] == "<"
             body_fields = {"text": None if looks_html else body, "html": body if looks_html else None}
-        return {"channel": "email", "to": to, "from": message.source, "subject": getattr(message, "subject", None),
-                **body_fields, "sent_at": sent_at}
+        return {
+            "channel": "email",
+            "to": to,
+            "from": message.source,
+            "subject": getattr(message, "subject", None),
+            **body_fields,
+            "sent_at": sent_at,
+        }

@@ -6,6 +6,7 @@ runs), selected by setting PAYMENT_PROVIDER=simulator for the local functions wh
                                       {"permanent": "code"} refuse every payout until {"permanent": null}
     POST /_local/payments/reset       forget payouts and failure settings
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,12 @@ def route(method: str, path: str, body: bytes) -> tuple[int, dict] | None:
         except ValueError:
             settings = None
         if not isinstance(settings, dict) or not set(settings) <= {"transient", "permanent"} or not settings:
-            return 400, {"error": {"code": "invalid_failures",
-                                   "message": 'Send {"transient": N} and/or {"permanent": "code" or null}.'}}
+            return 400, {
+                "error": {
+                    "code": "invalid_failures",
+                    "message": 'Send {"transient": N} and/or {"permanent": "code" or null}.',
+                }
+            }
         transient = settings.get("transient")
         if transient is not None:
             if isinstance(transient, bool) or not isinstance(transient, int) or transient < 0:

@@ -1,5 +1,6 @@
-"""Create every table, bucket, queue, secret and state machine of template.yaml in the AWS that boto3 currently points at (moto,
-in-process or as a server). Tests and the local stack both call this, so what is tested is what deploys."""
+"""Create every table, bucket, queue, secret and state machine of template.yaml in the AWS that boto3 currently points
+at (moto, in-process or as a server). Tests and the local stack both call this, so what is tested is what deploys."""
+
 from __future__ import annotations
 
 import json

@@ -2,6 +2,7 @@
 which function (template logical ID) answered. `make run` prints it short by default and as JSON with
 LOG_FORMAT=json. The last requests are also kept in memory (`RequestLog.recent`), which the executable-docs test
 reads to compare what the walkthroughs really got with what docs/openapi.json promises."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,14 @@ class RequestRecord:
 class RequestLog:
     """WSGI middleware around the gateway. `route_of(method, path)` names the template route (or None)."""
 
-    def __init__(self, app: Callable, route_of: Callable[[str, str], tuple[str, str] | None], *,
-                 json_lines: bool = False, keep: int = 2000) -> None:
+    def __init__(
+        self,
+        app: Callable,
+        route_of: Callable[[str, str], tuple[str, str] | None],
+        *,
+        json_lines: bool = False,
+        keep: int = 2000,
+    ) -> None:
         self.app = app
         self.route_of = route_of
         self.json_lines = json_lines
@@ -59,8 +66,13 @@ class RequestLog:
         matched = self.route_of(method, path)
         record = RequestRecord(
             time=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            method=method, path=path, status=seen.get("status", 0), ms=int((time.monotonic() - started) * 1000),
-            route=matched[0] if matched else None, function=matched[1] if matched else None)
+            method=method,
+            path=path,
+            status=seen.get("status", 0),
+            ms=int((time.monotonic() - started) * 1000),
+            route=matched[0] if matched else None,
+            function=matched[1] if matched else None,
+        )
         with self._lock:
             self._recent.append(record)
         log.info(record.as_json() if self.json_lines else record.short())

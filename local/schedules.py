@@ -5,6 +5,7 @@ Expressions: rate(N minute|minutes|hour|hours|day|days), cron(min hour day-of-mo
 *, ?, lists, ranges, steps, month/day names and L in day-of-month, and at(yyyy-mm-ddThh:mm:ss). Day-of-week L, #
 and W are not computed: such a schedule is fired only on demand (logged at start).
 """
+
 from __future__ import annotations
 
 import calendar
@@ -32,6 +33,7 @@ class UnsupportedExpression(ValueError):
 
 # ---- expressions -----------------------------------------------------------------------------------------------
 
+
 def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) -> set[int] | None:
     """Values a cron field allows; None means any ('*' or '?')."""
     if text in ("*", "?"):
@@ -55,7 +57,9 @@ def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) 
         if start <= end:
             values.update(range(start, end + 1, step))
         else:  # wrapping range such as FRI-MON
-            values.update(v for i, v in enumerate(list(range(start, high + 1)) + list(range(low, end + 1))) if i % step == 0)
+            values.update(
+                v for i, v in enumerate(list(range(start, high + 1)) + list(range(low, end + 1))) if i % step == 0
+            )
     return values
 
 
@@ -135,6 +139,7 @@ def next_fire(expression: str, after: datetime, tz: str = "UTC", started: dateti
 
 # ---- events ----------------------------------------------------------------------------------------------------
 
+
 def rule_name(schedule: Schedule) -> str:
     return schedule.name or f"{STACK_NAME}-{schedule.function}{schedule.event}"
 
@@ -151,8 +156,12 @@ def scheduled_event(schedule: Schedule, now: datetime | None = None) -> dict:
     if schedule.input is not None:
         text = schedule.input
         if schedule.kind == "ScheduleV2":  # EventBridge Scheduler's context keywords
-            for keyword, value in (("schedule-arn", resource), ("scheduled-time", time_text),
-                                   ("execution-id", uuid.uuid4().hex[:16]), ("attempt-number", "1")):
+            for keyword, value in (
+                ("schedule-arn", resource),
+                ("scheduled-time", time_text),
+                ("execution-id", uuid.uuid4().hex[:16]),
+                ("attempt-number", "1"),
+            ):
                 text = text.replace(f"<aws.scheduler.{keyword}>", value)
         return json.loads(text)
     return {
@@ -170,9 +179,11 @@ def scheduled_event(schedule: Schedule, now: datetime | None = None) -> dict:
 
 # ---- the scheduler ---------------------------------------------------------------------------------------------
 
+
 class Scheduler:
-    def __init__(self, template: Template, host: FunctionHost,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+    def __init__(
+        self, template: Template, host: FunctionHost, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    ) -> None:
         self.template = template
         self.host = host
         self.clock = clock
@@ -214,7 +225,9 @@ class Scheduler:
             try:
                 next_fire(schedule.expression, self.clock(), schedule.timezone)
             except UnsupportedExpression as error:
-                notes.append(f"{schedule.function}.{schedule.event} {schedule.expression}: {error}; fired only on demand")
+                notes.append(
+                    f"{schedule.function}.{schedule.event} {schedule.expression}: {error}; fired only on demand"
+                )
         for note in notes:
             log.warning(note)
         self._thread = threading.Thread(target=self._run, name="local-scheduler", daemon=True)

@@ -1,6 +1,7 @@
 """Demo data for the local stack, created through the product's own code (sign-up with the password policy, the
 storefront's order events), so a fresh moto has something to log in with. Idempotent: an account that exists is
 reused, and orders have fixed ids (the same events again are stale and change nothing)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,32 +49,50 @@ def order_events(customer_id: str, number: int, address: str, now: datetime) -> 
         placed = now - timedelta(days=days_ago, hours=3)
         total = sum(quantity * price for _, _, quantity, price in items)
         order: dict = {
-            "order_id": order_id, "customer_id": customer_id, "currency": "CNY", "amount_cents": total,
-            "items": [{"sku": sku, "name": name, "quantity": quantity, "unit_price_cents": price}
-                      for sku, name, quantity, price in items],
-            "shipping_address": address, "placed_at": _iso(placed),
+            "order_id": order_id,
+            "customer_id": customer_id,
+            "currency": "CNY",
+            "amount_cents": total,
+            "items": [
+                {"sku": sku, "name": name, "quantity": quantity, "unit_price_cents": price}
+                for sku, name, quantity, price in items
+            ],
+            "shipping_address": address,
+            "placed_at": _iso(placed),
         }
         steps: list[tuple[str, str, datetime, dict]] = [("OrderPlaced", "pending_payment", placed, {})]
         if lifecycle != "pending_payment":
             paid = placed + timedelta(minutes=5)
-            order["payment"] = {"provider": "stripe", "charge_id": f"ch_demo{number}_{suffix}", "paid_cents": total,
-                                "paid_at": _iso(paid)}
+            order["payment"] = {
+                "provider": "stripe",
+                "charge_id": f"ch_demo{number}_{suffix}",
+                "paid_cents": total,
+                "paid_at": _iso(paid),
+            }
             steps.append(("OrderPaid", "paid", paid, {}))
         if lifecycle in ("shipped", "delivered"):
             shipped = placed + timedelta(days=1)
             scans = [(shipped, "快件已揽收", "杭州"), (shipped + timedelta(hours=10), "已到达【上海转运中心】", "上海")]
-            scanned: list[dict[str, str]] = [{"at": _iso(at), "description": text, "location": where}
-                                             for at, text, where in scans]
-            tracking: dict = {"carrier": "顺丰速运 SF Express", "tracking_number": f"SF{number}{suffix}8800",
-                              "events": scanned}
+            scanned: list[dict[str, str]] = [
+                {"at": _iso(at), "description": text, "location": where} for at, text, where in scans
+            ]
+            tracking: dict = {
+                "carrier": "顺丰速运 SF Express",
+                "tracking_number": f"SF{number}{suffix}8800",
+                "events": scanned,
+            }
             steps.append(("OrderShipped", "shipped", shipped, {"shipped_at": _iso(shipped), "tracking": tracking}))
         if lifecycle == "delivered":
             delivered = placed + timedelta(days=4)
-            scans = [(delivered - timedelta(hours=3), "快件派送中", "上海"), (delivered, "已签收，签收人：本人", "上海")]
+            scans = [
+                (delivered - timedelta(hours=3), "快件派送中", "上海"),
+                (delivered, "已签收，签收人：本人", "上海"),
+            ]
             scanned = scanned + [{"at": _iso(at), "description": text, "location": where} for at, text, where in scans]
             tracking = {**tracking, "events": scanned}
-            steps.append(("OrderDelivered", "delivered", delivered, {"delivered_at": _iso(delivered),
-                                                                     "tracking": tracking}))
+            steps.append(
+                ("OrderDelivered", "delivered", delivered, {"delivered_at": _iso(delivered), "tracking": tracking})
+            )
         for version, (detail_type, status, at, fields) in enumerate(steps, start=1):
             order.update(fields)
             detail = {**order, "status": status, "version": version, "occurred_at": _iso(at)}
@@ -101,8 +120,9 @@ def seed(publish: Callable[[list[dict]], list[dict]] | None = None) -> dict[str,
     for demo in DEMO_ACCOUNTS:
         account = repository.find_by_login(demo.login)
         if account is None:
-            request = parse_sign_up({"email": demo.login, "password": demo.password, "name": demo.name,
-                                     "language": demo.language})
+            request = parse_sign_up(
+                {"email": demo.login, "password": demo.password, "name": demo.name, "language": demo.language}
+            )
             account = service.sign_up(request, SEED_SOURCE, role=demo.role, verified=True)  # their own addresses
             assert account is not None, demo.login  # noqa: S101 - nobody else has signed up with a demo login
         ids[demo.login] = account.account_id

@@ -1,6 +1,7 @@
 """The whole support desk on one machine: moto as a server, every resource of template.yaml provisioned in it, the
 functions running in this process behind a small API Gateway, Step Functions executing on moto with our handlers,
 inbound mail and schedules delivered as AWS would. `python -m local` (make run) and the e2e tests start this."""
+
 from __future__ import annotations
 
 import copy
@@ -74,13 +75,24 @@ def _check_free(host: str, port: int, variable: str) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            raise SystemExit(f"{host}:{port} is in use ({exc.strerror}); choose another port with {variable}=...") from exc
+            raise SystemExit(
+                f"{host}:{port} is in use ({exc.strerror}); choose another port with {variable}=..."
+            ) from exc
 
 
 class Stack:
-    def __init__(self, template_path: Path = TEMPLATE_PATH, *, host: str = "127.0.0.1", moto_port: int = 5000,
-                 api_port: int = 3000, seed: bool = True, run_schedules: bool = True, json_logs: bool = False,
-                 function_environment: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        template_path: Path = TEMPLATE_PATH,
+        *,
+        host: str = "127.0.0.1",
+        moto_port: int = 5000,
+        api_port: int = 3000,
+        seed: bool = True,
+        run_schedules: bool = True,
+        json_logs: bool = False,
+        function_environment: dict[str, str] | None = None,
+    ) -> None:
         from supportdesk.clock import AdjustableClock
 
         self.template_path = template_path
@@ -168,13 +180,15 @@ class Stack:
             # Before any client exists: every boto3/pynamodb client of this process talks to moto.
             for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL_DYNAMODB"):
                 os.environ.pop(name, None)
-            os.environ.update({
-                **FAKE_CREDENTIALS,
-                "MOTO_PORT": str(self.moto_port),  # Step Functions tasks call moto at localhost:$MOTO_PORT
-                "AWS_ENDPOINT_URL": self.moto_url,
-                "AWS_DEFAULT_REGION": REGION,
-                "AWS_REGION": REGION,
-            })
+            os.environ.update(
+                {
+                    **FAKE_CREDENTIALS,
+                    "MOTO_PORT": str(self.moto_port),  # Step Functions tasks call moto at localhost:$MOTO_PORT
+                    "AWS_ENDPOINT_URL": self.moto_url,
+                    "AWS_DEFAULT_REGION": REGION,
+                    "AWS_REGION": REGION,
+                }
+            )
             # moto's state lives in this process: start from an empty world even if a stack ran here before.
             self._moto_api("reset", None)
             self._moto_api("config", MOTO_CONFIG)
@@ -208,22 +222,40 @@ class Stack:
                 return (matched[0].path, matched[0].function) if matched else None
 
             gateway.dev_routes = DevRoutes(
-                outbox, InboundMail(template, self._host, self.client("s3")), self._scheduler,
+                outbox,
+                InboundMail(template, self._host, self.client("s3")),
+                self._scheduler,
                 has_route=lambda method, path: route_of(method, path) is not None,
-                clock=self.clock, reset=self.reset, api_port=lambda: self.api_port)
+                clock=self.clock,
+                reset=self.reset,
+                api_port=lambda: self.api_port,
+            )
             from local import payments
             from local.mail_events import MailEvents
             from local.storefront import Storefront
             from supportdesk.orders.repository import DynamoOrderRepository
 
-            self.storefront = Storefront(self.events, DynamoOrderRepository,
-                                         str(template.parameters.get("OrderEventSource")), clock=self.clock.now)
+            self.storefront = Storefront(
+                self.events,
+                DynamoOrderRepository,
+                str(template.parameters.get("OrderEventSource")),
+                clock=self.clock.now,
+            )
             mail_events = MailEvents(template, self._host, self.clock.now)
-            gateway.dev_routes.extra_routes += [self.events.route, payments.route, self.storefront.route,
-                                                mail_events.route]
+            gateway.dev_routes.extra_routes += [
+                self.events.route,
+                payments.route,
+                self.storefront.route,
+                mail_events.route,
+            ]
             self.requests = RequestLog(gateway, route_of, json_lines=self.json_logs)
-            self._api = make_server(self.bind, self.requested_api_port, self.requests, threaded=True,
-                                    request_handler=RawHeadersRequestHandler)
+            self._api = make_server(
+                self.bind,
+                self.requested_api_port,
+                self.requests,
+                threaded=True,
+                request_handler=RawHeadersRequestHandler,
+            )
             self._extend_function_environments()  # now that the API listens: survey links point at it
             self._api_thread = threading.Thread(target=self._api.serve_forever, name="local-api", daemon=True)
             self._api_thread.start()
@@ -277,8 +309,8 @@ class Stack:
             return dict(self.accounts)
 
     def _extend_function_environments(self) -> None:
-        """Each function's own environment dict: the payment simulator, the extra variables given to the stack, and survey links that point
-        at this stack (once it listens) rather than at AWS."""
+        """Each function's own environment dict: the payment simulator, the extra variables given to the stack, and
+        survey links that point at this stack (once it listens) rather than at AWS."""
         from local.payments import LOCAL_ENVIRONMENT
 
         for logical_id in self._host.functions:
@@ -304,13 +336,17 @@ class Stack:
         dynamodb = self.client("dynamodb")
         for table, items in snapshot.items():
             for start in range(0, len(items), 25):
-                batch = {table: [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]}
+                batch = {table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
                 while batch:
                     batch = dynamodb.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
 
     def _moto_api(self, action: str, body: dict | None) -> None:
-        request = urllib.request.Request(f"{self.moto_url}/moto-api/{action}", data=json.dumps(body or {}).encode(),  # noqa: S310
-                                         headers={"Content-Type": "application/json"}, method="POST")
+        request = urllib.request.Request(  # noqa: S310 - our own loopback server
+            f"{self.moto_url}/moto-api/{action}",
+            data=json.dumps(body or {}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
         urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - our own loopback server
 
     def stop(self) -> None:

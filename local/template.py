@@ -3,6 +3,7 @@
 Local physical names are derived from logical IDs (tables, queues and secrets keep the logical ID, buckets are
 lower-cased because S3 requires it), so a name seen locally points straight back at the template.
 """
+
 from __future__ import annotations
 
 import re
@@ -115,8 +116,11 @@ class Template:
     # ---- names -----------------------------------------------------------------------------------------------
     def of_type(self, resource_type: str) -> dict[str, dict]:
         """Resources of a type, without those whose Condition is false for the parameters in use."""
-        return {k: v for k, v in self.resources.items()
-                if v.get("Type") == resource_type and ("Condition" not in v or self.condition(v["Condition"]))}
+        return {
+            k: v
+            for k, v in self.resources.items()
+            if v.get("Type") == resource_type and ("Condition" not in v or self.condition(v["Condition"]))
+        }
 
     def condition(self, name: str) -> bool:
         return bool(self.resolve(self.doc.get("Conditions", {})[name]))
@@ -159,8 +163,12 @@ class Template:
             return str(self.parameters[name])
         kind = self.resources[name]["Type"]
         # CloudFormation's Ref returns the ARN for these types, the name for the rest.
-        if kind in ("AWS::SecretsManager::Secret", "AWS::SNS::Topic", "AWS::Serverless::StateMachine",
-                    "AWS::StepFunctions::StateMachine"):
+        if kind in (
+            "AWS::SecretsManager::Secret",
+            "AWS::SNS::Topic",
+            "AWS::Serverless::StateMachine",
+            "AWS::StepFunctions::StateMachine",
+        ):
             return self.arn(name)
         if kind == "AWS::SQS::Queue":
             return f"http://localhost/{ACCOUNT_ID}/{self.physical_name(name)}"
@@ -180,7 +188,7 @@ class Template:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self.ref(arg)
             if key == "Fn::GetAtt":
@@ -226,7 +234,9 @@ class Template:
             env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
             # CodeUri is relative to the template (as in SAM); kept relative to the repository root for importing.
             code_dir = (self.path.parent / props["CodeUri"]).resolve()
-            code_uri = code_dir.relative_to(ROOT).as_posix() + "/" if code_dir.is_relative_to(ROOT) else props["CodeUri"]
+            code_uri = (
+                code_dir.relative_to(ROOT).as_posix() + "/" if code_dir.is_relative_to(ROOT) else props["CodeUri"]
+            )
             result[logical_id] = Function(
                 logical_id=logical_id,
                 code_uri=code_uri,
@@ -255,8 +265,14 @@ class Template:
                 props = event["Properties"]
                 api = props.get("RestApiId", {}).get("Ref")
                 authorizer = props.get("Auth", {}).get("Authorizer", self.default_authorizer(api) if api else None)
-                routes.append(Route(props["Method"].upper(), props["Path"], fn.logical_id,
-                                    None if authorizer == "NONE" else authorizer))
+                routes.append(
+                    Route(
+                        props["Method"].upper(),
+                        props["Path"],
+                        fn.logical_id,
+                        None if authorizer == "NONE" else authorizer,
+                    )
+                )
         return routes
 
     # ---- the API ---------------------------------------------------------------------------------------------
@@ -305,8 +321,14 @@ class Template:
                 if event.get("Type") != "EventBridgeRule":
                     continue
                 props = self.resolve(event.get("Properties", {}))
-                result.append(EventRule(fn.logical_id, event_name, str(props.get("EventBusName") or "default"),
-                                        props.get("Pattern") or {}))
+                result.append(
+                    EventRule(
+                        fn.logical_id,
+                        event_name,
+                        str(props.get("EventBusName") or "default"),
+                        props.get("Pattern") or {},
+                    )
+                )
         return result
 
     def schedules(self) -> list[Schedule]:
@@ -319,11 +341,18 @@ class Template:
                 props = self.resolve(event.get("Properties", {}))
                 expression = props.get("Schedule") if kind == "Schedule" else props.get("ScheduleExpression")
                 enabled = props.get("Enabled", True) is not False and props.get("State", "ENABLED") != "DISABLED"
-                result.append(Schedule(
-                    function=fn.logical_id, event=event_name, kind=kind, expression=str(expression),
-                    timezone=str(props.get("ScheduleExpressionTimezone", "UTC")),
-                    input=props.get("Input"), enabled=enabled, name=props.get("Name"),
-                ))
+                result.append(
+                    Schedule(
+                        function=fn.logical_id,
+                        event=event_name,
+                        kind=kind,
+                        expression=str(expression),
+                        timezone=str(props.get("ScheduleExpressionTimezone", "UTC")),
+                        input=props.get("Input"),
+                        enabled=enabled,
+                        name=props.get("Name"),
+                    )
+                )
         return result
 
     def state_machines(self) -> list[StateMachine]:
@@ -341,10 +370,15 @@ class Template:
                 else:
                     text = json.dumps(self.resolve(props["Definition"]))
                 # Substitution works on the definition text, as SAM/CloudFormation do (values are names and ARNs).
-                text = re.sub(r"\$\{([A-Za-z0-9_.]+)\}",
-                              lambda m: substitutions.get(m.group(1), m.group(0)), text)  # noqa: B023 - used at once
-                result.append(StateMachine(logical_id, self.physical_name(logical_id), json.loads(text),
-                                           str(props.get("Type", props.get("StateMachineType", "STANDARD")))))
+                text = re.sub(r"\$\{([A-Za-z0-9_.]+)\}", lambda m: substitutions.get(m.group(1), m.group(0)), text)  # noqa: B023 - used at once
+                result.append(
+                    StateMachine(
+                        logical_id,
+                        self.physical_name(logical_id),
+                        json.loads(text),
+                        str(props.get("Type", props.get("StateMachineType", "STANDARD"))),
+                    )
+                )
         return result
 
     def environment(self) -> dict[str, str]:
@@ -354,6 +388,8 @@ class Template:
         for fn in self.functions().values():
             for key, value in fn.environment.items():
                 if key in merged and merged[key] != value:
-                    raise ValueError(f"environment variable {key} differs between functions ({merged[key]!r} vs {value!r})")
+                    raise ValueError(
+                        f"environment variable {key} differs between functions ({merged[key]!r} vs {value!r})"
+                    )
                 merged[key] = value
         return merged

@@ -1,6 +1,7 @@
 """DELETE /accounts/me: a customer deletes their account with their current password (the right to be forgotten).
 Their tickets stop naming them, the account and its logins are deleted, every token stops working, and a
 confirmation goes to the address the account had."""
+
 from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,10 +15,20 @@ app = create_app()
 
 
 @app.delete(
-    "/accounts/me", summary="Delete my account (right to be forgotten)", tags=["identity"],
+    "/accounts/me",
+    summary="Delete my account (right to be forgotten)",
+    tags=["identity"],
     openapi_extensions=request_body(["password"], password={"type": "string"})
-    | responses(200, "AccountDeleted", {400: ("invalid_json", "missing_field"), 403: ("password_incorrect",),
-                                        404: ("account_not_found",), 429: ("rate_limited",)}),
+    | responses(
+        200,
+        "AccountDeleted",
+        {
+            400: ("invalid_json", "missing_field"),
+            403: ("password_incorrect",),
+            404: ("account_not_found",),
+            429: ("rate_limited",),
+        },
+    ),
 )
 def delete_me() -> dict:
     who = caller(app, roles={Role.CUSTOMER})  # staff accounts are removed by an administrator

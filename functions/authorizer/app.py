@@ -4,6 +4,7 @@
 change. 403 (Deny policy): a valid token whose role may not call the route. Otherwise Allow, with the caller's id,
 role and language in the context that handlers read (never from the request body).
 """
+
 from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext

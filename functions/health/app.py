@@ -1,4 +1,5 @@
 """GET /health: answers without touching any dependency, so it says the API and Lambda are up."""
+
 from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext

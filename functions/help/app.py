@@ -1,5 +1,6 @@
 """The help centre and how to reach support, all public: GET /help/articles, GET /help/articles/{id},
 GET /help/search and GET /support/contact. Thin: parse, call one service method, return with cache headers."""
+
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
@@ -30,16 +31,24 @@ def _cached(body: dict, language: str, cache_control: str) -> Response:
     return json_response(200, body, {"Cache-Control": cache_control, "Vary": "Accept-Language"}, language)
 
 
-@app.get("/help/articles", summary="Help articles in a language (?lang=zh-CN|en)", tags=["help"],
-         openapi_extensions=query("lang") | responses(200, "HelpArticles", {400: ("invalid_language",)}))
+@app.get(
+    "/help/articles",
+    summary="Help articles in a language (?lang=zh-CN|en)",
+    tags=["help"],
+    openapi_extensions=query("lang") | responses(200, "HelpArticles", {400: ("invalid_language",)}),
+)
 def list_articles() -> Response[dict]:
     language = _language()
     return _cached(help_centre().list_articles(language), language, ARTICLE_CACHE)
 
 
-@app.get("/help/articles/<article_id>", summary="One help article (Markdown body)", tags=["help"],
-         openapi_extensions=query("lang") | responses(200, "HelpArticle", {400: ("invalid_language",),
-                                                                            404: ("article_not_found",)}))
+@app.get(
+    "/help/articles/<article_id>",
+    summary="One help article (Markdown body)",
+    tags=["help"],
+    openapi_extensions=query("lang")
+    | responses(200, "HelpArticle", {400: ("invalid_language",), 404: ("article_not_found",)}),
+)
 def get_article(article_id: str) -> Response[dict]:
     language = _language()
     return _cached(help_centre().get_article(article_id, language), language, ARTICLE_CACHE)
@@ -55,8 +64,9 @@ def get_article(article_id: str) -> Response[dict]:
 def search() -> Response[dict]:
     query = help_service.parse_query(_query("q"))
     result = help_centre().search(query, help_service.parse_language(_query("lang")))
-    metrics.add_metric(name="HelpSearchAnswered" if result["answered"] else "HelpSearchUnanswered", unit="Count",
-                       value=1)
+    metrics.add_metric(
+        name="HelpSearchAnswered" if result["answered"] else "HelpSearchUnanswered", unit="Count", value=1
+    )
     return _cached(result, result["language"], ARTICLE_CACHE)
 
 

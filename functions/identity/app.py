@@ -1,5 +1,6 @@
 """POST /accounts (sign-up, from the storefront), POST /accounts/verify (confirm a contact point with the code sent
 at sign-up, or ask for a new code) and POST /auth/login (bearer token)."""
+
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
@@ -36,12 +37,26 @@ app = create_app()
         language={"type": "string", "enum": ["zh-CN", "en"], "default": "zh-CN"},
         name={"type": "string", "maxLength": 100},
     )
-    | responses(202, "SignUpAccepted", {
-        400: ("invalid_json", "invalid_encoding", "invalid_characters", "invalid_login", "invalid_language",
-              "invalid_field", "missing_field", "password_too_short", "password_too_long", "password_too_common",
-              "password_contains_personal_info"),
-        429: ("rate_limited",),
-    }),
+    | responses(
+        202,
+        "SignUpAccepted",
+        {
+            400: (
+                "invalid_json",
+                "invalid_encoding",
+                "invalid_characters",
+                "invalid_login",
+                "invalid_language",
+                "invalid_field",
+                "missing_field",
+                "password_too_short",
+                "password_too_long",
+                "password_too_common",
+                "password_contains_personal_info",
+            ),
+            429: ("rate_limited",),
+        },
+    ),
 )
 def sign_up() -> Response[dict]:
     request = parse_sign_up(json_body(app))
@@ -71,23 +86,41 @@ def sign_up() -> Response[dict]:
         login={"type": "string", "description": "The e-mail address or mobile number to confirm"},
         code={"type": "string", "pattern": "^[0-9]{6}$", "description": "Omit to have a new code sent"},
     )
-    | responses(200, "ContactVerified", {
-        400: ("invalid_json", "invalid_encoding", "invalid_characters", "invalid_login", "missing_field",
-              "invalid_verification_code"),
-        429: ("rate_limited",),
-    }),
+    | responses(
+        200,
+        "ContactVerified",
+        {
+            400: (
+                "invalid_json",
+                "invalid_encoding",
+                "invalid_characters",
+                "invalid_login",
+                "missing_field",
+                "invalid_verification_code",
+            ),
+            429: ("rate_limited",),
+        },
+    ),
 )
 def verify_contact() -> Response[dict]:
     body = json_body(app)
     language = request_language(app)
     if "code" not in body:
         reset.contact_verification().resend(body.get("login"), source_ip(app))
-        return json_response(202, {"status": "accepted", "message": i18n.message("verification_code_sent", language),
-                                   "code_valid_seconds": int(CODE_VALIDITY.total_seconds())}, language=language)
+        return json_response(
+            202,
+            {
+                "status": "accepted",
+                "message": i18n.message("verification_code_sent", language),
+                "code_valid_seconds": int(CODE_VALIDITY.total_seconds()),
+            },
+            language=language,
+        )
     reset.contact_verification().verify(body.get("login"), body.get("code"), source_ip(app))
     metrics.add_metric(name="ContactPointsVerified", unit="Count", value=1)
-    return json_response(200, {"status": "verified", "message": i18n.message("contact_verified", language)},
-                         language=language)
+    return json_response(
+        200, {"status": "verified", "message": i18n.message("contact_verified", language)}, language=language
+    )
 
 
 @app.post(
@@ -99,11 +132,15 @@ def verify_contact() -> Response[dict]:
         login={"type": "string", "description": "E-mail address or mobile number"},
         password={"type": "string"},
     )
-    | responses(200, "Login", {
-        400: ("invalid_json", "invalid_login", "missing_field"),
-        401: ("invalid_credentials",),
-        429: ("rate_limited",),
-    }),
+    | responses(
+        200,
+        "Login",
+        {
+            400: ("invalid_json", "invalid_login", "missing_field"),
+            401: ("invalid_credentials",),
+            429: ("rate_limited",),
+        },
+    ),
 )
 def login() -> dict:
     body = json_body(app)

@@ -1,5 +1,6 @@
 """Hourly: resolved tickets with no customer message for AUTO_CLOSE_DAYS become closed (one Query of the LifecycleDue
 index, partition close; one transaction per ticket: the status and a system note)."""
+
 from __future__ import annotations
 
 from datetime import timedelta

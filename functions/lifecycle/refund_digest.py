@@ -3,6 +3,7 @@ member may decide, the supervisors the escalated ones and those awaiting a secon
 and those waiting longer than REFUND_DIGEST_OVERDUE_HOURS by name (per review status, Queries of the ReviewQueue
 index, 100 cases a page, at most 1000 cases; per digest one conditional PutItem marking it sent today and one
 e-mail). A digest that could not be sent fails the run, so Lambda retries it; the others are not sent twice."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -29,15 +30,20 @@ class DigestNotSent(RuntimeError):
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     s, refunds = lifecycle_settings(), refund_settings()
     report = send_review_digests(
-        refund_review_queue(), digest_log(), notify.notifier(),
+        refund_review_queue(),
+        digest_log(),
+        notify.notifier(),
         {REVIEWERS: refunds.refund_reviewers_email, SUPERVISORS: refunds.refund_supervisors_email},
-        runtime.clock().now(), timedelta(hours=s.refund_digest_overdue_hours), s.business_timezone,
+        runtime.clock().now(),
+        timedelta(hours=s.refund_digest_overdue_hours),
+        s.business_timezone,
         get_settings().default_language,
     )
     metrics.add_metric(name="RefundReviewsWaiting", unit="Count", value=report.details["waiting"])
     metrics.add_metric(name="RefundReviewsOverdue", unit="Count", value=report.details["overdue"])
-    metrics.add_metric(name="RefundReviewOldestWaitSeconds", unit="Seconds",
-                       value=report.details["oldest_wait_seconds"])
+    metrics.add_metric(
+        name="RefundReviewOldestWaitSeconds", unit="Seconds", value=report.details["oldest_wait_seconds"]
+    )
     result = publish(report)
     if report.failed:
         raise DigestNotSent(f"{report.failed} refund review digest(s) could not be sent")

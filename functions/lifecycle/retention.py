@@ -1,6 +1,7 @@
 """Daily at 03:30 (Asia/Shanghai): tickets closed RETENTION_DAYS ago lose their conversation and keep an anonymised
 stub (one Query of the LifecycleDue index, partition purge; per ticket a Query of its message keys, BatchWriteItem
 deletes, one conditional UpdateItem). At most 2000 messages per run; the rest continue in the next run."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -3,6 +3,7 @@ agent queue, and claimed tickets whose customer has waited longer than SLA_REPLY
 agent's answer are flagged on the staff's ticket views; the supervisors are told once per breach (per queue one
 Query of the WaitingTickets index and one of the UnansweredTickets index, one conditional UpdateItem per new
 breach, one e-mail per run)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,9 +23,17 @@ from supportdesk.tickets.sla import QUEUES
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     s = lifecycle_settings()
-    report = escalate_sla(lifecycle_store(), notify.notifier(), business_hours(), runtime.clock().now(),
-                          timedelta(minutes=s.sla_wait_minutes), QUEUES, s.require("supervisors_email"),
-                          s.batch_size, reply_target=timedelta(minutes=s.sla_reply_minutes))
+    report = escalate_sla(
+        lifecycle_store(),
+        notify.notifier(),
+        business_hours(),
+        runtime.clock().now(),
+        timedelta(minutes=s.sla_wait_minutes),
+        QUEUES,
+        s.require("supervisors_email"),
+        s.batch_size,
+        reply_target=timedelta(minutes=s.sla_reply_minutes),
+    )
     metrics.add_metric(name="SlaBreachesNew", unit="Count", value=report.details["new_waiting_breaches"])
     metrics.add_metric(name="SlaReplyBreachesNew", unit="Count", value=report.details["new_reply_breaches"])
     metrics.add_metric(name="SlaBreachedWaiting", unit="Count", value=report.details["breached_waiting"])

@@ -1,5 +1,6 @@
 """Every 15 minutes: satisfaction surveys for tickets resolved SURVEY_DELAY_MINUTES ago and not rated (one Query of
 the LifecycleDue index, partition survey; one conditional UpdateItem and one e-mail or SMS per ticket)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,7 +20,14 @@ from supportdesk.observability import logger, metrics
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     s = lifecycle_settings()
-    report = send_surveys(lifecycle_store(), identity.account_reader(), notify.notifier(), survey_tokens(),
-                          s.require("survey_base_url"), runtime.clock().now(),
-                          timedelta(minutes=s.survey_delay_minutes), s.batch_size)
+    report = send_surveys(
+        lifecycle_store(),
+        identity.account_reader(),
+        notify.notifier(),
+        survey_tokens(),
+        s.require("survey_base_url"),
+        runtime.clock().now(),
+        timedelta(minutes=s.survey_delay_minutes),
+        s.batch_size,
+    )
     return publish(report)

@@ -3,6 +3,7 @@
 A malformed event is refused: kept with its reason in the dead-letter queue and acknowledged, since retrying it
 cannot help. Anything else that fails (DynamoDB unavailable) raises, so Lambda retries twice and then dead-letters
 the event itself. An event is applied by one conditional write or not at all, never half."""
+
 from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -18,9 +19,14 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     try:
         applied = order_event_service().apply(event)
     except MalformedEvent as refused:
-        audit("order_event_refused", reason=refused.reason, event_id=event.get("id") if isinstance(event, dict) else None)
+        audit(
+            "order_event_refused", reason=refused.reason, event_id=event.get("id") if isinstance(event, dict) else None
+        )
         metrics.add_metric(name="OrderEventRefused", unit="Count", value=1)
         dead_letters().refuse(event, refused.reason)
         return {"outcome": "refused", "reason": refused.reason}
-    return {"outcome": "applied" if applied.applied else "stale", "order_id": applied.order_id,
-            "version": applied.version}
+    return {
+        "outcome": "applied" if applied.applied else "stale",
+        "order_id": applied.order_id,
+        "version": applied.version,
+    }

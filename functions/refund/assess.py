@@ -1,5 +1,6 @@
 """Review workflow step Assess (statemachines/refund_review.asl.json): the policy decides whether people must look.
 Input {"refund_id"}; output {"outcome": "approve" | "review" | "closed", "review_timeout_seconds"?}."""
+
 from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -2,6 +2,7 @@
 provider (idempotency key: the refund id); PaymentTransientError and PaymentPermanentError propagate as the Lambda
 error types the state machine retries or catches. Input {"refund_id", "action": "failed", "error", "cause"} records
 payout_failed, keeps the reservation, tells the customer it is delayed and alerts supervisors."""
+
 from __future__ import annotations
 
 import json

@@ -1,6 +1,7 @@
 """Review workflow steps that wait for people (`.waitForTaskToken`): store the task token with the case (server-side
 only, never shown), put the case in the staff queue and tell whoever decides. Input {"refund_id", "token",
 "stage": "review" | "escalated" | "second"}. The decision route answers the token."""
+
 from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -1,5 +1,6 @@
 """POST /password-reset (send a one-time code to the login's e-mail or phone) and POST /password-reset/confirm
 (set a new password with the code). Both public; neither logs the customer in."""
+
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
@@ -51,12 +52,24 @@ def request_code() -> Response[dict]:
         code={"type": "string", "pattern": "^[0-9]{6}$"},
         new_password={"type": "string", "minLength": 8, "maxLength": 128},
     )
-    | responses(200, "ResetDone", {
-        400: ("invalid_json", "invalid_login", "missing_field", "invalid_reset_code", "password_too_short",
-              "password_too_long", "password_too_common", "password_contains_personal_info",
-              "password_same_as_current"),
-        429: ("rate_limited",),
-    }),
+    | responses(
+        200,
+        "ResetDone",
+        {
+            400: (
+                "invalid_json",
+                "invalid_login",
+                "missing_field",
+                "invalid_reset_code",
+                "password_too_short",
+                "password_too_long",
+                "password_too_common",
+                "password_contains_personal_info",
+                "password_same_as_current",
+            ),
+            429: ("rate_limited",),
+        },
+    ),
 )
 def confirm() -> Response[dict]:
     body = json_body(app)

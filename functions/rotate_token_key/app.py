@@ -7,6 +7,7 @@
 New tokens are signed with the new key at once (each container within its key cache age); tokens signed with the
 previous key keep verifying for one token lifetime after the rotation (supportdesk.identity.tokens).
 """
+
 from __future__ import annotations
 
 import secrets
@@ -33,16 +34,21 @@ def rotate(secret_id: str, token: str, step: str) -> None:
         try:
             secrets_manager.get_secret_value(SecretId=secret_id, VersionId=token, VersionStage="AWSPENDING")
         except secrets_manager.exceptions.ResourceNotFoundException:
-            secrets_manager.put_secret_value(SecretId=secret_id, ClientRequestToken=token,
-                                             SecretString=secrets.token_urlsafe(KEY_BYTES), VersionStages=["AWSPENDING"])
+            secrets_manager.put_secret_value(
+                SecretId=secret_id,
+                ClientRequestToken=token,
+                SecretString=secrets.token_urlsafe(KEY_BYTES),
+                VersionStages=["AWSPENDING"],
+            )
     elif step in ("setSecret", "testSecret"):
         pending = secrets_manager.get_secret_value(SecretId=secret_id, VersionId=token, VersionStage="AWSPENDING")
         if len(pending["SecretString"]) < 32:
             raise ValueError("the pending signing key is too short")
     elif step == "finishSecret":
         current = next(version for version, stages in versions.items() if "AWSCURRENT" in stages)
-        secrets_manager.update_secret_version_stage(SecretId=secret_id, VersionStage="AWSCURRENT",
-                                                    MoveToVersionId=token, RemoveFromVersionId=current)
+        secrets_manager.update_secret_version_stage(
+            SecretId=secret_id, VersionStage="AWSCURRENT", MoveToVersionId=token, RemoveFromVersionId=current
+        )
         audit("token_signing_key_rotated", version=token, previous_version=current)
     else:
         raise ValueError(f"unknown rotation step {step!r}")

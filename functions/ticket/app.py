@@ -1,5 +1,6 @@
 """Tickets over HTTP: the customer's routes (/tickets...) and the staff's (/agent/...). Thin: parse, check the
 caller, call one TicketService method, return."""
+
 from __future__ import annotations
 
 from typing import Callable
@@ -25,8 +26,12 @@ app = create_app()
 MESSAGE_ERRORS = ("invalid_json", "invalid_field", "empty_message", "message_too_long", "too_many_attachments")
 PAGE_ERRORS = ("invalid_limit", "invalid_cursor")
 # A message may name files uploaded for it (POST .../attachments first); their errors
-ATTACHMENT_IDS = {"type": "array", "maxItems": attachments.MAX_PER_MESSAGE, "items": {"type": "string"},
-                  "description": "Files uploaded for this message (the upload's attachment.id), listed with it"}
+ATTACHMENT_IDS = {
+    "type": "array",
+    "maxItems": attachments.MAX_PER_MESSAGE,
+    "items": {"type": "string"},
+    "description": "Files uploaded for this message (the upload's attachment.id), listed with it",
+}
 FILE_NOT_FOUND = ("attachment_not_found",)
 FILE_CONFLICTS = ("attachment_already_sent", "attachment_not_uploaded")
 
@@ -49,11 +54,23 @@ def _audited_listing(staff: Caller, view: str, produce: Callable[[], dict], **fi
     try:
         result = produce()
     except DomainError as refused:
-        audit("staff_listing_denied", actor_id=staff.account_id, actor_role=staff.role, view=view, code=refused.code,
-              **fields)
+        audit(
+            "staff_listing_denied",
+            actor_id=staff.account_id,
+            actor_role=staff.role,
+            view=view,
+            code=refused.code,
+            **fields,
+        )
         raise
-    audit("staff_listing", actor_id=staff.account_id, actor_role=staff.role, view=view,
-          ticket_ids=[t["id"] for t in result.get("tickets", [])], **fields)
+    audit(
+        "staff_listing",
+        actor_id=staff.account_id,
+        actor_role=staff.role,
+        view=view,
+        ticket_ids=[t["id"] for t in result.get("tickets", [])],
+        **fields,
+    )
     return result
 
 
@@ -71,11 +88,25 @@ def _audited_listing(staff: Caller, view: str, produce: Callable[[], dict], **fi
         message={"type": "string", "maxLength": tickets.MAX_MESSAGE},
         order_id={"type": "string", "description": "One of the caller's orders"},
     )
-    | responses(201, "TicketChange", {
-        400: ("invalid_json", "invalid_category", "missing_field", "invalid_field", "field_too_long", "empty_message",
-              "message_too_long"),
-        403: ("forbidden",), 404: ("order_not_found",), 409: ("ticket_busy",), 429: ("ticket_rate_limited",),
-    }),
+    | responses(
+        201,
+        "TicketChange",
+        {
+            400: (
+                "invalid_json",
+                "invalid_category",
+                "missing_field",
+                "invalid_field",
+                "field_too_long",
+                "empty_message",
+                "message_too_long",
+            ),
+            403: ("forbidden",),
+            404: ("order_not_found",),
+            409: ("ticket_busy",),
+            429: ("ticket_rate_limited",),
+        },
+    ),
 )
 def open_ticket() -> Response[dict]:
     caller = _customer()
@@ -90,16 +121,23 @@ def open_ticket() -> Response[dict]:
     return json_response(201, result)
 
 
-@app.get("/tickets", summary="The caller's tickets, newest first (cursor pagination)", tags=["tickets"],
-         openapi_extensions=query("limit", "cursor") | responses(200, "TicketList", {400: PAGE_ERRORS,
-                                                                                      403: ("forbidden",)}))
+@app.get(
+    "/tickets",
+    summary="The caller's tickets, newest first (cursor pagination)",
+    tags=["tickets"],
+    openapi_extensions=query("limit", "cursor") | responses(200, "TicketList", {400: PAGE_ERRORS, 403: ("forbidden",)}),
+)
 def list_tickets() -> dict:
     caller = _customer()
     return ticket_service().list_tickets(caller, tickets.parse_limit(_query("limit")), _query("cursor"))
 
 
-@app.get("/tickets/<ticket_id>", summary="A ticket with its messages", tags=["tickets"],
-         openapi_extensions=responses(200, "TicketWithMessages", {403: ("forbidden",), 404: ("ticket_not_found",)}))
+@app.get(
+    "/tickets/<ticket_id>",
+    summary="A ticket with its messages",
+    tags=["tickets"],
+    openapi_extensions=responses(200, "TicketWithMessages", {403: ("forbidden",), 404: ("ticket_not_found",)}),
+)
 def get_ticket(ticket_id: str) -> dict:
     return ticket_service().get_ticket(_customer(), ticket_id)
 
@@ -109,11 +147,20 @@ def get_ticket(ticket_id: str) -> dict:
     summary="Write in a ticket, with files uploaded for the message (reopens a resolved one; asking for a human "
     "hands it off; an open ticket may get an automatic answer from the help centre)",
     tags=["tickets"],
-    openapi_extensions=request_body(["message"], message={"type": "string", "maxLength": tickets.MAX_MESSAGE},
-                                    attachment_ids=ATTACHMENT_IDS)
-    | responses(201, "TicketChange", {400: MESSAGE_ERRORS, 403: ("forbidden",),
-                                      404: ("ticket_not_found", *FILE_NOT_FOUND),
-                                      409: ("ticket_busy", *FILE_CONFLICTS), 429: ("ticket_rate_limited",)}),
+    openapi_extensions=request_body(
+        ["message"], message={"type": "string", "maxLength": tickets.MAX_MESSAGE}, attachment_ids=ATTACHMENT_IDS
+    )
+    | responses(
+        201,
+        "TicketChange",
+        {
+            400: MESSAGE_ERRORS,
+            403: ("forbidden",),
+            404: ("ticket_not_found", *FILE_NOT_FOUND),
+            409: ("ticket_busy", *FILE_CONFLICTS),
+            429: ("ticket_rate_limited",),
+        },
+    ),
 )
 def post_message(ticket_id: str) -> Response[dict]:
     caller = _customer()
@@ -131,9 +178,16 @@ def post_message(ticket_id: str) -> Response[dict]:
     summary="Close a ticket that a help article solved (open or waiting; repeating it is harmless)",
     tags=["tickets"],
     openapi_extensions=request_body(["article_id"], article_id={"type": "string", "maxLength": 80})
-    | responses(200, "SolvedByArticle", {400: ("invalid_json", "missing_field", "invalid_field", "field_too_long"),
-                                         403: ("forbidden",), 404: ("ticket_not_found", "article_not_found"),
-                                         409: ("ticket_with_agent", "ticket_busy")}),
+    | responses(
+        200,
+        "SolvedByArticle",
+        {
+            400: ("invalid_json", "missing_field", "invalid_field", "field_too_long"),
+            403: ("forbidden",),
+            404: ("ticket_not_found", "article_not_found"),
+            409: ("ticket_with_agent", "ticket_busy"),
+        },
+    ),
 )
 def solved_by_article(ticket_id: str) -> dict:
     caller = _customer()
@@ -141,15 +195,24 @@ def solved_by_article(ticket_id: str) -> dict:
     return self_service_tickets().solved_by_article(caller, ticket_id, article_id)
 
 
-@app.post("/tickets/<ticket_id>/handoff", summary="Transfer to a human agent", tags=["tickets"],
-          openapi_extensions=responses(200, "Handoff", {403: ("forbidden",), 404: ("ticket_not_found",),
-                                                         409: ("ticket_busy", "ticket_closed")}))
+@app.post(
+    "/tickets/<ticket_id>/handoff",
+    summary="Transfer to a human agent",
+    tags=["tickets"],
+    openapi_extensions=responses(
+        200, "Handoff", {403: ("forbidden",), 404: ("ticket_not_found",), 409: ("ticket_busy", "ticket_closed")}
+    ),
+)
 def handoff(ticket_id: str) -> dict:
     return ticket_service().handoff(_customer(), ticket_id)
 
 
-@app.get("/tickets/<ticket_id>/queue", summary="Live queue position and estimated wait", tags=["tickets"],
-         openapi_extensions=responses(200, "QueueStatus", {403: ("forbidden",), 404: ("ticket_not_found",)}))
+@app.get(
+    "/tickets/<ticket_id>/queue",
+    summary="Live queue position and estimated wait",
+    tags=["tickets"],
+    openapi_extensions=responses(200, "QueueStatus", {403: ("forbidden",), 404: ("ticket_not_found",)}),
+)
 def queue_status(ticket_id: str) -> dict:
     return ticket_service().queue_status(_customer(), ticket_id)
 
@@ -163,10 +226,16 @@ def queue_status(ticket_id: str) -> dict:
         score={"type": "integer", "minimum": 1, "maximum": 5},
         comment={"type": "string", "maxLength": tickets.MAX_COMMENT},
     )
-    | responses(201, "Rated", {
-        400: ("invalid_json", "invalid_score", "invalid_field", "field_too_long"), 403: ("forbidden",),
-        404: ("ticket_not_found",), 409: ("ticket_not_resolved", "ticket_already_rated", "rating_period_over"),
-    }),
+    | responses(
+        201,
+        "Rated",
+        {
+            400: ("invalid_json", "invalid_score", "invalid_field", "field_too_long"),
+            403: ("forbidden",),
+            404: ("ticket_not_found",),
+            409: ("ticket_not_resolved", "ticket_already_rated", "rating_period_over"),
+        },
+    ),
 )
 def rate(ticket_id: str) -> Response[dict]:
     caller = _customer()
@@ -179,9 +248,12 @@ def rate(ticket_id: str) -> Response[dict]:
 # ---- staff -------------------------------------------------------------------------------------------------------
 
 
-@app.get("/agent/queue", summary="Waiting tickets, oldest first", tags=["agent"],
-         openapi_extensions=query("limit", "cursor") | responses(200, "AgentQueue", {400: PAGE_ERRORS,
-                                                                                      403: ("forbidden",)}))
+@app.get(
+    "/agent/queue",
+    summary="Waiting tickets, oldest first",
+    tags=["agent"],
+    openapi_extensions=query("limit", "cursor") | responses(200, "AgentQueue", {400: PAGE_ERRORS, 403: ("forbidden",)}),
+)
 def waiting_queue() -> dict:
     staff = _staff()
     limit = tickets.parse_limit(_query("limit"))
@@ -198,22 +270,40 @@ def waiting_queue() -> dict:
 def agent_tickets() -> dict:
     staff = _staff()
     limit, agent_id = tickets.parse_limit(_query("limit")), _query("agent_id")
-    return _audited_listing(staff, "agent_tickets",
-                            lambda: ticket_service().agent_tickets(staff, agent_id, limit, _query("cursor")),
-                            agent_id=agent_id or staff.account_id)
+    return _audited_listing(
+        staff,
+        "agent_tickets",
+        lambda: ticket_service().agent_tickets(staff, agent_id, limit, _query("cursor")),
+        agent_id=agent_id or staff.account_id,
+    )
 
 
-@app.get("/agent/tickets/<ticket_id>", summary="A ticket for staff (audited)", tags=["agent"],
-         openapi_extensions=responses(200, "StaffTicket", {403: ("forbidden", "ticket_not_assigned"),
-                                                           404: ("ticket_not_found",)}))
+@app.get(
+    "/agent/tickets/<ticket_id>",
+    summary="A ticket for staff (audited)",
+    tags=["agent"],
+    openapi_extensions=responses(
+        200, "StaffTicket", {403: ("forbidden", "ticket_not_assigned"), 404: ("ticket_not_found",)}
+    ),
+)
 def staff_ticket(ticket_id: str) -> dict:
     return ticket_service().staff_ticket(_staff(), ticket_id)
 
 
-@app.post("/agent/tickets/<ticket_id>/claim", summary="Take a waiting ticket (one agent wins)", tags=["agent"],
-          openapi_extensions=responses(200, "StaffTicket", {
-              403: ("forbidden",), 404: ("ticket_not_found",),
-              409: ("ticket_already_claimed", "ticket_not_waiting", "ticket_busy")}))
+@app.post(
+    "/agent/tickets/<ticket_id>/claim",
+    summary="Take a waiting ticket (one agent wins)",
+    tags=["agent"],
+    openapi_extensions=responses(
+        200,
+        "StaffTicket",
+        {
+            403: ("forbidden",),
+            404: ("ticket_not_found",),
+            409: ("ticket_already_claimed", "ticket_not_waiting", "ticket_busy"),
+        },
+    ),
+)
 def claim(ticket_id: str) -> dict:
     return ticket_service().claim(_staff(), ticket_id)
 
@@ -223,12 +313,20 @@ def claim(ticket_id: str) -> dict:
     summary="Answer the customer, with files uploaded for the reply (also sent to them by e-mail); a request for a "
     "secret is refused with 422",
     tags=["agent"],
-    openapi_extensions=request_body(["message"], message={"type": "string", "maxLength": tickets.MAX_MESSAGE},
-                                    attachment_ids=ATTACHMENT_IDS)
-    | responses(201, "AgentReply", {400: MESSAGE_ERRORS, 403: ("forbidden", "ticket_not_assigned"),
-                                    404: ("ticket_not_found", *FILE_NOT_FOUND),
-                                    409: ("ticket_not_claimed", "ticket_busy", *FILE_CONFLICTS),
-                                    422: ("unsafe_request_for_secret",)}),
+    openapi_extensions=request_body(
+        ["message"], message={"type": "string", "maxLength": tickets.MAX_MESSAGE}, attachment_ids=ATTACHMENT_IDS
+    )
+    | responses(
+        201,
+        "AgentReply",
+        {
+            400: MESSAGE_ERRORS,
+            403: ("forbidden", "ticket_not_assigned"),
+            404: ("ticket_not_found", *FILE_NOT_FOUND),
+            409: ("ticket_not_claimed", "ticket_busy", *FILE_CONFLICTS),
+            422: ("unsafe_request_for_secret",),
+        },
+    ),
 )
 def agent_reply(ticket_id: str) -> Response[dict]:
     staff = _staff()
@@ -242,10 +340,20 @@ def agent_reply(ticket_id: str) -> Response[dict]:
     return json_response(201, result)
 
 
-@app.post("/agent/tickets/<ticket_id>/resolve", summary="Mark a claimed ticket resolved", tags=["agent"],
-          openapi_extensions=responses(200, "Resolved", {403: ("forbidden", "ticket_not_assigned"),
-                                                         404: ("ticket_not_found",),
-                                                         409: ("ticket_not_claimed", "ticket_busy")}))
+@app.post(
+    "/agent/tickets/<ticket_id>/resolve",
+    summary="Mark a claimed ticket resolved",
+    tags=["agent"],
+    openapi_extensions=responses(
+        200,
+        "Resolved",
+        {
+            403: ("forbidden", "ticket_not_assigned"),
+            404: ("ticket_not_found",),
+            409: ("ticket_not_claimed", "ticket_busy"),
+        },
+    ),
+)
 def resolve(ticket_id: str) -> dict:
     return ticket_service().resolve(_staff(), ticket_id)
 
@@ -255,32 +363,42 @@ def resolve(ticket_id: str) -> dict:
     summary="Go online (renews a 30-minute presence lease: repeat as a heartbeat) or offline",
     tags=["agent"],
     openapi_extensions=request_body(["online"], online={"type": "boolean"})
-    | responses(200, "AgentStatus", {400: ("invalid_json", "invalid_field"), 403: ("forbidden",),
-                                     409: ("ticket_busy",)}),
+    | responses(
+        200, "AgentStatus", {400: ("invalid_json", "invalid_field"), 403: ("forbidden",), 409: ("ticket_busy",)}
+    ),
 )
 def agent_status() -> dict:
     staff = _staff()
     return ticket_service().set_status(staff, tickets.parse_online(json_body(app).get("online")))
 
 
-@app.get("/agent/tickets/<ticket_id>/audit", summary="Who on the staff read this ticket (supervisors)", tags=["agent"],
-         openapi_extensions=query("limit", "cursor")
-         | responses(200, "AuditLog", {400: PAGE_ERRORS, 403: ("forbidden", "supervisor_only"),
-                                       404: ("ticket_not_found",)}))
+@app.get(
+    "/agent/tickets/<ticket_id>/audit",
+    summary="Who on the staff read this ticket (supervisors)",
+    tags=["agent"],
+    openapi_extensions=query("limit", "cursor")
+    | responses(200, "AuditLog", {400: PAGE_ERRORS, 403: ("forbidden", "supervisor_only"), 404: ("ticket_not_found",)}),
+)
 def access_log(ticket_id: str) -> dict:
     staff = _staff(SUPERVISORS)
     limit = tickets.parse_limit(_query("limit"))
-    return _audited_listing(staff, "access_log",
-                            lambda: ticket_service().access_log(staff, ticket_id, limit, _query("cursor")),
-                            ticket_id=ticket_id)
+    return _audited_listing(
+        staff,
+        "access_log",
+        lambda: ticket_service().access_log(staff, ticket_id, limit, _query("cursor")),
+        ticket_id=ticket_id,
+    )
 
 
 # ---- attachments (files sent with messages: e-mail attachments, web uploads, agents' files) ----------------------
 
 
-@app.get("/tickets/<ticket_id>/attachments",
-         summary="Files sent with the ticket's messages (and the caller's uploads not sent yet)", tags=["tickets"],
-         openapi_extensions=responses(200, "AttachmentList", {403: ("forbidden",), 404: ("ticket_not_found",)}))
+@app.get(
+    "/tickets/<ticket_id>/attachments",
+    summary="Files sent with the ticket's messages (and the caller's uploads not sent yet)",
+    tags=["tickets"],
+    openapi_extensions=responses(200, "AttachmentList", {403: ("forbidden",), 404: ("ticket_not_found",)}),
+)
 def list_attachments(ticket_id: str) -> dict:
     return attachment_service().list_for_customer(_customer(), ticket_id)
 
@@ -289,8 +407,9 @@ def list_attachments(ticket_id: str) -> dict:
     "/tickets/<ticket_id>/attachments/<attachment_id>",
     summary="A 5-minute download link for one attachment",
     tags=["tickets"],
-    openapi_extensions=responses(200, "AttachmentLink", {403: ("forbidden",),
-                                                         404: ("ticket_not_found", "attachment_not_found")}),
+    openapi_extensions=responses(
+        200, "AttachmentLink", {403: ("forbidden",), 404: ("ticket_not_found", "attachment_not_found")}
+    ),
 )
 def download_attachment(ticket_id: str, attachment_id: str) -> dict:
     return attachment_service().download_for_customer(_customer(), ticket_id, attachment_id)
@@ -301,21 +420,36 @@ def download_attachment(ticket_id: str, attachment_id: str) -> dict:
     summary="Upload a file for the next message: a 5-minute presigned upload (at most 10 MB; programs, scripts, "
     "HTML refused); the message then names it in attachment_ids",
     tags=["tickets"],
-    openapi_extensions=request_body(["filename", "content_type"], filename={"type": "string", "maxLength": 200},
-                                    content_type={"type": "string", "maxLength": 100})
-    | responses(201, "AttachmentUpload", {400: ("invalid_json", "invalid_attachment", "attachment_type_refused"),
-                                          403: ("forbidden",), 404: ("ticket_not_found",),
-                                          409: ("ticket_closed",)}),
+    openapi_extensions=request_body(
+        ["filename", "content_type"],
+        filename={"type": "string", "maxLength": 200},
+        content_type={"type": "string", "maxLength": 100},
+    )
+    | responses(
+        201,
+        "AttachmentUpload",
+        {
+            400: ("invalid_json", "invalid_attachment", "attachment_type_refused"),
+            403: ("forbidden",),
+            404: ("ticket_not_found",),
+            409: ("ticket_closed",),
+        },
+    ),
 )
 def upload_attachment(ticket_id: str) -> Response[dict]:
     caller = _customer()
     body = json_body(app)
-    return json_response(201, attachment_service().upload(caller, ticket_id, body.get("filename"),
-                                                          body.get("content_type")))
+    return json_response(
+        201, attachment_service().upload(caller, ticket_id, body.get("filename"), body.get("content_type"))
+    )
 
 
-@app.get("/agent/tickets/<ticket_id>/attachments", summary="A ticket's attachments, for staff", tags=["agent"],
-         openapi_extensions=responses(200, "AttachmentList", {403: ("forbidden",), 404: ("ticket_not_found",)}))
+@app.get(
+    "/agent/tickets/<ticket_id>/attachments",
+    summary="A ticket's attachments, for staff",
+    tags=["agent"],
+    openapi_extensions=responses(200, "AttachmentList", {403: ("forbidden",), 404: ("ticket_not_found",)}),
+)
 def staff_attachments(ticket_id: str) -> dict:
     return attachment_service().list_for_staff(_staff(), ticket_id)
 
@@ -325,17 +459,28 @@ def staff_attachments(ticket_id: str) -> dict:
     summary="Upload a file for the next reply (the agent who claimed the ticket, or a supervisor; audited): a "
     "5-minute presigned upload, at most 10 MB; the reply then names it in attachment_ids",
     tags=["agent"],
-    openapi_extensions=request_body(["filename", "content_type"], filename={"type": "string", "maxLength": 200},
-                                    content_type={"type": "string", "maxLength": 100})
-    | responses(201, "AttachmentUpload", {400: ("invalid_json", "invalid_attachment", "attachment_type_refused"),
-                                          403: ("forbidden", "ticket_not_assigned"), 404: ("ticket_not_found",),
-                                          409: ("ticket_not_claimed", "ticket_closed")}),
+    openapi_extensions=request_body(
+        ["filename", "content_type"],
+        filename={"type": "string", "maxLength": 200},
+        content_type={"type": "string", "maxLength": 100},
+    )
+    | responses(
+        201,
+        "AttachmentUpload",
+        {
+            400: ("invalid_json", "invalid_attachment", "attachment_type_refused"),
+            403: ("forbidden", "ticket_not_assigned"),
+            404: ("ticket_not_found",),
+            409: ("ticket_not_claimed", "ticket_closed"),
+        },
+    ),
 )
 def staff_upload_attachment(ticket_id: str) -> Response[dict]:
     staff = _staff()
     body = json_body(app)
-    return json_response(201, attachment_service().staff_upload(staff, ticket_id, body.get("filename"),
-                                                                body.get("content_type")))
+    return json_response(
+        201, attachment_service().staff_upload(staff, ticket_id, body.get("filename"), body.get("content_type"))
+    )
 
 
 @app.get(
@@ -355,8 +500,8 @@ def staff_download_attachment(ticket_id: str, attachment_id: str) -> dict:
     "/agent/quarantine",
     summary="Customers' e-mail held because the sender could not be authenticated (masked, kept 14 days)",
     tags=["agent"],
-    openapi_extensions=query("limit", "cursor") | responses(200, "QuarantineList", {
-        400: ("invalid_limit", "invalid_cursor"), 403: ("forbidden",)}),
+    openapi_extensions=query("limit", "cursor")
+    | responses(200, "QuarantineList", {400: ("invalid_limit", "invalid_cursor"), 403: ("forbidden",)}),
 )
 def quarantine_list() -> dict:
     return quarantine_service().list_held(_staff(), tickets.parse_limit(_query("limit")), _query("cursor"))
@@ -366,17 +511,22 @@ def quarantine_list() -> dict:
     "/agent/quarantine/<quarantine_id>/release",
     summary="Release a held e-mail into the customer's tickets, as if trusted on arrival (audited)",
     tags=["agent"],
-    openapi_extensions=responses(200, "QuarantineReleased", {403: ("forbidden",), 404: ("quarantine_not_found",),
-                                                             409: ("quarantine_busy",)}),
+    openapi_extensions=responses(
+        200, "QuarantineReleased", {403: ("forbidden",), 404: ("quarantine_not_found",), 409: ("quarantine_busy",)}
+    ),
 )
 def quarantine_release(quarantine_id: str) -> dict:
     return quarantine_service().release(_staff(), quarantine_id)
 
 
-@app.post("/agent/quarantine/<quarantine_id>/discard", summary="Discard a held e-mail (audited)", tags=["agent"],
-          openapi_extensions=responses(200, "QuarantineDiscarded", {403: ("forbidden",),
-                                                                    404: ("quarantine_not_found",),
-                                                                    409: ("quarantine_busy",)}))
+@app.post(
+    "/agent/quarantine/<quarantine_id>/discard",
+    summary="Discard a held e-mail (audited)",
+    tags=["agent"],
+    openapi_extensions=responses(
+        200, "QuarantineDiscarded", {403: ("forbidden",), 404: ("quarantine_not_found",), 409: ("quarantine_busy",)}
+    ),
+)
 def quarantine_discard(quarantine_id: str) -> dict:
     return quarantine_service().discard(_staff(), quarantine_id)
 

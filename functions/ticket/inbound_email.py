@@ -22,11 +22,12 @@ sent about a ticket (remembered by supportdesk.notify.guard). Automatic answers 
 unknown sender) go to one address at most once per 24 hours.
 
 The raw message is unmasked, so once the event is processed it is deleted, the version included (the bucket is
-versioned: a plain delete would leave a non-current copy for 7 days). A failure leaves it in place for Lambda's
-retries and the dead-letter queue (the bucket's 90-day lifecycle rule removes what is never reprocessed). Each record is processed once
-per SES message id (supportdesk.idempotency): a retry after some records were processed replays their outcomes
-instead of opening a second ticket.
+versioned: a plain delete would leave a non-current copy for 7 days). A failure leaves it in place for Lambda's retries
+and the dead-letter queue (the bucket's 90-day lifecycle rule removes what is never reprocessed). Each record is
+processed once per SES message id (supportdesk.idempotency): a retry after some records were processed replays their
+outcomes instead of opening a second ticket.
 """
+
 from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -126,8 +127,9 @@ def handle_record(record: dict) -> tuple[str, str | None]:
         return KEPT, version_id
     mail = read_mail(raw)
     if mail.defects:
-        logger.info("inbound mail repaired while reading", extra={"ses_message_id": message_id,
-                                                                  "defects": list(mail.defects)})
+        logger.info(
+            "inbound mail repaired while reading", extra={"ses_message_id": message_id, "defects": list(mail.defects)}
+        )
     # SES prepends its Authentication-Results to the stored message and lists it first in the event's headers.
     results = parse_authentication_results(_headers(mail_info, "Authentication-Results"))
     trust = sender_trust(mail.sender, verdicts, results, mail_info.get("source") or "", mail.sender_spoof_suspect)
@@ -146,10 +148,13 @@ def handle_record(record: dict) -> tuple[str, str | None]:
     if not trust.trusted:
         if mail.automated:
             return _drop(message_id, "automated_unauthenticated", automated=mail.automated_reason), version_id
-        quarantine_id = quarantine_service().hold(account.account_id, mail.sender, subject, body, reference,
-                                                  trust.reason, mail.attachments)
-        logger.info("inbound mail quarantined", extra={"ses_message_id": message_id, "trust": trust.reason,
-                                                       "quarantine_id": quarantine_id})
+        quarantine_id = quarantine_service().hold(
+            account.account_id, mail.sender, subject, body, reference, trust.reason, mail.attachments
+        )
+        logger.info(
+            "inbound mail quarantined",
+            extra={"ses_message_id": message_id, "trust": trust.reason, "quarantine_id": quarantine_id},
+        )
         return "quarantined", version_id
     if mail.automated:
         return _automated_note(caller, reference, mail, message_id), version_id
@@ -158,7 +163,9 @@ def handle_record(record: dict) -> tuple[str, str | None]:
     if mail.attachments and result["action"] in DELIVERED:
         _keep_attachments(caller, result["ticket_id"], mail, files)
     metrics.add_metric(name="InboundEmails", unit="Count", value=1)
-    audit("ticket_email_received", account_id=account.account_id, ticket_id=result["ticket_id"], action=result["action"])
+    audit(
+        "ticket_email_received", account_id=account.account_id, ticket_id=result["ticket_id"], action=result["action"]
+    )
     return result["action"], version_id
 
 
@@ -195,8 +202,12 @@ def _automated_note(caller: Caller, reference: str | None, mail: InboundMail, me
         result = ticket_service().note_automated_mail(caller, reference, mail.body or mail.subject)
     except NotFound:
         return _drop(message_id, "automated_from_customer_other_ticket", automated=mail.automated_reason)
-    audit("ticket_email_automated_noted", account_id=caller.account_id, ticket_id=result["ticket_id"],
-          automated=mail.automated_reason)
+    audit(
+        "ticket_email_automated_noted",
+        account_id=caller.account_id,
+        ticket_id=result["ticket_id"],
+        automated=mail.automated_reason,
+    )
     return "noted"
 
 
@@ -210,11 +221,15 @@ def _unknown_sender(mail: InboundMail, message_id: str) -> str:
     notify.channel_notifier().send(  # at most once a day per address (supportdesk.notify.guard)
         Recipient("email", mail.sender, mail.language),
         "ticket_email_unknown_sender",
-        {"subject": mail.subject or i18n.message("ticket_email_no_subject", mail.language),
-         "support_inbox": support_inbox},
+        {
+            "subject": mail.subject or i18n.message("ticket_email_no_subject", mail.language),
+            "support_inbox": support_inbox,
+        },
     )
-    logger.info("inbound mail from unknown sender answered", extra={"ses_message_id": message_id,
-                                                                    "sender": mask_email(mail.sender)})
+    logger.info(
+        "inbound mail from unknown sender answered",
+        extra={"ses_message_id": message_id, "sender": mask_email(mail.sender)},
+    )
     metrics.add_metric(name="InboundEmailsUnknownSender", unit="Count", value=1)
     return "unknown_sender"
 
@@ -231,11 +246,12 @@ def _handle_once(record: dict, *, mail: dict) -> list:
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     idempotency.register_lambda_context(context)
-    handled = [(record, *_handle_once(record, mail={"message_id": record["ses"]["mail"]["messageId"]}))
-               for record in event.get("Records") or []]
+    handled = [
+        (record, *_handle_once(record, mail={"message_id": record["ses"]["mail"]["messageId"]}))
+        for record in event.get("Records") or []
+    ]
     # Only once every record is processed: a failure raises above and leaves all raw messages for the retry.
     for record, outcome, version_id in handled:
         if outcome != KEPT:
             _delete_raw_message(INBOUND_PREFIX + record["ses"]["mail"]["messageId"], version_id)
     return {"outcomes": [outcome for _, outcome, _ in handled]}
-

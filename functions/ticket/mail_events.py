@@ -8,6 +8,7 @@ nothing.
 Both marks are idempotent writes, so SNS's at-least-once delivery and Lambda's retries are harmless; a message that
 is not an SES event is logged and skipped, never retried forever. The account is found by its login (one GetItem)
 and marked with an UpdateItem that reads nothing back: this function may not read accounts."""
+
 from __future__ import annotations
 
 import json
@@ -28,12 +29,18 @@ def undeliverable_addresses(notification: dict) -> list[tuple[str, str]]:
         bounce = notification.get("bounce") or {}
         if bounce.get("bounceType") != "Permanent":
             return []
-        return [(r.get("emailAddress", ""), "bounce") for r in bounce.get("bouncedRecipients") or []
-                if r.get("emailAddress")]
+        return [
+            (r.get("emailAddress", ""), "bounce")
+            for r in bounce.get("bouncedRecipients") or []
+            if r.get("emailAddress")
+        ]
     if kind == "Complaint":
         complaint = notification.get("complaint") or {}
-        return [(r.get("emailAddress", ""), "complaint") for r in complaint.get("complainedRecipients") or []
-                if r.get("emailAddress")]
+        return [
+            (r.get("emailAddress", ""), "complaint")
+            for r in complaint.get("complainedRecipients") or []
+            if r.get("emailAddress")
+        ]
     return []
 
 

@@ -3,6 +3,7 @@ taken off the agents-online count, then queue metrics for dashboards and alarms 
 online, average handling time) are published. DynamoDB calls per queue: one Query of the PresenceLeases index (plus
 one transaction per lapsed lease), one GetItem of the stats item and one Query (Limit 1) of the WaitingTickets index
 for the oldest waiting ticket; no Scan."""
+
 from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -1,5 +1,6 @@
 """The HTTP edge shared by every API function: one resolver factory, one mapping of errors to responses, and small
 helpers to read validated input. Handlers stay thin: parse, call one service function, return."""
+
 from __future__ import annotations
 
 import base64
@@ -47,7 +48,9 @@ def json_text(body: Any) -> str:
     return json.dumps(body, ensure_ascii=False, cls=Encoder) + "\n"
 
 
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None, language: str | None = None) -> Response:
+def json_response(
+    status: int, body: Any, headers: dict[str, str] | None = None, language: str | None = None
+) -> Response:
     all_headers = dict(headers or {})
     if language:
         all_headers["Content-Language"] = language
@@ -78,7 +81,9 @@ class StorefrontCORS(CORSConfig):
     import), and a request from any other origin, or without an Origin header, gets no CORS headers at all."""
 
     def __init__(self) -> None:
-        super().__init__(allow_origin="", allow_headers=["Accept-Language"], expose_headers=["Retry-After"], max_age=600)
+        super().__init__(
+            allow_origin="", allow_headers=["Accept-Language"], expose_headers=["Retry-After"], max_age=600
+        )
 
     def allowed_origin(self, extracted_origin: str | None) -> str | None:
         allowed = get_settings().storefront_origin
@@ -125,7 +130,9 @@ def create_app() -> APIGatewayRestResolver:
         metrics.add_metric(name="Http5xx", unit="Count", value=1)
         language = request_language(app)
         return json_response(
-            500, {"error": {"code": "internal_error", "message": i18n.message("internal_error", language)}}, language=language
+            500,
+            {"error": {"code": "internal_error", "message": i18n.message("internal_error", language)}},
+            language=language,
         )
 
     return app
@@ -157,8 +164,13 @@ def responses(success: int, schema: str, errors: dict[int, tuple[str, ...]] | No
     (a component of local/openapi.py), and per error status the error codes the route's code can raise. The
     authorizer's 401/403 and API Gateway throttling's 429 are added by local/openapi.py. Runs at import, not per
     request."""
-    return {"x-responses": {"success": success, "schema": schema,
-                            "errors": {str(status): sorted(set(codes)) for status, codes in (errors or {}).items()}}}
+    return {
+        "x-responses": {
+            "success": success,
+            "schema": schema,
+            "errors": {str(status): sorted(set(codes)) for status, codes in (errors or {}).items()},
+        }
+    }
 
 
 def query(*names: str) -> dict[str, list[str]]:
@@ -222,26 +234,36 @@ def has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-IDEMPOTENCY_HEADER = {"x-idempotency-key": "Unique per request (e.g. a UUID). The same key and body replay the first "
-                      "answer for 24 h; another body under the same key is a 422 idempotency_key_reused."}
+IDEMPOTENCY_HEADER = {
+    "x-idempotency-key": "Unique per request (e.g. a UUID). The same key and body replay the first "
+    "answer for 24 h; another body under the same key is a 422 idempotency_key_reused."
+}
 
 
-def once_per_key(app: APIGatewayRestResolver | Router, scope: str, owner: str, target: dict[str, str],
-                 write: Callable[[dict[str, Any], str], dict], *,
-                 read_body: Callable[[], dict[str, Any]] | None = None) -> Response[dict]:
+def once_per_key(
+    app: APIGatewayRestResolver | Router,
+    scope: str,
+    owner: str,
+    target: dict[str, str],
+    write: Callable[[dict[str, Any], str], dict],
+    *,
+    read_body: Callable[[], dict[str, Any]] | None = None,
+) -> Response[dict]:
     """A 202 with the answer of `write(body, key)`, run once per (`scope`, `owner`, Idempotency-Key header) by
     supportdesk.idempotency.run_once: the same key and body (and `target`, e.g. the order id of the path) replay the
     first answer, another body under the key is a 422. The key is read first (400 `idempotency_key_required` /
     `_invalid`), then the body (`read_body`, a JSON object by default). Routes using it document IDEMPOTENCY_HEADER."""
     key = idempotency.parse_key(app.current_event.headers.get("Idempotency-Key"))
     body = read_body() if read_body is not None else json_body(app)
-    result = idempotency.run_once(scope, key, owner, {**target, "body": body}, lambda _: write(body, key),
-                                  context=app.lambda_context)
+    result = idempotency.run_once(
+        scope, key, owner, {**target, "body": body}, lambda _: write(body, key), context=app.lambda_context
+    )
     return json_response(202, result)
 
 
-def text_field(body: dict[str, Any], name: str, *, max_length: int, required: bool = True,
-               one_line: bool = False) -> str | None:
+def text_field(
+    body: dict[str, Any], name: str, *, max_length: int, required: bool = True, one_line: bool = False
+) -> str | None:
     """The text field `name` of a JSON body, trimmed and checked as supportdesk.fields.text_value does."""
     return text_value(body.get(name), name, max_length, required=required, one_line=one_line)
 

@@ -1,4 +1,5 @@
 """Lazily created boto3 clients, one per service per container. boto3 is imported on first use, not at cold start."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,4 +1,5 @@
 """An injectable clock: domain code asks a Clock for the time so tests can move it."""
+
 from __future__ import annotations
 
 import threading

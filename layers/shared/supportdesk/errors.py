@@ -1,5 +1,6 @@
 """Typed domain errors. Each carries a stable machine-readable code; api.py is the one place that turns them
 into HTTP responses, with the message for the code looked up in i18n (zh-CN and en)."""
+
 from __future__ import annotations
 
 from typing import Any

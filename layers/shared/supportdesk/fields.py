@@ -1,6 +1,7 @@
 """Input fields every edge reads the same way (the API, inbound e-mail, the agent console): free text and a list's
 page size. Written once, so that a text field is trimmed, measured and refused alike in every domain, and a `?limit=`
 means the same on every list route. A refusal is an `InvalidInput` with a stable code (messages/*.json)."""
+
 from __future__ import annotations
 
 from typing import Any, Literal, overload
@@ -10,17 +11,41 @@ from supportdesk.text import single_line
 
 
 @overload
-def text_value(value: Any, field: str, max_length: int, *, required: Literal[True] = True, one_line: bool = False,
-               empty_code: str = "missing_field", too_long_code: str = "field_too_long") -> str: ...
+def text_value(
+    value: Any,
+    field: str,
+    max_length: int,
+    *,
+    required: Literal[True] = True,
+    one_line: bool = False,
+    empty_code: str = "missing_field",
+    too_long_code: str = "field_too_long",
+) -> str: ...
 
 
 @overload
-def text_value(value: Any, field: str, max_length: int, *, required: bool, one_line: bool = False,
-               empty_code: str = "missing_field", too_long_code: str = "field_too_long") -> str | None: ...
+def text_value(
+    value: Any,
+    field: str,
+    max_length: int,
+    *,
+    required: bool,
+    one_line: bool = False,
+    empty_code: str = "missing_field",
+    too_long_code: str = "field_too_long",
+) -> str | None: ...
 
 
-def text_value(value: Any, field: str, max_length: int, *, required: bool = True, one_line: bool = False,
-               empty_code: str = "missing_field", too_long_code: str = "field_too_long") -> str | None:
+def text_value(
+    value: Any,
+    field: str,
+    max_length: int,
+    *,
+    required: bool = True,
+    one_line: bool = False,
+    empty_code: str = "missing_field",
+    too_long_code: str = "field_too_long",
+) -> str | None:
     """A text field, trimmed: absent or blank is `None`, or `empty_code` when `required`; not a string is
     `invalid_field`; longer than `max_length` once trimmed is `too_long_code`. `one_line` (subjects, order ids, file
     names) first collapses control characters and line breaks to one space (supportdesk.text)."""

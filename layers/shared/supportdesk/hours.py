@@ -16,6 +16,7 @@ except on closed days:
 periods that cross midnight are not supported. `holidays` is imported on first use and its calendar is cached per
 country and year, because importing it costs a noticeable part of a cold start.
 """
+
 from __future__ import annotations
 
 import re
@@ -149,13 +150,19 @@ class BusinessHours:
 
 
 def parse_opening_hours(text: str) -> tuple[time, time]:
-    """"09:00-21:00" -> (09:00, 21:00); a closing time of "24:00" or "00:00" means midnight at the end of the day."""
+    """ "09:00-21:00" -> (09:00, 21:00); a closing time of "24:00" or "00:00" means midnight at the end of the day."""
     match = _HOURS.match(text or "")
     problem = f"BUSINESS_HOURS must look like 09:00-21:00 (opening before closing, same day), got {text!r}"
     if not match:
         raise ConfigurationError(problem)
     open_hour, open_minute, close_hour, close_minute = (int(part) for part in match.groups())
-    if open_hour > 23 or open_minute > 59 or close_minute > 59 or close_hour > 24 or (close_hour == 24 and close_minute):
+    if (
+        open_hour > 23
+        or open_minute > 59
+        or close_minute > 59
+        or close_hour > 24
+        or (close_hour == 24 and close_minute)
+    ):
         raise ConfigurationError(problem)
     opens = time(open_hour, open_minute)
     closes = MIDNIGHT if close_hour == 24 else time(close_hour, close_minute)
@@ -205,4 +212,11 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-__all__ = ["DEFAULT_COUNTRY", "DEFAULT_HOURS", "DEFAULT_TIMEZONE", "BusinessHours", "parse_dates", "parse_opening_hours"]
+__all__ = [
+    "DEFAULT_COUNTRY",
+    "DEFAULT_HOURS",
+    "DEFAULT_TIMEZONE",
+    "BusinessHours",
+    "parse_dates",
+    "parse_opening_hours",
+]

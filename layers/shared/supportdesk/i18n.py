@@ -3,6 +3,7 @@
 Messages live in messages/<domain>.<lang>.json (common, reset, tickets, ...) so that translators edit data, not
 code, and each operation owns its texts; every key must exist in both languages (a unit test checks it).
 """
+
 from __future__ import annotations
 
 import json

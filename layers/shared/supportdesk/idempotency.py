@@ -29,6 +29,7 @@ takes care of, or that a caller must know:
   a domain that validates the payload tests the changed-payload case itself.
 - POWERTOOLS_IDEMPOTENCY_DISABLED switches the utility off; nothing in this project sets it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -76,16 +77,24 @@ def persistence_stores() -> dict:
 def persistence_store(scope: str):
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer  # deferred: imports boto3 (~0.2 s)
 
-
     stores = persistence_stores()
     if scope not in stores:
-        stores[scope] = DynamoDBPersistenceLayer(table_name=get_settings().require("idempotency_table"),
-                                                 boto3_client=client("dynamodb"))
+        stores[scope] = DynamoDBPersistenceLayer(
+            table_name=get_settings().require("idempotency_table"), boto3_client=client("dynamodb")
+        )
     return stores[scope]
 
 
-def run_once(scope: str, key: str, owner: str, payload: dict, compute: Callable[[dict], dict],
-             store: Any = None, wait_seconds: float = IN_PROGRESS_WAIT_SECONDS, context: Any = None) -> dict:
+def run_once(
+    scope: str,
+    key: str,
+    owner: str,
+    payload: dict,
+    compute: Callable[[dict], dict],
+    store: Any = None,
+    wait_seconds: float = IN_PROGRESS_WAIT_SECONDS,
+    context: Any = None,
+) -> dict:
     # deferred: the utility's package imports boto3 (~0.2 s of a cold start, see docs/performance.md)
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (  # deferred: same package, same cost
@@ -105,8 +114,13 @@ def run_once(scope: str, key: str, owner: str, payload: dict, compute: Callable[
     def operation(request: dict) -> dict:
         return compute(request["payload"])
 
-    once = idempotent_function(operation, data_keyword_argument="request", persistence_store=store or persistence_store(scope),
-                               config=config, key_prefix=scope)
+    once = idempotent_function(
+        operation,
+        data_keyword_argument="request",
+        persistence_store=store or persistence_store(scope),
+        config=config,
+        key_prefix=scope,
+    )
     request = {"owner": owner, "key": key, "payload": payload}
     deadline = time.monotonic() + wait_seconds
     polls = 0
@@ -128,8 +142,9 @@ def register_lambda_context(context: Any) -> None:
     _lambda_context[:] = [context]
 
 
-def idempotent(*, data_keyword_argument: str, key: str, payload: str | None = None,
-               expires_after_seconds: int = KEY_TTL_SECONDS) -> Callable[[F], F]:
+def idempotent(
+    *, data_keyword_argument: str, key: str, payload: str | None = None, expires_after_seconds: int = KEY_TTL_SECONDS
+) -> Callable[[F], F]:
     """Make `function` run once per key. `key` (and `payload`, to refuse a reused key with other content) are JMESPath
     expressions on the keyword argument named `data_keyword_argument`, which every call must pass by keyword."""
 
@@ -151,8 +166,12 @@ def idempotent(*, data_keyword_argument: str, key: str, payload: str | None = No
             )
             if _lambda_context:
                 config.register_lambda_context(_lambda_context[0])
-            run = idempotent_function(function, data_keyword_argument=data_keyword_argument,
-                                      persistence_store=persistence_store(function.__qualname__), config=config)
+            run = idempotent_function(
+                function,
+                data_keyword_argument=data_keyword_argument,
+                persistence_store=persistence_store(function.__qualname__),
+                config=config,
+            )
             try:
                 return run(*args, **kwargs)
             except IdempotencyValidationError:

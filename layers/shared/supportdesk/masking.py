@@ -29,6 +29,7 @@ as a card first and cannot leak through the secret detector's shorter value):
 All scanning is linear in the input: the patterns have no nested or adjacent unbounded quantifiers and the
 secret phrases are parsed by hand after a literal keyword match.
 """
+
 from __future__ import annotations
 
 import re
@@ -143,7 +144,7 @@ def _mask_bank_cards(text: str, kinds: set[str]) -> str:
         if not is_bank_card_number(digits):
             continue
         kinds.add(BANK_CARD)
-        pieces.append(text[last:match.start()])
+        pieces.append(text[last : match.start()])
         pieces.append(_mask_card_run(run, len(digits)))
         last = end
     if not pieces:
@@ -192,8 +193,9 @@ def _is_value_char(char: str) -> bool:
     if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A:
         return True  # full-width digits and letters typed with a Chinese input method
     # CJK scripts and punctuation (U+2E80-U+9FFF), compatibility ideographs and forms, full-width punctuation
-    return not (0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFE30 <= code <= 0xFE4F
-                or 0xFF00 <= code <= 0xFFEF)
+    return not (
+        0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFE30 <= code <= 0xFE4F or 0xFF00 <= code <= 0xFFEF
+    )
 
 
 def _skip(text: str, index: int, spaces: str | None) -> int:

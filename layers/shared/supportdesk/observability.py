@@ -5,6 +5,7 @@ Globals). No Tracer here: the X-Ray SDK costs ~0.3 s of every cold start.
 Log only identifiers (account id, ticket id) and masked values (mask_email / mask_phone), never raw PII,
 codes, passwords or tokens.
 """
+
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics

@@ -3,6 +3,7 @@
 Two ways to use a limit: `hit` counts every attempt (one UpdateItem, atomic ADD, per limit checked); `counts` +
 `record` count only some outcomes (e.g. failed logins): one BatchGetItem reads every counter before the attempt, and
 only an attempt that failed adds to them (and stamps the time of that failure, for progressive delays)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -49,8 +50,10 @@ class DynamoCounterStore:
     def read(self, buckets: list[str]) -> dict[str, Count]:
         """Every counter in one BatchGetItem; a bucket without an item has no hits."""
         found = RateLimitModel.batch_get(list(dict.fromkeys(buckets)), consistent_read=True)
-        return {item.bucket: Count(int(item.hits or 0), None if item.last_at is None else int(item.last_at))
-                for item in found}
+        return {
+            item.bucket: Count(int(item.hits or 0), None if item.last_at is None else int(item.last_at))
+            for item in found
+        }
 
 
 class RateLimiter:
@@ -76,8 +79,9 @@ class RateLimiter:
     def record(self, limit: Limit, subject: str) -> int:
         """Count one hit for `subject` and stamp its time; returns the window's count (never raises)."""
         now, window_start = self._window(limit)
-        return self._store.increment(self._bucket(limit, subject, window_start),
-                                     window_start + limit.window_seconds + 60, at=now)
+        return self._store.increment(
+            self._bucket(limit, subject, window_start), window_start + limit.window_seconds + 60, at=now
+        )
 
     def window_left(self, limit: Limit) -> int:
         """Seconds until the current window of `limit` ends (a Retry-After)."""

@@ -3,6 +3,7 @@
 The API Gateway authorizer establishes the caller (account id, role, language) from the bearer token; api.caller()
 reads it from the request context (never from the request body); services take a Caller and decide from its role.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -2,6 +2,7 @@
 Secrets Manager key) a once-per-container singleton, built only when first asked. Each package declares its own
 factories in its `wiring.py` (supportdesk.identity.wiring, supportdesk.tickets.wiring, ...), so this bottom-layer
 module knows none of them. Handlers call the factories; tests build services with fakes."""
+
 from __future__ import annotations
 
 from functools import lru_cache, wraps
@@ -26,7 +27,6 @@ def component(factory: Callable[[], T]) -> Callable[[], T]:
         return cached(container_key())
 
     return instance
-
 
 
 _installed_clock: Clock | None = None

@@ -20,6 +20,7 @@ How it decides, per sentence and its comma-separated clauses (traditional charac
 This is a guard against honest mistakes and bad habits, not against an agent determined to get around it (who
 could spell the word with spaces); the audit log covers that case.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,30 +39,153 @@ ID_NUMBER = "id_number"
 
 RULES: dict[str, tuple[str, ...]] = {
     PASSWORD: ("密码", "口令", "password", "passcode", "passwd", "pin码", "pin code", "pin number", "your pin"),
-    VERIFICATION_CODE: ("验证码", "校验码", "动态码", "短信码", "确认码", "verification code", "otp", "one-time code",
-                        "one time code", "sms code", "security code", "the code we sent", "the code you received",
-                        "code you got", "auth code", "authentication code"),
-    CARD_NUMBER: ("银行卡号", "信用卡号", "储蓄卡号", "借记卡号", "完整卡号", "卡号", "卡的号码", "安全码", "cvv", "cvc",
-                  "有效期", "card number", "card no", "credit card details", "bank card details", "expiry date",
-                  "expiration date"),
-    ID_NUMBER: ("身份证号", "身份证号码", "证件号", "证件号码", "身份证全号", "id number", "id card number",
-                "identity card number", "passport number", "national id"),
+    VERIFICATION_CODE: (
+        "验证码",
+        "校验码",
+        "动态码",
+        "短信码",
+        "确认码",
+        "verification code",
+        "otp",
+        "one-time code",
+        "one time code",
+        "sms code",
+        "security code",
+        "the code we sent",
+        "the code you received",
+        "code you got",
+        "auth code",
+        "authentication code",
+    ),
+    CARD_NUMBER: (
+        "银行卡号",
+        "信用卡号",
+        "储蓄卡号",
+        "借记卡号",
+        "完整卡号",
+        "卡号",
+        "卡的号码",
+        "安全码",
+        "cvv",
+        "cvc",
+        "有效期",
+        "card number",
+        "card no",
+        "credit card details",
+        "bank card details",
+        "expiry date",
+        "expiration date",
+    ),
+    ID_NUMBER: (
+        "身份证号",
+        "身份证号码",
+        "证件号",
+        "证件号码",
+        "身份证全号",
+        "id number",
+        "id card number",
+        "identity card number",
+        "passport number",
+        "national id",
+    ),
 }
 
 # Words that make a clause a request to the customer to hand something over.
-_REQUEST_ZH = ("请提供", "提供一下", "提供您的", "提供你的", "请告诉", "告诉我", "告诉我们", "发给我", "发我", "发给我们",
-               "发一下", "发过来", "发送给我", "发送给我们", "给我", "报一下", "报给我", "说一下", "念一下", "读一下",
-               "是多少", "是什么", "回复", "需要您的", "需要你的", "请把", "麻烦把", "请输入您的", "在这里输入",
-               "在对话框输入", "截图给", "拍照给", "核对一下您的", "确认一下您的", "请确认您的", "请提交", "提交您的")
-_REQUEST_EN = ("send me", "send us", "send over", "send it", "send your", "tell me", "tell us", "give me", "give us",
-               "provide", "share your", "share the", "what is your", "what's your", "whats your", "what was your",
-               "read out", "read me", "type it here", "reply with", "need your", "i need the", "we need the",
-               "can you send", "could you send", "please send", "let me know your", "let us know your", "message me",
-               "dm me", "post your")
-_NEGATION_ZH = re.compile(r"不要|(?<![分特区类识级])别(?![人的处])|勿|不会|绝不|从不|不需要|无需|不用|千万不|永远不|不能|不可|"
-                          r"禁止|谨防|小心")
-_NEGATION_EN = ("never", "don't", "dont", "do not", "not ", "won't", "wont", "will not", "no need", "no one",
-                "nobody", "beware", "avoid", "mustn't", "must not", "shouldn't", "should not")
+_REQUEST_ZH = (
+    "请提供",
+    "提供一下",
+    "提供您的",
+    "提供你的",
+    "请告诉",
+    "告诉我",
+    "告诉我们",
+    "发给我",
+    "发我",
+    "发给我们",
+    "发一下",
+    "发过来",
+    "发送给我",
+    "发送给我们",
+    "给我",
+    "报一下",
+    "报给我",
+    "说一下",
+    "念一下",
+    "读一下",
+    "是多少",
+    "是什么",
+    "回复",
+    "需要您的",
+    "需要你的",
+    "请把",
+    "麻烦把",
+    "请输入您的",
+    "在这里输入",
+    "在对话框输入",
+    "截图给",
+    "拍照给",
+    "核对一下您的",
+    "确认一下您的",
+    "请确认您的",
+    "请提交",
+    "提交您的",
+)
+_REQUEST_EN = (
+    "send me",
+    "send us",
+    "send over",
+    "send it",
+    "send your",
+    "tell me",
+    "tell us",
+    "give me",
+    "give us",
+    "provide",
+    "share your",
+    "share the",
+    "what is your",
+    "what's your",
+    "whats your",
+    "what was your",
+    "read out",
+    "read me",
+    "type it here",
+    "reply with",
+    "need your",
+    "i need the",
+    "we need the",
+    "can you send",
+    "could you send",
+    "please send",
+    "let me know your",
+    "let us know your",
+    "message me",
+    "dm me",
+    "post your",
+)
+_NEGATION_ZH = re.compile(
+    r"不要|(?<![分特区类识级])别(?![人的处])|勿|不会|绝不|从不|不需要|无需|不用|千万不|永远不|不能|不可|"
+    r"禁止|谨防|小心"
+)
+_NEGATION_EN = (
+    "never",
+    "don't",
+    "dont",
+    "do not",
+    "not ",
+    "won't",
+    "wont",
+    "will not",
+    "no need",
+    "no one",
+    "nobody",
+    "beware",
+    "avoid",
+    "mustn't",
+    "must not",
+    "shouldn't",
+    "should not",
+)
 # A card or ID number limited to a few digits is what agents legitimately check.
 _PARTIAL = re.compile(r"(后|末|尾)\s*(四|4|六|6)\s*位|last\s+(four|4|six|6)(\s+digits?)?|ending\s+in|final\s+(four|4)")
 
@@ -91,7 +215,8 @@ def refuse_secret_requests(text: str) -> None:
 
 @lru_cache(maxsize=1)
 def _traditional_to_simplified() -> dict[int, str]:
-    """OpenCC's character table, shared with the help search (supportdesk/help/chardata.json): 請提供密碼 -> 请提供密码."""
+    """OpenCC's character table, shared with the help search (supportdesk/help/chardata.json): 請提供密碼 ->
+    请提供密码."""
     data = json.loads((Path(__file__).parent / "help" / "chardata.json").read_text(encoding="utf-8"))["t2s"]
     return str.maketrans(dict(zip(data["traditional"], data["simplified"], strict=True)))
 
@@ -154,5 +279,14 @@ def _asks(text: str) -> bool:
     return any(re.search(rf"(?<![a-z]){re.escape(marker)}(?![a-z])", text) for marker in _REQUEST_EN)
 
 
-__all__ = ["CARD_NUMBER", "ID_NUMBER", "PASSWORD", "RULES", "SecretRequest", "UnsafeRequestForSecret", "VERIFICATION_CODE",
-           "find_secret_request", "refuse_secret_requests"]
+__all__ = [
+    "CARD_NUMBER",
+    "ID_NUMBER",
+    "PASSWORD",
+    "RULES",
+    "SecretRequest",
+    "UnsafeRequestForSecret",
+    "VERIFICATION_CODE",
+    "find_secret_request",
+    "refuse_secret_requests",
+]

@@ -9,6 +9,7 @@ tokens, password hashing, the sender address); each domain owns its own class be
 (`supportdesk.tickets.settings.TicketSettings`, `supportdesk.reset.settings.ResetSettings`) and validates its own
 values in `__post_init__`, so this module never imports a domain.
 """
+
 from __future__ import annotations
 
 import os
@@ -132,5 +133,14 @@ def reset_settings() -> None:
     _settings_of.cache_clear()
 
 
-__all__ = ["ConfigurationError", "Settings", "container_key", "get_settings", "load", "load_settings", "require",
-           "reset_settings", "settings_of"]
+__all__ = [
+    "ConfigurationError",
+    "Settings",
+    "container_key",
+    "get_settings",
+    "load",
+    "load_settings",
+    "require",
+    "reset_settings",
+    "settings_of",
+]

@@ -5,6 +5,7 @@ control character: the subject of a ticket becomes the Subject header of the e-m
 and a CR/LF there would let a customer add headers (Bcc, a second body...). Such fields are collapsed on input, and
 the notifier collapses every rendered subject again before it reaches SES.
 """
+
 from __future__ import annotations
 
 import re

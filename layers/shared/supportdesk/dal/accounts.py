@@ -34,8 +34,18 @@ class AccountModel(Model):
 
 # What functions other than identity and password reset may read of an account: never the password hash. Their IAM
 # policies allow GetItem on the accounts table only with a projection within these attributes (dynamodb:Attributes).
-CONTACT_ATTRIBUTES = ("account_id", "role", "email", "phone", "display_name", "language", "unverified",
-                      "password_version", "undeliverable_email", "undeliverable_reason")
+CONTACT_ATTRIBUTES = (
+    "account_id",
+    "role",
+    "email",
+    "phone",
+    "display_name",
+    "language",
+    "unverified",
+    "password_version",
+    "undeliverable_email",
+    "undeliverable_reason",
+)
 # What MailEventsFunction may write (and name in its condition) of an account, without reading it: its IAM policy
 # allows UpdateItem only within these attributes and with ReturnValues NONE.
 UNDELIVERABLE_ATTRIBUTES = ("account_id", "email", "undeliverable_email", "undeliverable_reason")

@@ -1,4 +1,6 @@
-"""One strongly consistent BatchGetItem across tables (e.g. a ticket with its queue's stats, a refund with its order)."""
+"""One strongly consistent BatchGetItem across tables (e.g. a ticket with its queue's stats, a refund with its
+order)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable

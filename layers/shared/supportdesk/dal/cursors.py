@@ -1,6 +1,7 @@
 """Opaque pagination cursors: a small JSON object, base64url without padding. The partition always comes from the
 caller, never from the cursor, so a cursor cannot reach another customer's items; anything that is not one of ours
 is a 400 (invalid_cursor), never a 500."""
+
 from __future__ import annotations
 
 import base64

@@ -12,6 +12,7 @@ remember between messages, one item group per partition key, all expiring throug
   next one: no `sent_at` yet); the bytes are in the MailBucket (supportdesk.inbound.attachments). No TTL: they go
   with the ticket.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -73,8 +74,9 @@ class DynamoMailMemory:
     def claim_answer(self, address: str, now: int, until: int) -> bool:
 
         m = MailChannelModel
-        return conditional_put(m(f"answered#{address_key(address)}", "-", expires_at=until),
-                               m.pk.does_not_exist() | (m.expires_at <= now))
+        return conditional_put(
+            m(f"answered#{address_key(address)}", "-", expires_at=until), m.pk.does_not_exist() | (m.expires_at <= now)
+        )
 
     def mark_undeliverable(self, address: str, reason: str) -> None:
         MailChannelModel(f"undeliverable#{address_key(address)}", "-", reason=reason).save()

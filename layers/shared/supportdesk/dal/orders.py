@@ -1,6 +1,7 @@
 """PynamoDB model of the orders read model (template.yaml, OrdersTable). The storefront owns orders; the support
 desk keeps a copy fed by the storefront's events (functions/orders) plus the amounts only it moves: what refunds
 have reserved and paid back."""
+
 from __future__ import annotations
 
 from pynamodb.attributes import (

@@ -7,6 +7,7 @@ Indexes, each named for its access pattern:
 - ReviewQueue: sparse; only cases waiting for a person carry `review_queue` (their status), oldest first
   (GET /agent/refunds?status=...).
 """
+
 from __future__ import annotations
 
 from pynamodb.attributes import (

@@ -12,6 +12,7 @@
   `lease_queue`, so the SLA schedule finds the lapsed leases with a Query).
 - TicketAuditTable: who on the staff read which ticket when, keyed by ticket.
 """
+
 from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute

@@ -4,6 +4,7 @@ here into their own errors (a ticket's `ticket_busy`, a refund's `refund_exceeds
 
 Real DynamoDB cancels a transaction that races with another one on the same item (TransactionConflict); that is
 retried with jittered exponential backoff. A failed condition is never retried: it is the answer."""
+
 from __future__ import annotations
 
 import random

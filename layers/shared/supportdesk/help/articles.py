@@ -12,6 +12,7 @@ The front matter is a small, strict subset of YAML (one `key: value` per line, l
 standard library, because the index is built by `sam build` with the build machine's plain python3. Anything else
 is an error naming the file and line, so a typo fails the build instead of silently dropping an article.
 """
+
 from __future__ import annotations
 
 import re

@@ -10,6 +10,7 @@ The index holds, per language, BM25 postings over the articles' terms (title x3,
 text for snippets, the English vocabulary (for typo correction), the synonym table and the character tables the
 query analyzer needs. `source_digest` is a hash of every input, so a stale index can be detected (tests do).
 """
+
 from __future__ import annotations
 
 import argparse

@@ -11,6 +11,7 @@ generated file is checked in and a unit test checks it still equals what the pin
 
     python -m supportdesk.help.chardata      # rewrites chardata.json (needs requirements-dev.txt installed)
 """
+
 from __future__ import annotations
 
 import json

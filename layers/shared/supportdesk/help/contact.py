@@ -4,6 +4,7 @@ Everything but the wait comes from deployment parameters and the business-hours 
 same estimate a customer joining the human queue would get now (position = waiting + 1), from the queue's stats
 item: the route's only DynamoDB call.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,8 +28,13 @@ class Channels:
     @classmethod
     def from_settings(cls, contact, tickets) -> "Channels":
         """From ContactSettings and, for the e-mail address, the ticket desk's SUPPORT_INBOX (TicketSettings)."""
-        return cls(contact.support_chat_url, contact.support_phone, tickets.support_inbox, contact.wechat_account,
-                   contact.weibo_account)
+        return cls(
+            contact.support_chat_url,
+            contact.support_phone,
+            tickets.support_inbox,
+            contact.wechat_account,
+            contact.weibo_account,
+        )
 
 
 class QueueStatsReader(Protocol):
@@ -39,8 +45,15 @@ class QueueStatsReader(Protocol):
 
 
 class ContactDesk:
-    def __init__(self, channels: Channels, hours: BusinessHours, queue_stats: QueueStatsReader, clock,
-                 estimate: Callable, queue: str = "general") -> None:
+    def __init__(
+        self,
+        channels: Channels,
+        hours: BusinessHours,
+        queue_stats: QueueStatsReader,
+        clock,
+        estimate: Callable,
+        queue: str = "general",
+    ) -> None:
         self.channels = channels
         self.hours = hours
         self.queue_stats = queue_stats
@@ -71,8 +84,9 @@ class ContactDesk:
                 "opens": opens,
                 "closes": closes,
                 "timezone": hours.timezone.key,
-                "text": i18n.message("help_service_hours", language, opens=opens, closes=closes,
-                                     timezone=hours.timezone.key),
+                "text": i18n.message(
+                    "help_service_hours", language, opens=opens, closes=closes, timezone=hours.timezone.key
+                ),
             },
             "open_now": open_now,
             "closes_at": _iso(hours.closes_at(now)) if open_now else None,
@@ -110,8 +124,9 @@ def holiday_name(hours: BusinessHours, day, language: str) -> str | None:
     import holidays  # already loaded by BusinessHours when it decided the day is closed
 
     try:
-        calendar = holidays.country_holidays(hours.country, years=day.year,
-                                             language="zh_CN" if language == "zh-CN" else "en_US")
+        calendar = holidays.country_holidays(
+            hours.country, years=day.year, language="zh_CN" if language == "zh-CN" else "en_US"
+        )
     except (NotImplementedError, ValueError):
         return None
     name = calendar.get(day)

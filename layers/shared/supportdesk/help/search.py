@@ -5,14 +5,16 @@ character bigram or an English word counts fully, its pinyin (homophone typos) a
 words a synonym group adds less again. The query is searched among the articles of its own language (detected from
 the text: any Chinese character means Chinese), then shown in the language asked for.
 
-`answered` must be false for a question the help centre cannot answer ("what's the weather"), and BM25 alone cannot
-say that: its scores grow with the query's length. So every result also gets a *coverage*: the share of the query's
+`answered` must be false for a question the help centre cannot answer ("what's the weather"), and BM25 alone cannot say
+that: its scores grow with the query's length. So every result also gets a *coverage*: the share of the query's
 meaningful units (each Chinese character that is not a particle, each English word that is not a stop word) that the
-article contains, a character counting as contained when a bigram (or its pinyin) around it is in the article. An article is relevant when its coverage reaches MIN_COVERAGE, or when it matches many query terms at once
-(a long, rambling message whose many other words dilute the coverage: BM25 >= STRONG_SCORE with coverage >=
-MIN_LONG_COVERAGE). The thresholds were set on the evaluation set (tests/fixtures/help_search_eval.json); `make
-bench` reports the quality they give and a unit test keeps it above the goals.
+article contains, a character counting as contained when a bigram (or its pinyin) around it is in the article. An
+article is relevant when its coverage reaches MIN_COVERAGE, or when it matches many query terms at once (a long,
+rambling message whose many other words dilute the coverage: BM25 >= STRONG_SCORE with coverage >= MIN_LONG_COVERAGE).
+The thresholds were set on the evaluation set (tests/fixtures/help_search_eval.json); `make bench` reports the quality
+they give and a unit test keeps it above the goals.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,7 +38,7 @@ STRONG_SCORE, MIN_LONG_COVERAGE = 12.0, 0.15
 CONFIDENT_COVERAGE, CONFIDENT_LEAD = 0.6, 1.6
 SNIPPET_CHARS = {"zh-CN": 80, "en": 160}
 # A sentence ends after 。!?; (either width) unless a closing quote follows ("Forgot password?"), or after ". "
-_SENTENCE_END = re.compile("(?<=[\u3002\uff01\uff1f\uff1b!?;])(?![\"\u201d\u300d])|(?<=[.])\\s+|\n+")
+_SENTENCE_END = re.compile('(?<=[\u3002\uff01\uff1f\uff1b!?;])(?!["\u201d\u300d])|(?<=[.])\\s+|\n+')
 
 
 @dataclass(frozen=True)
@@ -80,15 +82,23 @@ class HelpIndex:
     def articles(self, language: str) -> list[dict]:
         return [
             {"id": article_id, "title": a["title"], "category": a["category"], "language": language}
-            for article_id, a in sorted(self._articles[language].items(), key=lambda item: (item[1]["category"], item[0]))
+            for article_id, a in sorted(
+                self._articles[language].items(), key=lambda item: (item[1]["category"], item[0])
+            )
         ]
 
     def article(self, article_id: str, language: str) -> dict | None:
         found = self._articles.get(language, {}).get(article_id)
         if found is None:
             return None
-        return {"id": article_id, "title": found["title"], "category": found["category"], "tags": found["tags"],
-                "body": found["body"], "language": language}
+        return {
+            "id": article_id,
+            "title": found["title"],
+            "category": found["category"],
+            "tags": found["tags"],
+            "body": found["body"],
+            "language": language,
+        }
 
     # ---- search ----------------------------------------------------------------------------------------------
 
@@ -121,9 +131,13 @@ class HelpIndex:
         shown_in = language or query_language
         normalized = self.analyzer.normalize(query)
         best = hits[0]
-        return {"id": best.id, "title": self._articles[shown_in][best.id]["title"],
-                "snippet": self._snippet(best.id, shown_in, normalized if shown_in == query_language else ""),
-                "score": round(best.score, 3), "language": shown_in}
+        return {
+            "id": best.id,
+            "title": self._articles[shown_in][best.id]["title"],
+            "snippet": self._snippet(best.id, shown_in, normalized if shown_in == query_language else ""),
+            "score": round(best.score, 3),
+            "language": shown_in,
+        }
 
     @staticmethod
     def is_relevant(hit: Hit) -> bool:
@@ -186,9 +200,13 @@ class HelpIndex:
         fixed = []
         for word in re.split(r"(\W+)", text):
             if len(word) >= 4 and word.isalpha() and word not in vocabulary and word not in STOP_WORDS:
-                candidates = [(df, known) for known, df in vocabulary.items()
-                              if known[0] == word[0] and abs(len(known) - len(word)) <= 1
-                              and edit_distance_at_most_one(word, known)]
+                candidates = [
+                    (df, known)
+                    for known, df in vocabulary.items()
+                    if known[0] == word[0]
+                    and abs(len(known) - len(word)) <= 1
+                    and edit_distance_at_most_one(word, known)
+                ]
                 if candidates:
                     word = max(candidates)[1]
             fixed.append(word)
@@ -202,8 +220,10 @@ class HelpIndex:
         if normalized_query:
             wanted = {t for t in self.analyzer.terms(normalized_query, normalized=True) if t[0] in "bw"}
             # a sentence that only introduces a list ("到账时间:") says less than one that answers
-            overlap = [(len(wanted & set(self.analyzer.terms(s))) - (0.5 if s.endswith((":", ":")) else 0), -i, s)
-                       for i, s in enumerate(sentences)]
+            overlap = [
+                (len(wanted & set(self.analyzer.terms(s))) - (0.5 if s.endswith((":", ":")) else 0), -i, s)
+                for i, s in enumerate(sentences)
+            ]
             top = max(overlap, default=(0, 0, best))
             if top[0] > 0:
                 best = top[2]

@@ -1,4 +1,5 @@
 """The help centre's operations: list and read articles, search them. Plain Python over a loaded HelpIndex."""
+
 from __future__ import annotations
 
 from typing import Any

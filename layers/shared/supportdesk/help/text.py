@@ -15,6 +15,7 @@ same words scattered over an article.
 Terms carry a prefix saying what they are: `u:` one character, `b:` a bigram, `p:` a bigram's pinyin, `w:` a
 stemmed English word or a number, `x:` a pair of neighbouring English words.
 """
+
 from __future__ import annotations
 
 import re

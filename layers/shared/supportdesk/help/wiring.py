@@ -1,4 +1,5 @@
 """Adapters of the help centre, built once per container on first use (see supportdesk.runtime.component)."""
+
 from __future__ import annotations
 
 from supportdesk import runtime
@@ -17,7 +18,9 @@ from supportdesk.tickets.waiting import estimate_wait
 def help_index() -> HelpIndex:
     """The build-time index (supportdesk/help/index.json), loaded on the first request that needs it (~10 ms)."""
     if not INDEX_PATH.exists():
-        raise ConfigurationError(f"{INDEX_PATH.name} is missing: the help index is built by `make help-index` / sam build")
+        raise ConfigurationError(
+            f"{INDEX_PATH.name} is missing: the help index is built by `make help-index` / sam build"
+        )
     return HelpIndex.load(INDEX_PATH)
 
 
@@ -31,8 +34,13 @@ def contact_desk() -> ContactDesk:
     # deferred: the ticket adapters import pynamodb (~0.2 s, see docs/performance.md), needed only by /support/contact
     from supportdesk.tickets import wiring as tickets
 
-    return ContactDesk(Channels.from_settings(contact_settings(), ticket_settings()), tickets.business_hours(),
-                       tickets.queue_store(), runtime.clock(), estimate_wait)
+    return ContactDesk(
+        Channels.from_settings(contact_settings(), ticket_settings()),
+        tickets.business_hours(),
+        tickets.queue_store(),
+        runtime.clock(),
+        estimate_wait,
+    )
 
 
 @component

@@ -1,5 +1,6 @@
 """Which roles may call which routes: the authorizer enforces it at the gateway (403 before any handler runs) and
 handlers check it again with api.caller(roles=...)."""
+
 from __future__ import annotations
 
 from supportdesk.roles import STAFF, SUPERVISORS, Role

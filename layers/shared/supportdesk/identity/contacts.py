@@ -2,6 +2,7 @@
 not verified yet receives nothing but its verification code (supportdesk.reset.verification); an e-mail address
 that SES reported as hard-bounced or complaining (functions/ticket/mail_events.py) receives nothing at all, so
 notices go to the verified phone instead. Every sender asks here first."""
+
 from __future__ import annotations
 
 from supportdesk.notify.notifier import Recipient

@@ -1,5 +1,6 @@
 """A login is an e-mail address or a mobile phone number; both are normalized before they are stored or looked up
 so that 'Demo@Example.com' and 'demo@example.com', or '138 0013 8000' and '+8613800138000', are the same login."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ class Login:
 
 
 def normalize_email(raw: str) -> str:
-    from email_validator import EmailNotValidError, validate_email  # deferred: ~0.35 s import measured here, e-mail logins only
+    # deferred: ~0.35 s import measured here, e-mail logins only
+    from email_validator import EmailNotValidError, validate_email
 
     try:
         result = validate_email(raw.strip(), check_deliverability=False)

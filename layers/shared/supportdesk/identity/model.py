@@ -1,4 +1,5 @@
 """Accounts as the services see them (the DynamoDB adapter, identity/repository.py, maps items to this)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -2,6 +2,7 @@
 length counted in characters (so Chinese passphrases work), 8..128, no composition rules, no common or guessable
 passwords (zxcvbn, fed with the account's own e-mail/phone/name), not the current password.
 Hashing is argon2id with the cost from Settings."""
+
 from __future__ import annotations
 
 import re
@@ -45,7 +46,9 @@ def _personal_fragments(personal: Iterable[str | None]) -> list[str]:
     return [f for f in fragments if len(f) >= 4]
 
 
-def check_new_password(password: object, *, personal: Iterable[str | None] = (), current_hash: str | None = None) -> str:
+def check_new_password(
+    password: object, *, personal: Iterable[str | None] = (), current_hash: str | None = None
+) -> str:
     """Return the normalized password if it may be used, else raise PasswordRejected saying why."""
     if not isinstance(password, str):
         raise InvalidInput("missing_field", field="password", details={"field": "password"})

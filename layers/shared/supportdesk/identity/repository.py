@@ -1,5 +1,6 @@
 """Account storage: an account item plus one login item per e-mail/phone, written in one transaction so that a
 login can never point at two accounts."""
+
 from __future__ import annotations
 
 import secrets
@@ -90,16 +91,20 @@ class DynamoAccountRepository:
         except AccountLoginModel.DoesNotExist:
             account_id = None
         try:
-            account = AccountModel.get(account_id or f"unknown-{secrets.token_hex(8)}",
-                                       attributes_to_get=self._attributes, consistent_read=self._consistent_read)
+            account = AccountModel.get(
+                account_id or f"unknown-{secrets.token_hex(8)}",
+                attributes_to_get=self._attributes,
+                consistent_read=self._consistent_read,
+            )
         except AccountModel.DoesNotExist:
             return None
         return to_account(account) if account_id else None
 
     def get(self, account_id: str) -> Account | None:
         try:
-            return to_account(AccountModel.get(account_id, attributes_to_get=self._attributes,
-                                               consistent_read=self._consistent_read))
+            return to_account(
+                AccountModel.get(account_id, attributes_to_get=self._attributes, consistent_read=self._consistent_read)
+            )
         except AccountModel.DoesNotExist:
             return None
 
@@ -124,8 +129,9 @@ class DynamoAccountRepository:
         account. One UpdateItem (a set DELETE is a no-op when the kind was verified already)."""
 
         try:
-            AccountModel(account_id).update(actions=[AccountModel.unverified.delete({kind})],
-                                            condition=AccountModel.account_id.exists())
+            AccountModel(account_id).update(
+                actions=[AccountModel.unverified.delete({kind})], condition=AccountModel.account_id.exists()
+            )
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False
@@ -142,6 +148,10 @@ class DynamoAccountRepository:
         except AccountLoginModel.DoesNotExist:
             return None
         m = AccountModel
-        marked = write_only_update(m, account_id, [m.undeliverable_email.set(login), m.undeliverable_reason.set(reason)],
-                                   m.account_id.exists() & (m.email == login))
+        marked = write_only_update(
+            m,
+            account_id,
+            [m.undeliverable_email.set(login), m.undeliverable_reason.set(reason)],
+            m.account_id.exists() & (m.email == login),
+        )
         return account_id if marked else None

@@ -1,4 +1,5 @@
 """Sign-up and login. Plain Python: the repository, token service, rate limiter and clock are passed in."""
+
 from __future__ import annotations
 
 import secrets
@@ -93,9 +94,18 @@ def parse_sign_up(body: dict) -> SignUp:
 
 
 class IdentityService:
-    def __init__(self, accounts: AccountRepository, tokens: TokenService, limiter: RateLimiter, clock: Clock, *,
-                 verification: CodeSender | None = None, notifier: Notifier | None = None,
-                 pacer: Pacer | None = None, support_contact: str = "") -> None:
+    def __init__(
+        self,
+        accounts: AccountRepository,
+        tokens: TokenService,
+        limiter: RateLimiter,
+        clock: Clock,
+        *,
+        verification: CodeSender | None = None,
+        notifier: Notifier | None = None,
+        pacer: Pacer | None = None,
+        support_contact: str = "",
+    ) -> None:
         self._accounts = accounts
         self._tokens = tokens
         self._limiter = limiter
@@ -106,8 +116,9 @@ class IdentityService:
         self._pacer: Pacer = pacer or _NoPace()
         self._support_contact = support_contact
 
-    def sign_up(self, request: SignUp, source_ip: str, role: Role | str = Role.CUSTOMER, *,
-                verified: bool = False) -> Account | None:
+    def sign_up(
+        self, request: SignUp, source_ip: str, role: Role | str = Role.CUSTOMER, *, verified: bool = False
+    ) -> Account | None:
         """Create the account and send a verification code to each contact point; returns the account, or None when
         a login is taken. The caller answers both cases alike (202): the owner of a taken login is told by a message
         to their verified contact point instead, and the pacer makes both paths last as long (ResponsePacer, as the
@@ -162,8 +173,11 @@ class IdentityService:
             except RateLimited:
                 continue
             try:
-                self._notifier.send(Recipient(CHANNELS[login.kind], login.value, owner.language), SIGN_UP_ATTEMPTED,
-                                    {"support_contact": self._support_contact})
+                self._notifier.send(
+                    Recipient(CHANNELS[login.kind], login.value, owner.language),
+                    SIGN_UP_ATTEMPTED,
+                    {"support_contact": self._support_contact},
+                )
             except Exception:  # noqa: BLE001 - the answer must not depend on delivery
                 logger.exception("sign-up notice not sent", extra={"account_id": owner.account_id})
 
@@ -171,8 +185,11 @@ class IdentityService:
         login: Login = parse_login(raw_login)
         if not isinstance(password, str) or not password:
             raise InvalidInput("missing_field", field="password", details={"field": "password"})
-        checks = [(LOGIN_FAILURES_PER_IP, source_ip), (LOGIN_FAILURES_PER_CLIENT, f"{login.value}|{source_ip}"),
-                  (LOGIN_FAILURES_PER_LOGIN, login.value)]
+        checks = [
+            (LOGIN_FAILURES_PER_IP, source_ip),
+            (LOGIN_FAILURES_PER_CLIENT, f"{login.value}|{source_ip}"),
+            (LOGIN_FAILURES_PER_LOGIN, login.value),
+        ]
         self._refuse_throttled_client(*self._limiter.counts(checks))
         account, failure = None, {"reason": "password_too_long"}
         if len(password) <= passwords.MAX_LENGTH * 4:  # never feed megabytes to argon2

@@ -7,6 +7,7 @@ token names its key in the JWT header (`kid`, the secret version id); verificati
 previous one, the latter only until one token lifetime (plus the key cache's age) after the current key was created,
 which is exactly as long as a token signed before the rotation can live. A token naming a key this container has not
 seen yet makes it reload the keys (at most every 10 seconds), so containers agree quickly after a rotation."""
+
 from __future__ import annotations
 
 import secrets
@@ -48,8 +49,14 @@ class SecretsManagerSigningKeys:
     seconds; `refresh=True` reloads at once (at most every `min_refresh` seconds: an unknown kid cannot make every
     request call Secrets Manager)."""
 
-    def __init__(self, secret_id: str, token_ttl_seconds: int, max_age: int = 300, min_refresh: int = 10,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        secret_id: str,
+        token_ttl_seconds: int,
+        max_age: int = 300,
+        min_refresh: int = 10,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._secret_id = secret_id
         self._token_ttl = token_ttl_seconds
         self._max_age = max_age
@@ -72,7 +79,8 @@ class SecretsManagerSigningKeys:
             previous=SigningKey(previous["VersionId"], previous["SecretString"]) if previous else None,
             # Containers may sign with the previous key until their cache expires, tokens then live one TTL.
             previous_valid_until=int(current["CreatedDate"].timestamp()) + self._token_ttl + self._max_age
-            if previous else None,
+            if previous
+            else None,
         )
         self._loaded_at = self._monotonic()
         return self._keys
@@ -163,8 +171,7 @@ class TokenService:
                 algorithms=[ALGORITHM],
                 audience=AUDIENCE,
                 issuer=self._issuer,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"], "verify_exp": False,
-                         "verify_iat": False},
+                options={"require": ["exp", "iat", "sub", "iss", "aud"], "verify_exp": False, "verify_iat": False},
             )
         except jwt.PyJWTError as exc:
             raise Unauthorized() from exc
@@ -173,6 +180,8 @@ class TokenService:
             expired = int(payload["exp"]) <= now
             if expired or int(payload["iat"]) > now + ISSUED_AT_LEEWAY_SECONDS:
                 raise Unauthorized()
-            return TokenClaims(str(payload["sub"]), str(payload["role"]), str(payload.get("lang", "zh-CN")), int(payload["pwv"]))
+            return TokenClaims(
+                str(payload["sub"]), str(payload["role"]), str(payload.get("lang", "zh-CN")), int(payload["pwv"])
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise Unauthorized() from exc

@@ -1,5 +1,6 @@
 """The real adapters of accounts and tokens, once per container (see supportdesk.runtime.component). The sign-up
 and login service is built in supportdesk.reset.wiring, beside the contact verification it needs."""
+
 from __future__ import annotations
 
 from supportdesk import runtime

@@ -16,6 +16,7 @@ uploader's object is really in S3 (HeadObject, its real size) and marks it sent 
 Quarantined mail keeps its files under quarantine/<quarantine id>/<id> (expired with the held mail by the bucket's
 lifecycle rule); releasing the mail copies them to its ticket, discarding it deletes them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -112,8 +113,9 @@ class S3Blobs:
         self.bucket = bucket
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        client("s3").put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type,
-                                ServerSideEncryption="AES256")
+        client("s3").put_object(
+            Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, ServerSideEncryption="AES256"
+        )
 
     def size(self, key: str) -> int | None:
         s3 = client("s3")
@@ -125,8 +127,12 @@ class S3Blobs:
             raise
 
     def copy(self, source: str, key: str) -> None:
-        client("s3").copy_object(Bucket=self.bucket, Key=key, CopySource={"Bucket": self.bucket, "Key": source},
-                                 ServerSideEncryption="AES256")
+        client("s3").copy_object(
+            Bucket=self.bucket,
+            Key=key,
+            CopySource={"Bucket": self.bucket, "Key": source},
+            ServerSideEncryption="AES256",
+        )
 
     def delete(self, key: str) -> None:
         client("s3").delete_object(Bucket=self.bucket, Key=key)
@@ -134,17 +140,28 @@ class S3Blobs:
     def upload_form(self, key: str, content_type: str, max_bytes: int, seconds: int) -> dict:
         """A presigned POST (S3 checks the policy: this key only, this content type, at most max_bytes, encrypted)."""
         fields = {"Content-Type": content_type, "x-amz-server-side-encryption": "AES256"}
-        conditions = [{"Content-Type": content_type}, {"x-amz-server-side-encryption": "AES256"},
-                      ["content-length-range", 1, max_bytes]]
-        return client("s3").generate_presigned_post(self.bucket, key, Fields=fields, Conditions=conditions,
-                                                    ExpiresIn=seconds)
+        conditions = [
+            {"Content-Type": content_type},
+            {"x-amz-server-side-encryption": "AES256"},
+            ["content-length-range", 1, max_bytes],
+        ]
+        return client("s3").generate_presigned_post(
+            self.bucket, key, Fields=fields, Conditions=conditions, ExpiresIn=seconds
+        )
 
     def download_url(self, key: str, filename: str, content_type: str, seconds: int) -> str:
         ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename) or "attachment"
         disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-        return client("s3").generate_presigned_url("get_object", ExpiresIn=seconds, Params={
-            "Bucket": self.bucket, "Key": key, "ResponseContentDisposition": disposition,
-            "ResponseContentType": "application/octet-stream"})
+        return client("s3").generate_presigned_url(
+            "get_object",
+            ExpiresIn=seconds,
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentDisposition": disposition,
+                "ResponseContentType": "application/octet-stream",
+            },
+        )
 
 
 def _iso(moment: datetime) -> str:
@@ -152,8 +169,15 @@ def _iso(moment: datetime) -> str:
 
 
 def attachment_view(item: StoredAttachment) -> dict:
-    return {"id": item.attachment_id, "filename": item.filename, "content_type": item.content_type,
-            "size": item.size, "received_at": _iso(item.received_at), "author": item.author, "sent": item.sent}
+    return {
+        "id": item.attachment_id,
+        "filename": item.filename,
+        "content_type": item.content_type,
+        "size": item.size,
+        "received_at": _iso(item.received_at),
+        "author": item.author,
+        "sent": item.sent,
+    }
 
 
 def parse_attachment_ids(value: Any) -> list[str]:
@@ -169,9 +193,15 @@ def parse_attachment_ids(value: Any) -> list[str]:
 
 
 class AttachmentService:
-    def __init__(self, records: AttachmentRecords, blobs: Blobs, tickets: Tickets, clock: Clock,
-                 trail: Callable[[str, object, str, datetime], None],
-                 mask: Callable[[str], str] = lambda text: text) -> None:
+    def __init__(
+        self,
+        records: AttachmentRecords,
+        blobs: Blobs,
+        tickets: Tickets,
+        clock: Clock,
+        trail: Callable[[str, object, str, datetime], None],
+        mask: Callable[[str], str] = lambda text: text,
+    ) -> None:
         self.records = records
         self.blobs = blobs
         self.tickets = tickets
@@ -183,9 +213,16 @@ class AttachmentService:
     def for_mail(self, ses_message_id: str, attachments: Iterable) -> list[tuple[MessageAttachment, Any]]:
         """The accepted attachments of one mail, each with the description its message lists (ids stable for
         this mail), before the ticket is known; `keep` stores them once it is."""
-        return [(MessageAttachment(mail_attachment_id(ses_message_id, index), self.mask(a.filename),
-                                   a.content_type, len(a.data)), a)
-                for index, a in enumerate(attachments) if not a.refused]
+        return [
+            (
+                MessageAttachment(
+                    mail_attachment_id(ses_message_id, index), self.mask(a.filename), a.content_type, len(a.data)
+                ),
+                a,
+            )
+            for index, a in enumerate(attachments)
+            if not a.refused
+        ]
 
     def keep(self, ticket_id: str, prepared: list[tuple[MessageAttachment, Any]]) -> list[StoredAttachment]:
         """Store a mail's accepted attachments with the ticket its message went to (refused ones are the caller's
@@ -193,8 +230,9 @@ class AttachmentService:
         now = self.clock.now()
         kept = []
         for described, attachment in prepared:
-            item = StoredAttachment(described.attachment_id, ticket_id, described.filename, described.content_type,
-                                    described.size, now)
+            item = StoredAttachment(
+                described.attachment_id, ticket_id, described.filename, described.content_type, described.size, now
+            )
             self.blobs.put(item.key, attachment.data, described.content_type)
             self.records.add_attachment(item)
             kept.append(item)
@@ -207,10 +245,13 @@ class AttachmentService:
         for index, attachment in enumerate(attachments):
             if attachment.refused:
                 continue
-            described = MessageAttachment(mail_attachment_id(quarantine_id, index), self.mask(attachment.filename),
-                                          attachment.content_type, len(attachment.data))
-            self.blobs.put(held_key(quarantine_id, described.attachment_id), attachment.data,
-                           attachment.content_type)
+            described = MessageAttachment(
+                mail_attachment_id(quarantine_id, index),
+                self.mask(attachment.filename),
+                attachment.content_type,
+                len(attachment.data),
+            )
+            self.blobs.put(held_key(quarantine_id, described.attachment_id), attachment.data, attachment.content_type)
             held.append(described)
         return tuple(held)
 
@@ -218,8 +259,9 @@ class AttachmentService:
         """A released mail's files go to the ticket its message went to; the held copies are deleted."""
         now = self.clock.now()
         for described in held:
-            item = StoredAttachment(described.attachment_id, ticket_id, described.filename, described.content_type,
-                                    described.size, now)
+            item = StoredAttachment(
+                described.attachment_id, ticket_id, described.filename, described.content_type, described.size, now
+            )
             self.blobs.copy(held_key(quarantine_id, described.attachment_id), item.key)
             self.records.add_attachment(item)
         self.discard(quarantine_id, held)
@@ -251,8 +293,17 @@ class AttachmentService:
             raise InvalidInput("attachment_type_refused")
         if ticket.status is TicketStatus.CLOSED:
             raise Conflict("ticket_closed")
-        item = StoredAttachment(new_attachment_id(), ticket.ticket_id, self.mask(name), ctype, 0, self.clock.now(),
-                                author=author, uploaded_by=uploader_id, sent=False)
+        item = StoredAttachment(
+            new_attachment_id(),
+            ticket.ticket_id,
+            self.mask(name),
+            ctype,
+            0,
+            self.clock.now(),
+            author=author,
+            uploaded_by=uploader_id,
+            sent=False,
+        )
         form = self.blobs.upload_form(item.key, ctype, MAX_ATTACHMENT_BYTES, DOWNLOAD_SECONDS)
         self.records.add_attachment(item)  # not sent until a message names it
         return {"attachment": attachment_view(item), "upload": form, "expires_in": DOWNLOAD_SECONDS}
@@ -315,13 +366,21 @@ class AttachmentService:
         raise NotFound("attachment_not_found")
 
     def _download(self, item: StoredAttachment) -> dict:
-        return {**attachment_view(item), "expires_in": DOWNLOAD_SECONDS,
-                "url": self.blobs.download_url(item.key, item.filename, item.content_type, DOWNLOAD_SECONDS)}
+        return {
+            **attachment_view(item),
+            "expires_in": DOWNLOAD_SECONDS,
+            "url": self.blobs.download_url(item.key, item.filename, item.content_type, DOWNLOAD_SECONDS),
+        }
 
     def list_for_customer(self, caller, ticket_id: str) -> dict:
         ticket = self._customer_ticket(caller.account_id, ticket_id)
-        return {"attachments": [attachment_view(a) for a in self.records.attachments(ticket.ticket_id)
-                                if a.sent or a.uploaded_by == caller.account_id]}
+        return {
+            "attachments": [
+                attachment_view(a)
+                for a in self.records.attachments(ticket.ticket_id)
+                if a.sent or a.uploaded_by == caller.account_id
+            ]
+        }
 
     def download_for_customer(self, caller, ticket_id: str, attachment_id: str) -> dict:
         ticket = self._customer_ticket(caller.account_id, ticket_id)
@@ -344,8 +403,12 @@ class AttachmentService:
         reference = normalize_reference(ticket_id) or "-"
         item = self._find(reference, attachment_id)
         self.trail(reference, staff, "attachment_download", self.clock.now())
-        audit("ticket_attachment_downloaded", account_id=staff.account_id, ticket_id=reference,
-              attachment_id=attachment_id)
+        audit(
+            "ticket_attachment_downloaded",
+            account_id=staff.account_id,
+            ticket_id=reference,
+            attachment_id=attachment_id,
+        )
         return self._download(item)
 
     def customer_files(self, ticket_id: str) -> list[StoredAttachment]:

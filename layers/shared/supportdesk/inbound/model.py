@@ -1,4 +1,5 @@
 """The inbound e-mail channel's records as the services see them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ QUARANTINE_DAYS = 14
 class HeldMail:
     """A known customer's mail whose From could not be trusted (possibly forged, possibly forwarded by an honest
     customer's provider, which breaks SPF): kept masked until staff release or discard it, or it expires."""
+
     quarantine_id: str
     customer_id: str
     sender: str  # masked

@@ -2,6 +2,7 @@
 services need; DynamoMailChannelStore is the adapter, one key-based call per method, state changes conditioned so
 that two staff members cannot both release one mail. What the mail we send needs (automatic answers, threading,
 undeliverable addresses) is supportdesk.dal.mail_channel.DynamoMailMemory, used by supportdesk.notify.guard."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -45,20 +46,45 @@ class MailChannelStore(Protocol):
 class DynamoMailChannelStore:
     def hold(self, mail: HeldMail) -> None:
 
-        files = [MessageAttachmentAttribute(attachment_id=a.attachment_id, filename=a.filename,
-                                            content_type=a.content_type, size=a.size) for a in mail.attachments]
-        MailChannelModel(QUARANTINE, mail.quarantine_id, customer_id=mail.customer_id, sender=mail.sender,
-                         subject=mail.subject, body=mail.body, reference=mail.reference, reason=mail.reason,
-                         received_at=_stamp(mail.received_at), expires_at=mail.expires_at, files=files or None,
-                         refused_names=list(mail.refused_attachments) or None).save()
+        files = [
+            MessageAttachmentAttribute(
+                attachment_id=a.attachment_id, filename=a.filename, content_type=a.content_type, size=a.size
+            )
+            for a in mail.attachments
+        ]
+        MailChannelModel(
+            QUARANTINE,
+            mail.quarantine_id,
+            customer_id=mail.customer_id,
+            sender=mail.sender,
+            subject=mail.subject,
+            body=mail.body,
+            reference=mail.reference,
+            reason=mail.reason,
+            received_at=_stamp(mail.received_at),
+            expires_at=mail.expires_at,
+            files=files or None,
+            refused_names=list(mail.refused_attachments) or None,
+        ).save()
 
     @staticmethod
     def _held(item) -> HeldMail:
-        files = tuple(MessageAttachment(f.attachment_id, f.filename, f.content_type, int(f.size))
-                      for f in item.files or ())
-        return HeldMail(item.sk, item.customer_id, item.sender or "", item.subject or "", item.body or "",
-                        item.reference, item.reason or "", _time(item.received_at), int(item.expires_at),
-                        files, tuple(item.refused_names or ()))
+        files = tuple(
+            MessageAttachment(f.attachment_id, f.filename, f.content_type, int(f.size)) for f in item.files or ()
+        )
+        return HeldMail(
+            item.sk,
+            item.customer_id,
+            item.sender or "",
+            item.subject or "",
+            item.body or "",
+            item.reference,
+            item.reason or "",
+            _time(item.received_at),
+            int(item.expires_at),
+            files,
+            tuple(item.refused_names or ()),
+        )
 
     def held(self, quarantine_id: str, now: int) -> HeldMail | None:
 
@@ -73,8 +99,13 @@ class DynamoMailChannelStore:
 
         position = decode_cursor(cursor, ("sk",))
         start = {"pk": {"S": QUARANTINE}, "sk": {"S": position["sk"]}} if position else None
-        result = M.query(QUARANTINE, scan_index_forward=False, limit=limit, last_evaluated_key=start,
-                         filter_condition=M.expires_at > now)
+        result = M.query(
+            QUARANTINE,
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=start,
+            filter_condition=M.expires_at > now,
+        )
         items = [self._held(item) for item in result]
         last = result.last_evaluated_key
         return items, encode_cursor({"sk": last["sk"]["S"]} if last else None)
@@ -83,8 +114,9 @@ class DynamoMailChannelStore:
         M = MailChannelModel
 
         item = M(QUARANTINE, quarantine_id)
-        taken = conditional_update(item, [M.handled_by.set(staff_id)],
-                                   M.pk.exists() & M.handled_by.does_not_exist() & (M.expires_at > now))
+        taken = conditional_update(
+            item, [M.handled_by.set(staff_id)], M.pk.exists() & M.handled_by.does_not_exist() & (M.expires_at > now)
+        )
         return self._held(item) if taken else None
 
     def untake(self, quarantine_id: str) -> None:
@@ -98,20 +130,37 @@ class DynamoMailChannelStore:
 
     # ---- files of a ticket's messages (supportdesk.inbound.attachments.AttachmentRecords) --------------------
     def add_attachment(self, attachment: StoredAttachment) -> None:
-        MailChannelModel(f"attachments#{attachment.ticket_id}", attachment.attachment_id,
-                         ticket_id=attachment.ticket_id, filename=attachment.filename,
-                         content_type=attachment.content_type, size=attachment.size,
-                         received_at=_stamp(attachment.received_at), author=attachment.author,
-                         uploaded_by=attachment.uploaded_by,
-                         sent_at=_stamp(attachment.received_at) if attachment.sent else None).save()
+        MailChannelModel(
+            f"attachments#{attachment.ticket_id}",
+            attachment.attachment_id,
+            ticket_id=attachment.ticket_id,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+            size=attachment.size,
+            received_at=_stamp(attachment.received_at),
+            author=attachment.author,
+            uploaded_by=attachment.uploaded_by,
+            sent_at=_stamp(attachment.received_at) if attachment.sent else None,
+        ).save()
 
     def attachments(self, ticket_id: str) -> list[StoredAttachment]:
-        return [StoredAttachment(item.sk, ticket_id, item.filename or "attachment", item.content_type or "",
-                                 int(item.size or 0), _time(item.received_at), item.author or CUSTOMER,
-                                 item.uploaded_by, item.sent_at is not None or item.uploaded_by is None)
-                for item in MailChannelModel.query(f"attachments#{ticket_id}", limit=200)]
+        return [
+            StoredAttachment(
+                item.sk,
+                ticket_id,
+                item.filename or "attachment",
+                item.content_type or "",
+                int(item.size or 0),
+                _time(item.received_at),
+                item.author or CUSTOMER,
+                item.uploaded_by,
+                item.sent_at is not None or item.uploaded_by is None,
+            )
+            for item in MailChannelModel.query(f"attachments#{ticket_id}", limit=200)
+        ]
 
     def mark_attachment_sent(self, ticket_id: str, attachment_id: str, size: int, at: datetime) -> None:
         M = MailChannelModel
         M(f"attachments#{ticket_id}", attachment_id).update(
-            actions=[M.sent_at.set(_stamp(at)), M.size.set(size)], condition=M.pk.exists())
+            actions=[M.sent_at.set(_stamp(at)), M.size.set(size)], condition=M.pk.exists()
+        )

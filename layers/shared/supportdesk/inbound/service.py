@@ -6,6 +6,7 @@ had just arrived (its files go with its message, refused ones get their note), o
 Each release and discard is audited (TicketAuditTable under the quarantine id, and under the ticket a release
 wrote to), and only one of two concurrent decisions on one mail takes effect.
 """
+
 from __future__ import annotations
 
 import re
@@ -71,15 +72,24 @@ def held_view(mail: HeldMail) -> dict[str, Any]:
         "received_at": _iso(mail.received_at),
         "expires_at": _iso(datetime.fromtimestamp(mail.expires_at, timezone.utc)),
         # what is known of the files (masked names), not the files: they can be read once released into a ticket
-        "attachments": [{"id": a.attachment_id, "filename": a.filename, "content_type": a.content_type,
-                         "size": a.size} for a in mail.attachments],
+        "attachments": [
+            {"id": a.attachment_id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in mail.attachments
+        ],
         "refused_attachments": list(mail.refused_attachments),
     }
 
 
 class QuarantineService:
-    def __init__(self, store: MailChannelStore, clock: Clock, mask: Callable[[str], Any], deliver: Deliver,
-                 trail: AuditTrail, files: HeldFiles) -> None:
+    def __init__(
+        self,
+        store: MailChannelStore,
+        clock: Clock,
+        mask: Callable[[str], Any],
+        deliver: Deliver,
+        trail: AuditTrail,
+        files: HeldFiles,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.mask = mask
@@ -90,8 +100,16 @@ class QuarantineService:
     def _masked(self, text: str) -> str:
         return self.mask(text).text
 
-    def hold(self, customer_id: str, sender: str, subject: str, body: str, reference: str | None,
-             reason: str, attachments: Iterable = ()) -> str:
+    def hold(
+        self,
+        customer_id: str,
+        sender: str,
+        subject: str,
+        body: str,
+        reference: str | None,
+        reason: str,
+        attachments: Iterable = (),
+    ) -> str:
         """Keep the mail (masked) and its accepted attachments; `attachments` are the mail's, refused ones
         included (supportdesk.mail.parse.Attachment): their names are kept for the note a release writes."""
         now = self.clock.now()
@@ -99,9 +117,19 @@ class QuarantineService:
         attachments = list(attachments)
         files = self.files.hold(quarantine_id, attachments) if attachments else ()
         refused = tuple(self._masked(a.filename) for a in attachments if a.refused)
-        mail = HeldMail(quarantine_id, customer_id, mask_email(sender), self._masked(subject),
-                        self._masked(body), reference, reason, now,
-                        int(now.timestamp()) + QUARANTINE_DAYS * 86400, files, refused)
+        mail = HeldMail(
+            quarantine_id,
+            customer_id,
+            mask_email(sender),
+            self._masked(subject),
+            self._masked(body),
+            reference,
+            reason,
+            now,
+            int(now.timestamp()) + QUARANTINE_DAYS * 86400,
+            files,
+            refused,
+        )
         self.store.hold(mail)
         metrics.add_metric(name="InboundEmailsQuarantined", unit="Count", value=1)
         audit("mail_quarantined", account_id=customer_id, quarantine_id=mail.quarantine_id, reason=reason)
@@ -146,8 +174,13 @@ class QuarantineService:
         self.trail(quarantine_id, staff, "quarantine_release", now)
         if result.get("ticket_id"):
             self.trail(str(result["ticket_id"]), staff, "quarantine_release", now)
-        audit("quarantine_released", account_id=staff.account_id, quarantine_id=quarantine_id,
-              ticket_id=result.get("ticket_id"), action=result.get("action"))
+        audit(
+            "quarantine_released",
+            account_id=staff.account_id,
+            quarantine_id=quarantine_id,
+            ticket_id=result.get("ticket_id"),
+            action=result.get("action"),
+        )
         return {"released": quarantine_id, "action": result.get("action"), "ticket_id": result.get("ticket_id")}
 
     def discard(self, staff: Staff, quarantine_id: str) -> dict:

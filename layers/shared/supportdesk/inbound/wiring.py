@@ -1,4 +1,5 @@
 """Adapters of the e-mail channel, built once per container on first use (supportdesk.runtime.component)."""
+
 from __future__ import annotations
 
 from supportdesk import i18n, runtime
@@ -42,11 +43,18 @@ def _masked(text: str) -> str:
 
 @component
 def attachment_service():
-    return AttachmentService(mail_channel_store(), S3Blobs(ticket_settings().require("mail_bucket")), ticket_store(),
-                             runtime.clock(), _audit_trail, _masked)
+    return AttachmentService(
+        mail_channel_store(),
+        S3Blobs(ticket_settings().require("mail_bucket")),
+        ticket_store(),
+        runtime.clock(),
+        _audit_trail,
+        _masked,
+    )
 
 
 @component
 def quarantine_service():
-    return QuarantineService(mail_channel_store(), runtime.clock(), mask_sensitive, _deliver, _audit_trail,
-                             attachment_service())
+    return QuarantineService(
+        mail_channel_store(), runtime.clock(), mask_sensitive, _deliver, _audit_trail, attachment_service()
+    )

@@ -7,6 +7,7 @@ leaves the account in place with some tickets anonymised; the customer (still ab
 and it continues. Once the account is gone, every token is refused by the authorizer (it reads the account on each
 request) and the login can be registered again by anyone.
 """
+
 from __future__ import annotations
 
 from typing import Protocol
@@ -27,8 +28,9 @@ class ForgetStore(Protocol):
 
 
 class AccountEraser:
-    def __init__(self, accounts, store: ForgetStore, notifier, verify_password, limiter=None,
-                 support_contact: str = "") -> None:
+    def __init__(
+        self, accounts, store: ForgetStore, notifier, verify_password, limiter=None, support_contact: str = ""
+    ) -> None:
         self.accounts = accounts
         self.store = store
         self.notifier = notifier

@@ -8,6 +8,7 @@ only succeeds while the ticket is still in the state the job saw. A run that sto
 completely and left the others as they were; the next run finds exactly the rest. A ticket that changed meanwhile
 (reopened, rated, moved by a concurrent run) fails the condition and is counted as skipped.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -48,8 +49,10 @@ def recipient_of(account, fallback_language: str) -> Recipient | None:
 
 # ---- satisfaction survey -----------------------------------------------------------------------------------------
 
+
 def survey_links(signer: Signer, base_url: str, ticket: LifecycleTicket, expires: datetime) -> dict:
     """One signed link per score, plus one without a score (for SMS: the page offers the five)."""
+
     def link(score: int) -> str:
         claim = SurveyClaim(ticket.ticket_id, ticket.resolution_count, score, int(expires.timestamp()))
         return f"{base_url.rstrip('/')}/survey/{signer.sign(claim)}"
@@ -57,8 +60,9 @@ def survey_links(signer: Signer, base_url: str, ticket: LifecycleTicket, expires
     return {"scores": [{"score": s, "url": link(s)} for s in SCORES], "pick_url": link(PICK)}
 
 
-def send_surveys(store, accounts: Accounts, notifier, signer: Signer, base_url: str, now: datetime,
-                 delay: timedelta, limit: int) -> JobReport:
+def send_surveys(
+    store, accounts: Accounts, notifier, signer: Signer, base_url: str, now: datetime, delay: timedelta, limit: int
+) -> JobReport:
     """Resolved `delay` ago and not rated (nor reopened: reopening takes a ticket out of the index): one e-mail or
     SMS with the five one-click scores. The ticket is first moved on to the close job (conditional: still resolved,
     same resolution, still due for a survey), then the message is sent; a failed send moves it back, so the next
@@ -77,8 +81,12 @@ def send_surveys(store, accounts: Accounts, notifier, signer: Signer, base_url: 
             report.details["not_needed"] += 1
             report.done += 1
             continue
-        context = {"reference": ticket.ticket_id, "subject": ticket.subject, "expires_at": iso(expires),
-                   **survey_links(signer, base_url, ticket, expires)}
+        context = {
+            "reference": ticket.ticket_id,
+            "subject": ticket.subject,
+            "expires_at": iso(expires),
+            **survey_links(signer, base_url, ticket, expires),
+        }
         try:
             notifier.send(recipient, "ticket_survey", context)
         except Exception:  # noqa: BLE001 - put it back for the next run
@@ -93,6 +101,7 @@ def send_surveys(store, accounts: Accounts, notifier, signer: Signer, base_url: 
 
 
 # ---- auto-close --------------------------------------------------------------------------------------------------
+
 
 def auto_close(store, now: datetime, after: timedelta, limit: int) -> JobReport:
     """Resolved for `after` with no customer message (a customer message reopens a resolved ticket, which takes it
@@ -111,8 +120,10 @@ def auto_close(store, now: datetime, after: timedelta, limit: int) -> JobReport:
 
 # ---- retention ---------------------------------------------------------------------------------------------------
 
-def purge_closed(store, now: datetime, after: timedelta, limit: int,
-                 message_budget: int = MAX_MESSAGES_PER_RUN) -> JobReport:
+
+def purge_closed(
+    store, now: datetime, after: timedelta, limit: int, message_budget: int = MAX_MESSAGES_PER_RUN
+) -> JobReport:
     """Closed for `after`: the conversation (and with it every attachment reference) is deleted, then the ticket
     becomes an anonymised stub (category, queue, times, status, score: what the metrics need). Messages go first and
     the stub last, so an interrupted run leaves a ticket still due, with fewer messages, and the next run finishes
@@ -143,6 +154,7 @@ def purge_closed(store, now: datetime, after: timedelta, limit: int,
 
 # ---- SLA escalation ----------------------------------------------------------------------------------------------
 
+
 def open_seconds_between(hours, start: datetime, end: datetime) -> float:
     """Business (open) time between two moments: outside business hours the SLA clock stops."""
     total = 0.0
@@ -157,10 +169,19 @@ def open_seconds_between(hours, start: datetime, end: datetime) -> float:
     return total
 
 
-def escalate_sla(store, notifier, hours, now: datetime, target: timedelta, queues: Iterable[str],
-                 supervisors: str, limit: int, language: str = "zh-CN",
-                 on_breach: Callable[[str, int], None] | None = None,
-                 reply_target: timedelta | None = None) -> JobReport:
+def escalate_sla(
+    store,
+    notifier,
+    hours,
+    now: datetime,
+    target: timedelta,
+    queues: Iterable[str],
+    supervisors: str,
+    limit: int,
+    language: str = "zh-CN",
+    on_breach: Callable[[str, int], None] | None = None,
+    reply_target: timedelta | None = None,
+) -> JobReport:
     """Two kinds of SLA breach, reported to the supervisors together, in one e-mail per run, each breach once:
 
     - waiting: tickets in the human queue (oldest first, from the sparse WaitingTickets index) that waited longer
@@ -173,26 +194,40 @@ def escalate_sla(store, notifier, hours, now: datetime, target: timedelta, queue
 
     Flag first (one conditional UpdateItem per new breach), then mail; a failed mail unflags, so the next run
     reports them again. Outside business hours the clock stops (open_seconds_between)."""
-    report = JobReport("sla", details={"breached_waiting": 0, "new_waiting_breaches": 0,
-                                       "new_reply_breaches": 0})
+    report = JobReport("sla", details={"breached_waiting": 0, "new_waiting_breaches": 0, "new_reply_breaches": 0})
     new = _waiting_breaches(store, hours, now, target, queues, limit, report, on_breach)
     replies = _reply_breaches(store, hours, now, reply_target, queues, limit, report) if reply_target else []
     if new or replies:
         context = {
             "target_minutes": int(target.total_seconds() // 60),
             "reply_target_minutes": int(reply_target.total_seconds() // 60) if reply_target else 0,
-            "tickets": [{"reference": t.ticket_id, "queue": t.queue, "queued_at": iso(queued),
-                         "waited_minutes": int(open_seconds_between(hours, queued, now) // 60)} for t, queued in new],
-            "unanswered": [{"reference": t.ticket_id, "queue": t.queue, "agent": t.assigned_agent or "",
-                            "since": iso(t.awaiting_since),
-                            "waited_minutes": int(open_seconds_between(hours, t.awaiting_since, now) // 60)}
-                           for t in replies],
+            "tickets": [
+                {
+                    "reference": t.ticket_id,
+                    "queue": t.queue,
+                    "queued_at": iso(queued),
+                    "waited_minutes": int(open_seconds_between(hours, queued, now) // 60),
+                }
+                for t, queued in new
+            ],
+            "unanswered": [
+                {
+                    "reference": t.ticket_id,
+                    "queue": t.queue,
+                    "agent": t.assigned_agent or "",
+                    "since": iso(t.awaiting_since),
+                    "waited_minutes": int(open_seconds_between(hours, t.awaiting_since, now) // 60),
+                }
+                for t in replies
+            ],
         }
         try:
             notifier.send(Recipient("email", supervisors, language), "ticket_sla_breach", context)
         except Exception:  # noqa: BLE001 - unflag, so the next run reports them again
-            logger.exception("SLA breach mail failed", extra={"tickets": [t.ticket_id for t, _ in new]
-                                                              + [t.ticket_id for t in replies]})
+            logger.exception(
+                "SLA breach mail failed",
+                extra={"tickets": [t.ticket_id for t, _ in new] + [t.ticket_id for t in replies]},
+            )
             for ticket, _ in new:
                 store.unflag_breach(ticket)
             for unanswered in replies:
@@ -205,9 +240,16 @@ def escalate_sla(store, notifier, hours, now: datetime, target: timedelta, queue
     return report
 
 
-def _waiting_breaches(store, hours, now: datetime, target: timedelta, queues: Iterable[str], limit: int,
-                      report: JobReport, on_breach: Callable[[str, int], None] | None
-                      ) -> list[tuple[LifecycleTicket, datetime]]:
+def _waiting_breaches(
+    store,
+    hours,
+    now: datetime,
+    target: timedelta,
+    queues: Iterable[str],
+    limit: int,
+    report: JobReport,
+    on_breach: Callable[[str, int], None] | None,
+) -> list[tuple[LifecycleTicket, datetime]]:
     """Newly breached waiting tickets (flagged here) and when they joined the queue."""
     new: list[tuple[LifecycleTicket, datetime]] = []
     for queue in queues:
@@ -232,8 +274,9 @@ def _waiting_breaches(store, hours, now: datetime, target: timedelta, queues: It
     return new
 
 
-def _reply_breaches(store, hours, now: datetime, target: timedelta, queues: Iterable[str], limit: int,
-                    report: JobReport) -> list[UnansweredTicket]:
+def _reply_breaches(
+    store, hours, now: datetime, target: timedelta, queues: Iterable[str], limit: int, report: JobReport
+) -> list[UnansweredTicket]:
     """Claimed tickets whose customer has waited for an answer longer than `target` of business time, newly
     flagged here. The Query asks only for waits that started more than `target` ago on the wall clock; of those,
     the oldest come first, so the first one still within the target in business time ends the search."""

@@ -1,4 +1,5 @@
 """What the lifecycle jobs see of a ticket, as a plain value (repository.py maps the DynamoDB item to it)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -57,5 +58,11 @@ class JobReport:
     details: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"job": self.job, "done": self.done, "skipped": self.skipped, "failed": self.failed,
-                "more": self.more, **self.details}
+        return {
+            "job": self.job,
+            "done": self.done,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "more": self.more,
+            **self.details,
+        }

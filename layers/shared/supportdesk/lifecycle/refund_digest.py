@@ -19,6 +19,7 @@ rate-limit table, expiring by TTL), then sends; a failed send gives the claim ba
 queue). A repeated or concurrent run finds the claim and sends nothing twice; only a crash between the claim and the
 send loses that day's digest, which is the better failure for a summary mail.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -47,8 +48,7 @@ class ReviewQueue(Protocol):
     """The refunds read model's review queue (RefundRepository.review_queue): one page of a review status, oldest
     first, and the cursor of the next page (None on the last)."""
 
-    def review_queue(self, status: RefundStatus, limit: int, cursor: str | None
-                     ) -> tuple[list[Refund], str | None]: ...
+    def review_queue(self, status: RefundStatus, limit: int, cursor: str | None) -> tuple[list[Refund], str | None]: ...
 
 
 class DigestLog(Protocol):
@@ -79,8 +79,10 @@ def row_of(refund: Refund) -> str:
     return "escalated" if refund.escalated else RefundStatus.UNDER_REVIEW.value
 
 
-ROWS = {REVIEWERS: (RefundStatus.UNDER_REVIEW.value,),
-        SUPERVISORS: ("escalated", RefundStatus.AWAITING_SECOND_APPROVAL.value)}
+ROWS = {
+    REVIEWERS: (RefundStatus.UNDER_REVIEW.value,),
+    SUPERVISORS: ("escalated", RefundStatus.AWAITING_SECOND_APPROVAL.value),
+}
 
 
 @dataclass
@@ -89,12 +91,14 @@ class WaitingCases:
     run reads."""
 
     by_audience: dict[str, list[tuple[Refund, datetime]]] = field(
-        default_factory=lambda: {audience: [] for audience in AUDIENCES})
+        default_factory=lambda: {audience: [] for audience in AUDIENCES}
+    )
     capped: bool = False
 
 
-def read_review_queue(queue: ReviewQueue, per_status: int = MAX_CASES_PER_STATUS,
-                      page_size: int = PAGE_SIZE) -> WaitingCases:
+def read_review_queue(
+    queue: ReviewQueue, per_status: int = MAX_CASES_PER_STATUS, page_size: int = PAGE_SIZE
+) -> WaitingCases:
     """Every case waiting for people, page by page (one Query of the ReviewQueue index per page), at most
     `per_status` per review status."""
     found = WaitingCases()
@@ -116,23 +120,47 @@ def read_review_queue(queue: ReviewQueue, per_status: int = MAX_CASES_PER_STATUS
 
 
 def _case_view(refund: Refund, since: datetime, now: datetime) -> dict:
-    return {"case_id": refund.refund_id, "kind": refund.kind.value, "row": row_of(refund),
-            "order_id": refund.order_id, "amount": money(refund.amount_cents, refund.currency), "since": iso(since),
-            "waited_hours": int((now - since).total_seconds() // 3600)}
+    return {
+        "case_id": refund.refund_id,
+        "kind": refund.kind.value,
+        "row": row_of(refund),
+        "order_id": refund.order_id,
+        "amount": money(refund.amount_cents, refund.currency),
+        "since": iso(since),
+        "waited_hours": int((now - since).total_seconds() // 3600),
+    }
 
 
-def digest_context(audience: str, cases: list[tuple[Refund, datetime]], now: datetime, overdue_after: timedelta,
-                   capped: bool, read_limit: int = MAX_CASES_PER_STATUS) -> dict:
+def digest_context(
+    audience: str,
+    cases: list[tuple[Refund, datetime]],
+    now: datetime,
+    overdue_after: timedelta,
+    capped: bool,
+    read_limit: int = MAX_CASES_PER_STATUS,
+) -> dict:
     """The template's context for one audience: counts per line, the oldest case, the overdue cases (oldest first,
     at most MAX_LISTED named) and whether the counts are lower bounds."""
     overdue = [(refund, since) for refund, since in cases if now - since > overdue_after]
-    rows = [{"row": row, "waiting": sum(1 for r, _ in cases if row_of(r) == row),
-             "overdue": sum(1 for r, _ in overdue if row_of(r) == row)} for row in ROWS[audience]]
+    rows = [
+        {
+            "row": row,
+            "waiting": sum(1 for r, _ in cases if row_of(r) == row),
+            "overdue": sum(1 for r, _ in overdue if row_of(r) == row),
+        }
+        for row in ROWS[audience]
+    ]
     oldest = _case_view(*cases[0], now) if cases else None
     return {
-        "audience": audience, "generated_at": iso(now), "overdue_hours": int(overdue_after.total_seconds() // 3600),
-        "waiting": len(cases), "overdue_count": len(overdue), "capped": capped, "read_limit": read_limit,
-        "rows": rows, "oldest": oldest,
+        "audience": audience,
+        "generated_at": iso(now),
+        "overdue_hours": int(overdue_after.total_seconds() // 3600),
+        "waiting": len(cases),
+        "overdue_count": len(overdue),
+        "capped": capped,
+        "read_limit": read_limit,
+        "rows": rows,
+        "oldest": oldest,
         "overdue": [_case_view(refund, since, now) for refund, since in overdue[:MAX_LISTED]],
         "more_overdue": max(0, len(overdue) - MAX_LISTED),
     }
@@ -143,23 +171,39 @@ def digest_key(audience: str, now: datetime, timezone: str) -> str:
     return f"refund-review-digest#{audience}#{now.astimezone(ZoneInfo(timezone)).date().isoformat()}"
 
 
-def send_review_digests(queue: ReviewQueue, log: DigestLog, notifier, addresses: dict[str, str], now: datetime,
-                        overdue_after: timedelta, timezone: str, language: str = "zh-CN",
-                        per_status: int = MAX_CASES_PER_STATUS) -> JobReport:
+def send_review_digests(
+    queue: ReviewQueue,
+    log: DigestLog,
+    notifier,
+    addresses: dict[str, str],
+    now: datetime,
+    overdue_after: timedelta,
+    timezone: str,
+    language: str = "zh-CN",
+    per_status: int = MAX_CASES_PER_STATUS,
+) -> JobReport:
     """Read the review queue, then per audience with cases waiting and an address: claim today's digest, send it
     (one e-mail). `done` counts digests sent, `skipped` digests already sent today, `failed` sends that failed (their
     claim given back for the retry)."""
     found = read_review_queue(queue, per_status)
-    report = JobReport("refund_digest", details={
-        "sent": 0, "waiting": sum(len(c) for c in found.by_audience.values()), "overdue": 0, "oldest_wait_seconds": 0})
+    report = JobReport(
+        "refund_digest",
+        details={
+            "sent": 0,
+            "waiting": sum(len(c) for c in found.by_audience.values()),
+            "overdue": 0,
+            "oldest_wait_seconds": 0,
+        },
+    )
     report.more = found.capped
     for audience in AUDIENCES:
         cases = found.by_audience[audience]
         context = digest_context(audience, cases, now, overdue_after, found.capped, per_status)
         report.details["overdue"] += context["overdue_count"]
         if cases:
-            report.details["oldest_wait_seconds"] = max(report.details["oldest_wait_seconds"],
-                                                        int((now - cases[0][1]).total_seconds()))
+            report.details["oldest_wait_seconds"] = max(
+                report.details["oldest_wait_seconds"], int((now - cases[0][1]).total_seconds())
+            )
         address = addresses.get(audience, "")
         if not cases or not address:
             continue

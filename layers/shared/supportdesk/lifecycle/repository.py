@@ -1,6 +1,7 @@
 """The lifecycle jobs' port on tickets, and its DynamoDB adapter. Every read is a Query of a sparse index
-(LifecycleDue, WaitingTickets, UnansweredTickets) limited to the batch; every change is one conditional write that holds only while
-the ticket is in the state the job read, so concurrent or repeated runs cannot apply a change twice."""
+(LifecycleDue, WaitingTickets, UnansweredTickets) limited to the batch; every change is one conditional write that
+holds only while the ticket is in the state the job read, so concurrent or repeated runs cannot apply a change twice."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -62,8 +63,9 @@ class DynamoLifecycleStore:
     def due(self, job: DueJob, before: datetime, limit: int) -> list[LifecycleTicket]:
         """One Query of LifecycleDue: the partition of `job`, due since before `before`, oldest first."""
 
-        items = TicketModel.lifecycle_due.query(str(job), TicketModel.due_at < _stamp(before), limit=limit,
-                                                page_size=limit)
+        items = TicketModel.lifecycle_due.query(
+            str(job), TicketModel.due_at < _stamp(before), limit=limit, page_size=limit
+        )
         return [to_ticket(item) for item in items]
 
     def advance(self, ticket: LifecycleTicket, from_job: DueJob, to_job: DueJob) -> bool:
@@ -73,21 +75,30 @@ class DynamoLifecycleStore:
         return conditional_update(
             TicketModel(ticket.ticket_id),
             [TicketModel.due_job.set(str(to_job))],
-            (TicketModel.due_job == str(from_job)) & (TicketModel.status == "resolved") & (TicketModel.resolution_count == ticket.resolution_count),
+            (TicketModel.due_job == str(from_job))
+            & (TicketModel.status == "resolved")
+            & (TicketModel.resolution_count == ticket.resolution_count),
         )
 
     def close(self, ticket: LifecycleTicket, now: datetime, note: str) -> bool:
         """resolved -> closed with a system note, in one transaction; due for retention from now."""
 
-        message = TicketMessageModel(ticket.ticket_id, message_id(now), author="system", text=note,
-                                     created_at=_stamp(now), note="closed")
+        message = TicketMessageModel(
+            ticket.ticket_id, message_id(now), author="system", text=note, created_at=_stamp(now), note="closed"
+        )
 
         def build(transaction):
             transaction.update(
                 TicketModel(ticket.ticket_id),
-                actions=[TicketModel.status.set("closed"), TicketModel.closed_at.set(_stamp(now)), TicketModel.updated_at.set(_stamp(now)),
-                         TicketModel.due_job.set(str(DueJob.PURGE)), TicketModel.due_at.set(_stamp(now))],
-                condition=(TicketModel.due_job == str(DueJob.CLOSE)) & (TicketModel.status == "resolved")
+                actions=[
+                    TicketModel.status.set("closed"),
+                    TicketModel.closed_at.set(_stamp(now)),
+                    TicketModel.updated_at.set(_stamp(now)),
+                    TicketModel.due_job.set(str(DueJob.PURGE)),
+                    TicketModel.due_at.set(_stamp(now)),
+                ],
+                condition=(TicketModel.due_job == str(DueJob.CLOSE))
+                & (TicketModel.status == "resolved")
                 & (TicketModel.resolution_count == ticket.resolution_count),
             )
             transaction.save(message)
@@ -101,7 +112,11 @@ class DynamoLifecycleStore:
     def delete_messages(self, ticket_id: str, limit: int) -> int:
         """Up to `limit` of the ticket's messages: one Query (keys only) and BatchWriteItem deletes."""
 
-        keys = list(TicketMessageModel.query(ticket_id, limit=limit, page_size=limit, attributes_to_get=["ticket_id", "message_id"]))
+        keys = list(
+            TicketMessageModel.query(
+                ticket_id, limit=limit, page_size=limit, attributes_to_get=["ticket_id", "message_id"]
+            )
+        )
         with TicketMessageModel.batch_write() as batch:
             for item in keys:
                 batch.delete(item)
@@ -113,8 +128,15 @@ class DynamoLifecycleStore:
 
         return conditional_update(
             TicketModel(ticket.ticket_id),
-            [TicketModel.customer_id.set(ANONYMOUS), TicketModel.subject.set(""), TicketModel.order_id.remove(), TicketModel.rating_comment.remove(),
-             TicketModel.purged_at.set(_stamp(now)), TicketModel.due_job.remove(), TicketModel.due_at.remove()],
+            [
+                TicketModel.customer_id.set(ANONYMOUS),
+                TicketModel.subject.set(""),
+                TicketModel.order_id.remove(),
+                TicketModel.rating_comment.remove(),
+                TicketModel.purged_at.set(_stamp(now)),
+                TicketModel.due_job.remove(),
+                TicketModel.due_at.remove(),
+            ],
             (TicketModel.due_job == str(DueJob.PURGE)) & (TicketModel.status == "closed"),
         )
 
@@ -130,14 +152,18 @@ class DynamoLifecycleStore:
         return conditional_update(
             TicketModel(ticket.ticket_id),
             [TicketModel.sla_notified_seq.set(ticket.queue_seq), TicketModel.sla_breached_at.set(_stamp(now))],
-            (TicketModel.status == "waiting") & (TicketModel.queue_seq == ticket.queue_seq)
+            (TicketModel.status == "waiting")
+            & (TicketModel.queue_seq == ticket.queue_seq)
             & (TicketModel.sla_notified_seq.does_not_exist() | (TicketModel.sla_notified_seq != ticket.queue_seq)),
         )
 
     def unflag_breach(self, ticket: LifecycleTicket) -> bool:
 
-        return conditional_update(TicketModel(ticket.ticket_id), [TicketModel.sla_notified_seq.remove(), TicketModel.sla_breached_at.remove()],
-                                  TicketModel.sla_notified_seq == ticket.queue_seq)
+        return conditional_update(
+            TicketModel(ticket.ticket_id),
+            [TicketModel.sla_notified_seq.remove(), TicketModel.sla_breached_at.remove()],
+            TicketModel.sla_notified_seq == ticket.queue_seq,
+        )
 
     # ---- reply SLA of claimed tickets (UnansweredTickets) ----------------------------------------------------------
 
@@ -148,10 +174,16 @@ class DynamoLifecycleStore:
         returns is new work plus, outside business hours, waits whose clock is stopped. Index items hold the keys
         and the agent (~100 bytes): a full page of 100 reads ~10 KB, 1.5 read units eventually consistent."""
 
-        items = TicketModel.unanswered_tickets.query(queue, TicketModel.awaiting_reply_since < _stamp(before),
-                                                     limit=limit, page_size=limit)
-        return [UnansweredTicket(item.ticket_id, queue, item.assigned_agent, parse_required_stamp(item.awaiting_reply_since))
-                for item in items if item.awaiting_reply_since]
+        items = TicketModel.unanswered_tickets.query(
+            queue, TicketModel.awaiting_reply_since < _stamp(before), limit=limit, page_size=limit
+        )
+        return [
+            UnansweredTicket(
+                item.ticket_id, queue, item.assigned_agent, parse_required_stamp(item.awaiting_reply_since)
+            )
+            for item in items
+            if item.awaiting_reply_since
+        ]
 
     def flag_reply_breach(self, ticket: UnansweredTicket, now: datetime) -> bool:
         """One conditional UpdateItem: the wait is reported (`reply_breached_at`, shown to staff) and leaves the
@@ -214,9 +246,14 @@ class DynamoForgetStore:
 
         return conditional_update(
             TicketModel(ticket_id),
-            [TicketModel.customer_id.set(ANONYMOUS), TicketModel.customer_deleted.set(1), TicketModel.order_id.remove(),
-             TicketModel.awaiting_reply_since.remove(), TicketModel.reply_due_queue.remove(),
-             TicketModel.reply_breached_at.remove()],
+            [
+                TicketModel.customer_id.set(ANONYMOUS),
+                TicketModel.customer_deleted.set(1),
+                TicketModel.order_id.remove(),
+                TicketModel.awaiting_reply_since.remove(),
+                TicketModel.reply_due_queue.remove(),
+                TicketModel.reply_breached_at.remove(),
+            ],
             TicketModel.customer_id == customer_id,
         )
 
@@ -242,8 +279,9 @@ class DynamoDigestLog:
     def claim(self, key: str, expires_at: datetime) -> bool:
         """One conditional PutItem (1 write unit): True for the first claim of `key`, False once it exists."""
 
-        return conditional_put(RateLimitModel(key, hits=1, expires_at=int(expires_at.timestamp())),
-                               RateLimitModel.bucket.does_not_exist())
+        return conditional_put(
+            RateLimitModel(key, hits=1, expires_at=int(expires_at.timestamp())), RateLimitModel.bucket.does_not_exist()
+        )
 
     def release(self, key: str) -> None:
         """One DeleteItem: the digest was not sent after all."""

@@ -1,5 +1,6 @@
 """Parameters of the lifecycle schedules and the survey (see supportdesk.settings for how a field is read from its
 variable; template.yaml passes the stack parameters of the same names)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields

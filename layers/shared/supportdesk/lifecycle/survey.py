@@ -1,6 +1,7 @@
 """The satisfaction survey's two public routes (GET and POST /survey/{token}), behind no login: the signed link is
 the credential. Ratings obey the ticket API's rule (once per resolution, within 7 days of it) because they go
 through the same conditional write (DynamoTicketStore.rate)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +11,12 @@ from pathlib import Path
 
 from supportdesk import i18n
 from supportdesk.lifecycle.survey_tokens import (
-    PICK, SCORES, ExpiredSurveyToken, InvalidSurveyToken, SurveyClaim, SurveyTokens,
+    PICK,
+    SCORES,
+    ExpiredSurveyToken,
+    InvalidSurveyToken,
+    SurveyClaim,
+    SurveyTokens,
 )
 from supportdesk.observability import audit, metrics
 from supportdesk.tickets.csat import record_csat
@@ -31,14 +37,23 @@ class Page:
 def _environment():
     import jinja2  # deferred: only the survey function renders pages, and only on its first request
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(PAGES)), autoescape=True,
-                              undefined=jinja2.StrictUndefined)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(PAGES)), autoescape=True, undefined=jinja2.StrictUndefined
+    )
 
 
 def render(language: str, state: str, **context) -> str:
-    defaults: dict[str, object] = {"reference": None, "scores": [], "score": None, "action": "", "message": "", "max_comment": MAX_COMMENT}
-    return _environment().get_template("survey.html").render({**defaults, **context, "language": language,
-                                                               "state": state})
+    defaults: dict[str, object] = {
+        "reference": None,
+        "scores": [],
+        "score": None,
+        "action": "",
+        "message": "",
+        "max_comment": MAX_COMMENT,
+    }
+    return (
+        _environment().get_template("survey.html").render({**defaults, **context, "language": language, "state": state})
+    )
 
 
 class SurveyService:
@@ -71,17 +86,28 @@ class SurveyService:
         if ticket is None:
             return self._error(language, 404, "survey_link_invalid")
         if claim.score == PICK:
-            signed = {s: self.tokens.sign(SurveyClaim(claim.ticket_id, claim.resolution, s, claim.expires))
-                      for s in SCORES}
+            signed = {
+                s: self.tokens.sign(SurveyClaim(claim.ticket_id, claim.resolution, s, claim.expires)) for s in SCORES
+            }
             scores = [{"score": s, "url": f"{self.base_path}/survey/{token}"} for s, token in signed.items()]
             return Page(200, render(language, "pick", reference=ticket.ticket_id, scores=scores))
         if int(ticket.rated_resolution or 0) >= claim.resolution:
             return self._already(ticket, claim, token, language)
-        if (ticket.status is not TicketStatus.RESOLVED or ticket.resolution_count != claim.resolution
-                or ticket.resolved_at is None or now - ticket.resolved_at > RATING_WINDOW):
+        if (
+            ticket.status is not TicketStatus.RESOLVED
+            or ticket.resolution_count != claim.resolution
+            or ticket.resolved_at is None
+            or now - ticket.resolved_at > RATING_WINDOW
+        ):
             return self._error(language, 409, "survey_not_open", ticket.ticket_id)
-        record = NewMessage(Author.CUSTOMER, "", now, author_id=ticket.customer_id, note="rating",
-                            params={"score": str(claim.score), "resolution": str(claim.resolution), "via": "survey"})
+        record = NewMessage(
+            Author.CUSTOMER,
+            "",
+            now,
+            author_id=ticket.customer_id,
+            note="rating",
+            params={"score": str(claim.score), "resolution": str(claim.resolution), "via": "survey"},
+        )
         try:
             self.tickets.rate(ticket, claim.resolution, claim.score, None, now, record)
         except StatusChanged:
@@ -90,19 +116,45 @@ class SurveyService:
         metrics.add_metric(name="TicketRatings", unit="Count", value=1)
         metrics.add_metric(name=f"TicketRating{claim.score}", unit="Count", value=1)
         record_csat(ticket.queue, claim.score)
-        audit("ticket_rated", ticket_id=ticket.ticket_id, score=claim.score, resolution=claim.resolution,
-              via="survey", agent_id=ticket.assigned_agent)
-        return Page(200, render(language, "recorded", reference=ticket.ticket_id, score=claim.score,
-                                action=f"{self.base_path}/survey/{token}"))
+        audit(
+            "ticket_rated",
+            ticket_id=ticket.ticket_id,
+            score=claim.score,
+            resolution=claim.resolution,
+            via="survey",
+            agent_id=ticket.assigned_agent,
+        )
+        return Page(
+            200,
+            render(
+                language,
+                "recorded",
+                reference=ticket.ticket_id,
+                score=claim.score,
+                action=f"{self.base_path}/survey/{token}",
+            ),
+        )
 
     def _already(self, ticket, claim: SurveyClaim, token: str, language: str) -> Page:
         """The same link again (a reload, a mail scanner) shows the recorded score and, while there is none, the
         comment form; any other link of the resolution says the survey was answered."""
-        if (ticket is not None and int(ticket.rated_resolution or 0) == claim.resolution
-                and ticket.rating_score is not None and int(ticket.rating_score) == claim.score):
+        if (
+            ticket is not None
+            and int(ticket.rated_resolution or 0) == claim.resolution
+            and ticket.rating_score is not None
+            and int(ticket.rating_score) == claim.score
+        ):
             state = "commented" if ticket.rating_comment else "recorded"
-            return Page(200, render(language, state, reference=ticket.ticket_id, score=claim.score,
-                                    action=f"{self.base_path}/survey/{token}"))
+            return Page(
+                200,
+                render(
+                    language,
+                    state,
+                    reference=ticket.ticket_id,
+                    score=claim.score,
+                    action=f"{self.base_path}/survey/{token}",
+                ),
+            )
         return self._error(language, 409, "survey_already_answered", getattr(ticket, "ticket_id", None))
 
     def comment(self, token: str, text: str | None, language: str) -> Page:
@@ -111,8 +163,13 @@ class SurveyService:
         if isinstance(claim, Page):
             return claim
         ticket = self.tickets.get(claim.ticket_id)
-        if (ticket is None or claim.score == PICK or int(ticket.rated_resolution or 0) != claim.resolution
-                or ticket.rating_score is None or int(ticket.rating_score) != claim.score):
+        if (
+            ticket is None
+            or claim.score == PICK
+            or int(ticket.rated_resolution or 0) != claim.resolution
+            or ticket.rating_score is None
+            or int(ticket.rating_score) != claim.score
+        ):
             return self._error(language, 409, "survey_not_open", getattr(ticket, "ticket_id", None))
         text = (text or "").strip()[:MAX_COMMENT]
         if text:

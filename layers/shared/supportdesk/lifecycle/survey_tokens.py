@@ -7,6 +7,7 @@ Single use comes from the data, not from a list of spent tokens: a score is stor
 links recorded wins and every other (or the same one again) finds the resolution rated. The comment form posts
 with the same token and is accepted once, while the rating it belongs to has no comment yet.
 """
+
 from __future__ import annotations
 
 import base64

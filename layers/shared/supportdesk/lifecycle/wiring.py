@@ -1,4 +1,5 @@
 """Adapters of the lifecycle jobs, the survey routes and account deletion, built once per container on first use."""
+
 from __future__ import annotations
 
 from supportdesk import runtime
@@ -22,8 +23,15 @@ from supportdesk.refunds.repository import DynamoRefundRepository
 from supportdesk.runtime import component
 from supportdesk.tickets.wiring import business_hours, ticket_store
 
-__all__ = ["account_eraser", "business_hours", "digest_log", "lifecycle_store", "refund_review_queue", "survey_service",
-           "survey_tokens"]
+__all__ = [
+    "account_eraser",
+    "business_hours",
+    "digest_log",
+    "lifecycle_store",
+    "refund_review_queue",
+    "survey_service",
+    "survey_tokens",
+]
 
 
 @component
@@ -54,5 +62,11 @@ def survey_service() -> SurveyService:
 
 @component
 def account_eraser() -> AccountEraser:
-    return AccountEraser(identity.account_repository(), DynamoForgetStore(), notify.notifier(), verify_password,
-                         rate_limiter(), lifecycle_settings().support_contact)
+    return AccountEraser(
+        identity.account_repository(),
+        DynamoForgetStore(),
+        notify.notifier(),
+        verify_password,
+        rate_limiter(),
+        lifecycle_settings().support_contact,
+    )

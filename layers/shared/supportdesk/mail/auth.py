@@ -19,6 +19,7 @@ Only the first Authentication-Results field with SES's authserv-id is read: SES 
 sender wrote into the message sits below it; and it only ever names domains, the pass/fail comes from the
 receipt's own verdicts.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,16 +28,39 @@ from dataclasses import dataclass
 from supportdesk.mail.headers import domain_of
 
 SES_AUTHSERV_ID = "amazonses.com"
-_SECOND_LEVEL = frozenset({"com", "net", "org", "gov", "edu", "ac", "co", "or", "ne", "go", "mil", "ltd", "plc",
-                           "gob", "nom", "sch", "idv", "biz", "info"})
+_SECOND_LEVEL = frozenset(
+    {
+        "com",
+        "net",
+        "org",
+        "gov",
+        "edu",
+        "ac",
+        "co",
+        "or",
+        "ne",
+        "go",
+        "mil",
+        "ltd",
+        "plc",
+        "gob",
+        "nom",
+        "sch",
+        "idv",
+        "biz",
+        "info",
+    }
+)
 _METHOD = re.compile(r"^\s*(spf|dkim|dmarc|[a-z-]+)\s*=\s*([a-zA-Z]+)\b(.*)$", re.IGNORECASE)
-_PROPERTY = re.compile(r"\b(smtp\.mailfrom|envelope-from|header\.i|header\.d|header\.from)\s*=\s*\"?([^\s;\"]+)",
-                       re.IGNORECASE)
+_PROPERTY = re.compile(
+    r"\b(smtp\.mailfrom|envelope-from|header\.i|header\.d|header\.from)\s*=\s*\"?([^\s;\"]+)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
 class Verdicts:
     """SES's receipt verdicts: PASS, FAIL, GRAY, PROCESSING_FAILED (or DISABLED for spam/virus scanning)."""
+
     spam: str = "PASS"
     virus: str = "PASS"
     spf: str = "PASS"
@@ -48,8 +72,13 @@ class Verdicts:
         def status(name: str) -> str:
             return str(((receipt or {}).get(name) or {}).get("status") or "GRAY").upper()
 
-        return cls(status("spamVerdict"), status("virusVerdict"), status("spfVerdict"), status("dkimVerdict"),
-                   status("dmarcVerdict"))
+        return cls(
+            status("spamVerdict"),
+            status("virusVerdict"),
+            status("spfVerdict"),
+            status("dkimVerdict"),
+            status("dmarcVerdict"),
+        )
 
     @property
     def rejected(self) -> bool:
@@ -124,8 +153,13 @@ class Trust:
     reason: str  # dmarc_pass, spf_aligned, dkim_aligned; or why not
 
 
-def sender_trust(sender: str, verdicts: Verdicts, results: AuthenticationResults, envelope_sender: str = "",
-                 spoof_suspect: bool = False) -> Trust:
+def sender_trust(
+    sender: str,
+    verdicts: Verdicts,
+    results: AuthenticationResults,
+    envelope_sender: str = "",
+    spoof_suspect: bool = False,
+) -> Trust:
     """See the module docstring."""
     from_domain = domain_of(sender)
     if not from_domain:

@@ -13,6 +13,7 @@ charset-normalizer proposes for longer texts (it is unreliable on a short subjec
 UTF-16). Nothing is ever decoded as UTF-8 with replacement characters: the last resort is cp1252/latin-1, which
 keeps every byte visible for a person to recover.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -20,16 +21,40 @@ import re
 
 # Declared label (lower case) -> the codec that decodes what senders using that label actually send.
 SUPERSETS = {
-    "gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "x-gbk": "gb18030", "euc-cn": "gb18030",
-    "csgb2312": "gb18030", "gb_2312-80": "gb18030", "x-euc-cn": "gb18030", "chinese": "gb18030",
-    "big5": "big5hkscs", "x-big5": "big5hkscs", "cn-big5": "big5hkscs", "csbig5": "big5hkscs", "cp950": "big5hkscs",
-    "shift_jis": "cp932", "shift-jis": "cp932", "x-sjis": "cp932", "sjis": "cp932", "ms_kanji": "cp932",
-    "windows-31j": "cp932", "csshiftjis": "cp932",
-    "euc-kr": "cp949", "ks_c_5601-1987": "cp949", "ks_c_5601": "cp949", "korean": "cp949",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "cp936": "gb18030",
+    "x-gbk": "gb18030",
+    "euc-cn": "gb18030",
+    "csgb2312": "gb18030",
+    "gb_2312-80": "gb18030",
+    "x-euc-cn": "gb18030",
+    "chinese": "gb18030",
+    "big5": "big5hkscs",
+    "x-big5": "big5hkscs",
+    "cn-big5": "big5hkscs",
+    "csbig5": "big5hkscs",
+    "cp950": "big5hkscs",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "x-sjis": "cp932",
+    "sjis": "cp932",
+    "ms_kanji": "cp932",
+    "windows-31j": "cp932",
+    "csshiftjis": "cp932",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601": "cp949",
+    "korean": "cp949",
     # WHATWG: these labels mean windows-1252 in practice (curly quotes and the euro sign arrive in 0x80-0x9f)
-    "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
-    "iso-2022-jp": "iso-2022-jp-ms", "csiso2022jp": "iso-2022-jp-ms", "iso-2022-jp-2": "iso-2022-jp-ms",
-    "utf8": "utf-8", "unicode-1-1-utf-8": "utf-8",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "iso-2022-jp": "iso-2022-jp-ms",
+    "csiso2022jp": "iso-2022-jp-ms",
+    "iso-2022-jp-2": "iso-2022-jp-ms",
+    "utf8": "utf-8",
+    "unicode-1-1-utf-8": "utf-8",
 }
 # The codecs detection tries, in the order a tie is broken (our customers write Chinese first).
 CANDIDATES = ("utf-8", "gb18030", "big5hkscs", "cp932", "cp949", "euc-jp")
@@ -61,14 +86,14 @@ def decode_iso2022jp(data: bytes) -> str:
     while i < n:
         byte = data[i]
         if byte == 0x1B:
-            seq = data[i + 1:i + 3]
+            seq = data[i + 1 : i + 3]
             if seq in (b"$@", b"$B"):
                 mode, i = "jis", i + 3
             elif seq in (b"(B", b"(J"):
                 mode, i = "ascii", i + 3
             elif seq == b"(I":
                 mode, i = "kana", i + 3
-            elif data[i + 1:i + 4] == b"$(D":  # JIS X 0212: let Python's ISO-2022-JP-2 codec handle the rest
+            elif data[i + 1 : i + 4] == b"$(D":  # JIS X 0212: let Python's ISO-2022-JP-2 codec handle the rest
                 return "".join(out) + data[i:].decode("iso2022_jp_2")
             else:
                 raise UnicodeDecodeError("iso-2022-jp", data, i, i + 1, "unknown escape sequence")
@@ -145,7 +170,7 @@ def detect(data: bytes) -> str:
             pass
     sample = data[:DETECTION_SAMPLE]
     if len(sample) < len(data):  # do not judge a character cut in half at the sample's end
-        sample = sample[:sample.rfind(b"\n") + 1] or sample
+        sample = sample[: sample.rfind(b"\n") + 1] or sample
     try:
         sample.decode("utf-8")
         return data.decode("utf-8")

@@ -9,6 +9,7 @@ Two rules the standard library's header objects do not keep for us:
 - Raw 8-bit header bytes with no declared charset (GBK or Shift_JIS subjects from older clients) are decoded by
   detection (charsets.detect), and encoded words by the same superset codecs as bodies (gb2312 -> GB18030).
 """
+
 from __future__ import annotations
 
 import base64
@@ -63,7 +64,7 @@ def decode_header(value: str | None) -> str:
             pending = None
 
     for match in _ENCODED_WORD.finditer(value):
-        between = value[position:match.start()]
+        between = value[position : match.start()]
         if pending is None or between.strip():
             flush()
             pieces.append(decode_text(raw_bytes(between)))
@@ -109,7 +110,7 @@ def parse_address(value: str | None) -> Address:
         angle = match  # the last <...> is the address; earlier ones can only be in a (broken) display name
     if angle is not None:
         address = _clean_address(angle.group(1))
-        display = first[:angle.start()]
+        display = first[: angle.start()]
     else:
         bare = _BARE_ADDRESS.search(_QUOTED.sub(" ", _COMMENT.sub(" ", first)))
         if bare:

@@ -7,16 +7,42 @@ looks at every character a bounded number of times: a tag runs to the next `>`, 
 each. It is not a conforming HTML parser (a `>` inside a quoted attribute ends the tag early): the output is text a
 person reads in a ticket, and the input is capped at MAX_HTML characters before it gets here.
 """
+
 from __future__ import annotations
 
 import html
 import re
 
 MAX_HTML = 512 * 1024  # characters of HTML turned into text; a mail body is cut at 5,000 characters anyway
-BLOCK_TAGS = frozenset({
-    "p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "ul", "ol", "hr",
-    "pre", "section", "article", "header", "footer", "dt", "dd", "address", "center",
-})
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "table",
+        "ul",
+        "ol",
+        "hr",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "dt",
+        "dd",
+        "address",
+        "center",
+    }
+)
 _SKIPPED = ("script", "style", "head", "title", "template")
 _TAG_NAME = re.compile(r"/?\s*([a-zA-Z][a-zA-Z0-9:-]*)")
 _SKIP_END = {name: re.compile(rf"</\s*{name}\s*>", re.IGNORECASE) for name in _SKIPPED}
@@ -46,11 +72,11 @@ def html_to_text(markup: str) -> str:
         name_match = _TAG_NAME.match(markup, start + 1, end)
         position = end + 1
         if not name_match:
-            if markup[start + 1:start + 2] not in ("!", "?"):
+            if markup[start + 1 : start + 2] not in ("!", "?"):
                 parts.append(_text(markup[start:position]))  # "a < b > c" is text
             continue
         name = name_match.group(1).lower()
-        closing = markup[start + 1:name_match.start(1)].startswith("/")
+        closing = markup[start + 1 : name_match.start(1)].startswith("/")
         if name in _SKIPPED and not closing and not markup[start:end].endswith("/"):
             skip_end = _SKIP_END[name].search(markup, position)
             if skip_end is None:

@@ -7,6 +7,7 @@ read receipts) the human-readable first part. The tree is walked with an explici
 message too deeply nested for the standard library's recursive parser is read from its headers alone: crafted
 structure costs a bounded amount of work and never fails the invocation.
 """
+
 from __future__ import annotations
 
 import email
@@ -49,16 +50,21 @@ _QUOTE_HEADERS = re.compile(
 # A forwarded message is what the customer wants us to read: everything from its marker on is kept.
 _FORWARD_MARKER = re.compile(
     r"^\s*(?:-{2,}\s*(?:Forwarded message|Forwarded Message|转发邮件|转发的邮件|轉寄郵件|Weitergeleitete Nachricht"
-    r"|Message transféré|Mensaje reenviado|転送メッセージ)\s*-{2,}|Begin forwarded message:|Début du message réexpédié :?)\s*$",
-    re.IGNORECASE)
+    r"|Message transféré|Mensaje reenviado|転送メッセージ)\s*-{2,}"
+    r"|Begin forwarded message:|Début du message réexpédié :?)\s*$",
+    re.IGNORECASE,
+)
 _AUTOMATED_LOCAL_PART = re.compile(
     r"^(?:mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|notifications?|daemon|cron|autoresponder"
-    r"|auto-?reply|mailerdaemon)(?:[+._-].*)?@", re.IGNORECASE)
+    r"|auto-?reply|mailerdaemon)(?:[+._-].*)?@",
+    re.IGNORECASE,
+)
 _AUTO_REPLY_SUBJECT = re.compile(
     r"^\s*(?:Automatic reply|Auto(?:matic)?[ -]?(?:reply|response)|Out of (?:the )?office|Autosvar|Abwesenheitsnotiz"
     r"|Réponse automatique|Respuesta automática|Risposta automatica|自动回复|自動回覆|自動回复|自動返信|不在通知"
     r"|Undeliverable|Undelivered Mail|Delivery Status Notification|Mail delivery failed|退信|系统退信)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _DISPLAYABLE = ("text/plain", "text/html")
 
 
@@ -66,17 +72,78 @@ MAX_ATTACHMENTS = 10  # kept per mail; the rest are refused with a note
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # Refused whatever they claim to be: programs, scripts, web pages (they run in a browser from our domain),
 # macro-enabled Office files, disk images and shortcuts.
-DANGEROUS_EXTENSIONS = frozenset({
-    "exe", "com", "bat", "cmd", "scr", "pif", "cpl", "dll", "msi", "msp", "msc", "jar", "js", "jse", "vbs", "vbe",
-    "wsf", "wsh", "ps1", "psm1", "hta", "html", "htm", "shtml", "xhtml", "svg", "mht", "mhtml", "lnk", "reg", "sh",
-    "py", "php", "pl", "rb", "apk", "app", "dmg", "iso", "img", "vhd", "docm", "xlsm", "pptm", "dotm", "xlam",
-    "scf", "url", "inf", "gadget", "application", "chm",
-})
-DANGEROUS_TYPES = frozenset({
-    "text/html", "application/xhtml+xml", "image/svg+xml", "application/javascript", "text/javascript",
-    "application/x-msdownload", "application/x-msdos-program", "application/x-sh", "application/x-executable",
-    "application/hta", "application/java-archive", "application/vnd.microsoft.portable-executable",
-})
+DANGEROUS_EXTENSIONS = frozenset(
+    {
+        "exe",
+        "com",
+        "bat",
+        "cmd",
+        "scr",
+        "pif",
+        "cpl",
+        "dll",
+        "msi",
+        "msp",
+        "msc",
+        "jar",
+        "js",
+        "jse",
+        "vbs",
+        "vbe",
+        "wsf",
+        "wsh",
+        "ps1",
+        "psm1",
+        "hta",
+        "html",
+        "htm",
+        "shtml",
+        "xhtml",
+        "svg",
+        "mht",
+        "mhtml",
+        "lnk",
+        "reg",
+        "sh",
+        "py",
+        "php",
+        "pl",
+        "rb",
+        "apk",
+        "app",
+        "dmg",
+        "iso",
+        "img",
+        "vhd",
+        "docm",
+        "xlsm",
+        "pptm",
+        "dotm",
+        "xlam",
+        "scf",
+        "url",
+        "inf",
+        "gadget",
+        "application",
+        "chm",
+    }
+)
+DANGEROUS_TYPES = frozenset(
+    {
+        "text/html",
+        "application/xhtml+xml",
+        "image/svg+xml",
+        "application/javascript",
+        "text/javascript",
+        "application/x-msdownload",
+        "application/x-msdos-program",
+        "application/x-sh",
+        "application/x-executable",
+        "application/hta",
+        "application/java-archive",
+        "application/vnd.microsoft.portable-executable",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -117,8 +184,12 @@ def strip_quoted(text: str) -> str:
             kept.extend(rest.rstrip() for rest in lines[index:])
             break
         joined = f"{line} {lines[index + 1].strip()}" if index + 1 < len(lines) else line
-        if _QUOTE_HEADERS.match(line) or (len(line) < 200 and line.lstrip().startswith(("On ", "Am ", "Le ", "El "))
-                                          and _QUOTE_HEADERS.match(joined) and not _QUOTE_HEADERS.match(line + ".")):
+        if _QUOTE_HEADERS.match(line) or (
+            len(line) < 200
+            and line.lstrip().startswith(("On ", "Am ", "Le ", "El "))
+            and _QUOTE_HEADERS.match(joined)
+            and not _QUOTE_HEADERS.match(line + ".")
+        ):
             break
         if line.lstrip().startswith(">"):
             continue
@@ -269,17 +340,33 @@ def automated_reason(message: Message, sender: Address, subject: str) -> str:
     precedence = _header(message, "Precedence").strip().lower()
     if precedence in ("bulk", "junk", "list", "auto_reply", "auto-reply"):
         return f"precedence:{precedence}"
-    for name in ("List-Id", "List-Unsubscribe", "List-Post", "Feedback-ID", "X-Autoreply", "X-Autorespond",
-                 "X-Autogenerated", "X-Auto-Generated", "X-AutoReply-From", "X-Mail-Autoreply", "X-Cron-Env",
-                 "X-Loop", "X-Failed-Recipients", "X-MS-Exchange-Generated-Message-Source", "X-ServerMaster",
-                 "X-FC-MachineGenerated", "X-POST-MessageClass"):
+    for name in (
+        "List-Id",
+        "List-Unsubscribe",
+        "List-Post",
+        "Feedback-ID",
+        "X-Autoreply",
+        "X-Autorespond",
+        "X-Autogenerated",
+        "X-Auto-Generated",
+        "X-AutoReply-From",
+        "X-Mail-Autoreply",
+        "X-Cron-Env",
+        "X-Loop",
+        "X-Failed-Recipients",
+        "X-MS-Exchange-Generated-Message-Source",
+        "X-ServerMaster",
+        "X-FC-MachineGenerated",
+        "X-POST-MessageClass",
+    ):
         if message.get(name) is not None:
             return f"header:{name.lower()}"
     suppress = _header(message, "X-Auto-Response-Suppress").lower()
     if any(word in suppress for word in ("all", "oof", "autoreply")):
         return "header:x-auto-response-suppress"
-    if _header(message, "X-Spam-Flag").strip().lower() == "yes" or \
-            _header(message, "X-Spam-Status").strip().lower().startswith("yes"):
+    if _header(message, "X-Spam-Flag").strip().lower() == "yes" or _header(
+        message, "X-Spam-Status"
+    ).strip().lower().startswith("yes"):
         return "spam-flag"
     ctype = message.get_content_type()
     if ctype == "multipart/report" or ctype == "message/delivery-status":
@@ -337,8 +424,9 @@ def read_mail(raw: bytes | Message) -> InboundMail:
     subject = single_line(decode_header(_header(message, "Subject")))  # becomes the Subject of our replies
     reason = automated_reason(message, sender, subject)
     # decode_header: some libraries (Python's own email package among them) fold a long msg-id into encoded words
-    references = _message_ids(decode_header(_header(message, "In-Reply-To"))) + tuple(reversed(_message_ids(
-        decode_header(_header(message, "References")))))
+    references = _message_ids(decode_header(_header(message, "In-Reply-To"))) + tuple(
+        reversed(_message_ids(decode_header(_header(message, "References"))))
+    )
     return InboundMail(
         sender=sender.address,
         subject=subject,
@@ -354,5 +442,13 @@ def read_mail(raw: bytes | Message) -> InboundMail:
     )
 
 
-__all__ = ["Attachment", "InboundMail", "read_mail", "strip_quoted", "body_text", "guess_language", "automated_reason",
-           "is_dangerous"]
+__all__ = [
+    "Attachment",
+    "InboundMail",
+    "read_mail",
+    "strip_quoted",
+    "body_text",
+    "guess_language",
+    "automated_reason",
+    "is_dangerous",
+]

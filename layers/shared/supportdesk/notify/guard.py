@@ -7,6 +7,7 @@
 - the SES message id of every mail about a ticket is remembered with the ticket, so a reply whose subject lost
   the [T-…] reference still threads by its In-Reply-To/References.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,14 +47,18 @@ class MailChannelNotifier:
     def send(self, recipient: Recipient, template: str, context: dict) -> str | None:
         now = int(self.clock.now().timestamp())
         if recipient.channel == "email" and self.store.is_undeliverable(recipient.address):
-            logger.info("mail not sent: the address bounced or complained",
-                        extra={"template": template, "to": mask_login(recipient.address)})
+            logger.info(
+                "mail not sent: the address bounced or complained",
+                extra={"template": template, "to": mask_login(recipient.address)},
+            )
             metrics.add_metric(name="MailToUndeliverableSkipped", unit="Count", value=1)
             return None
         if recipient.channel == "email" and template in AUTO_ANSWERS:
             if not self.store.claim_answer(recipient.address, now, now + int(ANSWER_INTERVAL.total_seconds())):
-                logger.info("automatic answer not sent: one already went to this address within 24 hours",
-                            extra={"template": template, "to": mask_login(recipient.address)})
+                logger.info(
+                    "automatic answer not sent: one already went to this address within 24 hours",
+                    extra={"template": template, "to": mask_login(recipient.address)},
+                )
                 metrics.add_metric(name="AutomaticAnswersSuppressed", unit="Count", value=1)
                 return None
         message_id = self.inner.send(recipient, template, context)

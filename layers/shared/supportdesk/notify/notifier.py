@@ -1,5 +1,6 @@
 """Notifier: what domain code calls to reach a person. SesSnsNotifier is the AWS adapter; tests use a fake that
 records what would have been sent (tests/fakes.py)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -69,5 +70,8 @@ class SesSnsNotifier:
             )
         else:
             raise ValueError(f"unknown channel {recipient.channel!r}")
-        logger.info("notification sent", extra={"template": template, "channel": recipient.channel, "to": mask_login(recipient.address)})
+        logger.info(
+            "notification sent",
+            extra={"template": template, "channel": recipient.channel, "to": mask_login(recipient.address)},
+        )
         return message_id

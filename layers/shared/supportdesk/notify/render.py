@@ -1,5 +1,6 @@
 """Render a named template in a language. Files live in templates/<name>/<language>.<part>, where part is
 subject.txt, txt and html for e-mail, sms.txt for SMS. HTML is autoescaped; an undefined variable is an error."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The real notifier (SES e-mail, SNS SMS), once per container (see supportdesk.runtime.component)."""
+
 from __future__ import annotations
 
 from supportdesk import runtime
@@ -12,7 +13,9 @@ from supportdesk.settings import get_settings
 @component
 def notifier() -> SesSnsNotifier:
     settings = get_settings()
-    return SesSnsNotifier(sender=settings.require("mail_from"), configuration_set=settings.ses_configuration_set or None)
+    return SesSnsNotifier(
+        sender=settings.require("mail_from"), configuration_set=settings.ses_configuration_set or None
+    )
 
 
 @component

@@ -12,6 +12,7 @@ Unknown fields are refused rather than ignored (a misspelt `post_code` must not 
 - city, district: 1-30 characters; street: 2-120 characters;
 - postcode: optional, 6 digits.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -26,17 +27,36 @@ LIMITS = {"recipient_name": (1, 40), "city": (1, 30), "district": (1, 30), "stre
 
 # (Chinese name, short Chinese name, English names), the mainland's province-level divisions.
 _DIVISIONS = (
-    ("北京市", "北京", "Beijing"), ("天津市", "天津", "Tianjin"), ("上海市", "上海", "Shanghai"),
-    ("重庆市", "重庆", "Chongqing"), ("河北省", "河北", "Hebei"), ("山西省", "山西", "Shanxi"),
-    ("辽宁省", "辽宁", "Liaoning"), ("吉林省", "吉林", "Jilin"), ("黑龙江省", "黑龙江", "Heilongjiang"),
-    ("江苏省", "江苏", "Jiangsu"), ("浙江省", "浙江", "Zhejiang"), ("安徽省", "安徽", "Anhui"),
-    ("福建省", "福建", "Fujian"), ("江西省", "江西", "Jiangxi"), ("山东省", "山东", "Shandong"),
-    ("河南省", "河南", "Henan"), ("湖北省", "湖北", "Hubei"), ("湖南省", "湖南", "Hunan"),
-    ("广东省", "广东", "Guangdong"), ("海南省", "海南", "Hainan"), ("四川省", "四川", "Sichuan"),
-    ("贵州省", "贵州", "Guizhou"), ("云南省", "云南", "Yunnan"), ("陕西省", "陕西", "Shaanxi"),
-    ("甘肃省", "甘肃", "Gansu"), ("青海省", "青海", "Qinghai"),
-    ("内蒙古自治区", "内蒙古", "Inner Mongolia|Nei Mongol"), ("广西壮族自治区", "广西", "Guangxi|Guangxi Zhuang"),
-    ("西藏自治区", "西藏", "Tibet|Xizang"), ("宁夏回族自治区", "宁夏", "Ningxia|Ningxia Hui"),
+    ("北京市", "北京", "Beijing"),
+    ("天津市", "天津", "Tianjin"),
+    ("上海市", "上海", "Shanghai"),
+    ("重庆市", "重庆", "Chongqing"),
+    ("河北省", "河北", "Hebei"),
+    ("山西省", "山西", "Shanxi"),
+    ("辽宁省", "辽宁", "Liaoning"),
+    ("吉林省", "吉林", "Jilin"),
+    ("黑龙江省", "黑龙江", "Heilongjiang"),
+    ("江苏省", "江苏", "Jiangsu"),
+    ("浙江省", "浙江", "Zhejiang"),
+    ("安徽省", "安徽", "Anhui"),
+    ("福建省", "福建", "Fujian"),
+    ("江西省", "江西", "Jiangxi"),
+    ("山东省", "山东", "Shandong"),
+    ("河南省", "河南", "Henan"),
+    ("湖北省", "湖北", "Hubei"),
+    ("湖南省", "湖南", "Hunan"),
+    ("广东省", "广东", "Guangdong"),
+    ("海南省", "海南", "Hainan"),
+    ("四川省", "四川", "Sichuan"),
+    ("贵州省", "贵州", "Guizhou"),
+    ("云南省", "云南", "Yunnan"),
+    ("陕西省", "陕西", "Shaanxi"),
+    ("甘肃省", "甘肃", "Gansu"),
+    ("青海省", "青海", "Qinghai"),
+    ("内蒙古自治区", "内蒙古", "Inner Mongolia|Nei Mongol"),
+    ("广西壮族自治区", "广西", "Guangxi|Guangxi Zhuang"),
+    ("西藏自治区", "西藏", "Tibet|Xizang"),
+    ("宁夏回族自治区", "宁夏", "Ningxia|Ningxia Hui"),
     ("新疆维吾尔自治区", "新疆", "Xinjiang|Xinjiang Uygur|Xinjiang Uyghur"),
 )
 _SUFFIXES = ("", " province", " municipality", " autonomous region", " city", " shi", " sheng")
@@ -47,7 +67,8 @@ def _key(text: str) -> str:
 
 
 PROVINCES: frozenset[str] = frozenset(
-    {_key(full) for full, _, _ in _DIVISIONS} | {_key(short) for _, short, _ in _DIVISIONS}
+    {_key(full) for full, _, _ in _DIVISIONS}
+    | {_key(short) for _, short, _ in _DIVISIONS}
     | {_key(name + suffix) for _, _, names in _DIVISIONS for name in names.split("|") for suffix in _SUFFIXES}
 )
 
@@ -80,10 +101,15 @@ def parse_address(body: dict[str, Any]) -> ShippingAddress:
     if problems:
         field = next(name for name in (*FIELDS, *problems) if name in problems)
         raise InvalidInput(problems[field], field=field, details={"field": field, "problems": problems})
-    return ShippingAddress(recipient_name=str(values["recipient_name"]), phone=str(values["phone"]),
-                           province=str(values["province"]),
-                           city=str(values["city"]), district=str(values["district"]), street=str(values["street"]),
-                           postcode=values["postcode"])
+    return ShippingAddress(
+        recipient_name=str(values["recipient_name"]),
+        phone=str(values["phone"]),
+        province=str(values["province"]),
+        city=str(values["city"]),
+        district=str(values["district"]),
+        street=str(values["street"]),
+        postcode=values["postcode"],
+    )
 
 
 def _check(name: str, text: str) -> str | None:
@@ -114,7 +140,9 @@ def _mainland_mobile(raw: str) -> str | None:
         return None
     if not phonenumbers.is_valid_number(number) or phonenumbers.region_code_for_number(number) != "CN":
         return None
-    if phonenumbers.number_type(number) not in (phonenumbers.PhoneNumberType.MOBILE,
-                                                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+    if phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,6 +1,7 @@
 """The customer's confirmation of a request (e-mail, else SMS, in their language). Best effort, like the refunds'
 notices: the request is recorded and sent to the storefront whatever happens to the message, and the order itself
 shows the pending request."""
+
 from __future__ import annotations
 
 from typing import Callable, Protocol

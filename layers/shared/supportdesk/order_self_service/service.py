@@ -21,6 +21,7 @@ own pending request and publishes it again (the storefront deduplicates by `requ
 An event that could not be published is withdrawn from the order (503, retry with the same key), so the order never
 shows a request the storefront did not get. A request the storefront leaves unanswered for
 `pending_seconds` may be made again."""
+
 from __future__ import annotations
 
 import base64
@@ -72,8 +73,9 @@ class RequestNotSent(DomainError):
 
 
 class OrderRefunds(Protocol):
-    def order_refunds(self, customer_id: str, order_id: str, limit: int, cursor: str | None
-                      ) -> tuple[list[Refund], str | None]: ...
+    def order_refunds(
+        self, customer_id: str, order_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Refund], str | None]: ...
 
 
 def request_id(prefix: str, owner: str, idempotency_key: str) -> str:
@@ -90,8 +92,9 @@ def parse_cancel_reason(body: dict[str, Any]) -> str | None:
     if raw is None:
         return None
     if raw not in {r.value for r in CancelReason}:
-        raise InvalidInput("invalid_cancel_reason", details={"field": "reason",
-                                                             "allowed": [r.value for r in CancelReason]})
+        raise InvalidInput(
+            "invalid_cancel_reason", details={"field": "reason", "allowed": [r.value for r in CancelReason]}
+        )
     return str(raw)
 
 
@@ -104,8 +107,16 @@ def _optional_iso(moment: datetime | None) -> str | None:
 
 
 class OrderSelfService:
-    def __init__(self, orders: CustomerOrderStore, refunds: OrderRefunds, publisher: RequestPublisher,
-                 notices: OrderNotices, limiter: RateLimiter, clock: Clock, pending_seconds: int = 3600) -> None:
+    def __init__(
+        self,
+        orders: CustomerOrderStore,
+        refunds: OrderRefunds,
+        publisher: RequestPublisher,
+        notices: OrderNotices,
+        limiter: RateLimiter,
+        clock: Clock,
+        pending_seconds: int = 3600,
+    ) -> None:
         self.orders = orders
         self.refunds = refunds
         self.publisher = publisher
@@ -123,22 +134,35 @@ class OrderSelfService:
     def get_order(self, caller: Caller, order_id: str) -> dict:
         order = self._own_order(caller, order_id)
         refunds, more = self.refunds.order_refunds(caller.account_id, order.order_id, REFUNDS_SHOWN, None)
-        return {"order": {**self.order_view(order, self.clock.now()),
-                          "refunds": [refund_view(refund) for refund in refunds], "more_refunds": more is not None}}
+        return {
+            "order": {
+                **self.order_view(order, self.clock.now()),
+                "refunds": [refund_view(refund) for refund in refunds],
+                "more_refunds": more is not None,
+            }
+        }
 
     # ---- asking the storefront ---------------------------------------------------------------------------------
     def cancel(self, caller: Caller, order_id: str, body: dict[str, Any], idempotency_key: str) -> dict:
         reason = parse_cancel_reason(body)
         now = self.clock.now()
         request = CancellationRequest(request_id("CR", caller.account_id, idempotency_key), now, reason)
-        order, state = self._record(caller, order_id, request, self._cancellation_state,
-                                    self.orders.request_cancellation)
+        order, state = self._record(
+            caller, order_id, request, self._cancellation_state, self.orders.request_cancellation
+        )
         if state == "pending":  # another request of the customer's is already asking: nothing more to send
             return {"order": self.order_view(order, now)}
         pending = order.cancellation
         assert pending is not None
-        self._send(order, OrderRequestKind.CANCELLATION, pending.request_id, cancellation_event(order, pending),
-                   "OrderCancellationRequested", republished=state == "ours", reason=reason)
+        self._send(
+            order,
+            OrderRequestKind.CANCELLATION,
+            pending.request_id,
+            cancellation_event(order, pending),
+            "OrderCancellationRequested",
+            republished=state == "ours",
+            reason=reason,
+        )
         self.notices.confirm(caller.account_id, order.order_id, "cancellation", {})
         return {"order": self.order_view(order, now)}
 
@@ -146,18 +170,32 @@ class OrderSelfService:
         address = parse_address(body)
         now = self.clock.now()
         request = AddressChangeRequest(request_id("AR", caller.account_id, idempotency_key), now, address)
-        order, state = self._record(caller, order_id, request, self._address_change_state,
-                                    self.orders.request_address_change)
+        order, state = self._record(
+            caller, order_id, request, self._address_change_state, self.orders.request_address_change
+        )
         pending = order.address_change
         assert pending is not None
-        self._send(order, OrderRequestKind.ADDRESS_CHANGE, pending.request_id, address_change_event(order, pending),
-                   "OrderAddressChangeRequested", republished=state == "ours")
-        self.notices.confirm(caller.account_id, order.order_id, "address_change",
-                             {"address": pending.address.one_line()})
+        self._send(
+            order,
+            OrderRequestKind.ADDRESS_CHANGE,
+            pending.request_id,
+            address_change_event(order, pending),
+            "OrderAddressChangeRequested",
+            republished=state == "ours",
+        )
+        self.notices.confirm(
+            caller.account_id, order.order_id, "address_change", {"address": pending.address.one_line()}
+        )
         return {"order": self.order_view(order, now)}
 
-    def _record(self, caller: Caller, order_id: str, request: _Request, state_of: Callable[[Order, Any, datetime], str],
-                write: Callable[..., Order | None]) -> tuple[Order, str]:
+    def _record(
+        self,
+        caller: Caller,
+        order_id: str,
+        request: _Request,
+        state_of: Callable[[Order, Any, datetime], str],
+        write: Callable[..., Order | None],
+    ) -> tuple[Order, str]:
         """The order with `request` recorded on it, and its state ("new" once written, "ours", "pending"): one
         conditional write; when a condition failed, the order is read again and judged again (it shipped, another
         request came first...), and a state that is still "new" is a 409 `order_changed`."""
@@ -176,8 +214,15 @@ class OrderSelfService:
             raise Conflict("order_changed")
         return order, state
 
-    def _send(self, order: Order, kind: OrderRequestKind, pending_id: str, event: tuple[str, dict], metric: str,
-              **audited: Any) -> None:
+    def _send(
+        self,
+        order: Order,
+        kind: OrderRequestKind,
+        pending_id: str,
+        event: tuple[str, dict],
+        metric: str,
+        **audited: Any,
+    ) -> None:
         """Publish the pending request (withdrawn from the order and a 503 when the bus cannot be reached), then
         audit it (`order_cancellation_requested`, ...) and count it."""
         detail_type, detail = event
@@ -185,12 +230,19 @@ class OrderSelfService:
             self.publisher.publish(detail_type, detail)
         except PublishFailed as failure:
             withdrawn = self.orders.withdraw(order.customer_id, order.order_id, kind, pending_id)
-            logger.warning("order request not published", extra={"order_id": order.order_id, "kind": kind.value,
-                                                                  "reason": str(failure), "withdrawn": withdrawn})
+            logger.warning(
+                "order request not published",
+                extra={"order_id": order.order_id, "kind": kind.value, "reason": str(failure), "withdrawn": withdrawn},
+            )
             metrics.add_metric(name="OrderRequestNotPublished", unit="Count", value=1)
             raise RequestNotSent() from failure
-        audit(f"order_{kind.value}_requested", order_id=order.order_id, account_id=order.customer_id,
-              request_id=pending_id, **audited)
+        audit(
+            f"order_{kind.value}_requested",
+            order_id=order.order_id,
+            account_id=order.customer_id,
+            request_id=pending_id,
+            **audited,
+        )
         metrics.add_metric(name=metric, unit="Count", value=1)
 
     # ---- rules -------------------------------------------------------------------------------------------------
@@ -199,11 +251,13 @@ class OrderSelfService:
         if order.status is OrderStatus.CANCELLED:
             raise Conflict("order_already_cancelled", details={"status": order.status.value})
         if order.status in SHIPPED_OR_LATER:
-            raise Conflict("order_already_shipped", details={
-                "status": order.status.value, "refund_route": f"/orders/{order.order_id}/refunds"})
+            raise Conflict(
+                "order_already_shipped",
+                details={"status": order.status.value, "refund_route": f"/orders/{order.order_id}/refunds"},
+            )
 
     def _cancellation_state(self, order: Order, request: CancellationRequest, stale_before: datetime) -> str:
-        """"ours" (this request is the pending one: publish it again), "pending" (another fresh cancellation is),
+        """ "ours" (this request is the pending one: publish it again), "pending" (another fresh cancellation is),
         "new"; or the 409 that says why not."""
         pending = order.cancellation
         if pending is not None and pending.request_id == request.request_id and order.status in CHANGEABLE:
@@ -239,37 +293,67 @@ class OrderSelfService:
         fresh_cancellation = order.cancellation is not None and order.cancellation.requested_at >= stale_before
         fresh_change = order.address_change is not None and order.address_change.requested_at >= stale_before
         view: dict[str, Any] = {
-            "id": order.order_id, "status": status, "status_text": _texts(f"order_status_{status}"),
-            "currency": order.currency, "amount_cents": order.amount_cents, "paid_cents": order.paid_cents,
-            "refunded_cents": order.refunded_cents, "refund_in_progress_cents": order.reserved_cents,
-            "items": [{"sku": i.sku, "name": i.name, "quantity": i.quantity, "unit_price_cents": i.unit_price_cents,
-                       "total_cents": i.quantity * i.unit_price_cents} for i in order.items],
+            "id": order.order_id,
+            "status": status,
+            "status_text": _texts(f"order_status_{status}"),
+            "currency": order.currency,
+            "amount_cents": order.amount_cents,
+            "paid_cents": order.paid_cents,
+            "refunded_cents": order.refunded_cents,
+            "refund_in_progress_cents": order.reserved_cents,
+            "items": [
+                {
+                    "sku": i.sku,
+                    "name": i.name,
+                    "quantity": i.quantity,
+                    "unit_price_cents": i.unit_price_cents,
+                    "total_cents": i.quantity * i.unit_price_cents,
+                }
+                for i in order.items
+            ],
             "shipping_address": order.shipping_address,
-            "placed_at": iso(order.placed_at), "paid_at": _optional_iso(order.paid_at),
-            "shipped_at": _optional_iso(order.shipped_at), "delivered_at": _optional_iso(order.delivered_at),
+            "placed_at": iso(order.placed_at),
+            "paid_at": _optional_iso(order.paid_at),
+            "shipped_at": _optional_iso(order.shipped_at),
+            "delivered_at": _optional_iso(order.delivered_at),
             "cancelled_at": _optional_iso(order.cancelled_at),
-            "tracking": None, "cancellation": None, "address_change": None,
+            "tracking": None,
+            "cancellation": None,
+            "address_change": None,
             "can_cancel": changeable and not fresh_cancellation and not (order.reserved_cents or order.refunded_cents),
             "can_change_address": changeable and order.cancellation is None and not fresh_change,
         }
         if order.tracking is not None:
             view["tracking"] = {
-                "carrier": order.tracking.carrier, "tracking_number": order.tracking.tracking_number,
-                "events": [{"at": iso(e.at), "description": e.description, "location": e.location}
-                           for e in sorted(order.tracking.events, key=lambda e: e.at, reverse=True)]}
+                "carrier": order.tracking.carrier,
+                "tracking_number": order.tracking.tracking_number,
+                "events": [
+                    {"at": iso(e.at), "description": e.description, "location": e.location}
+                    for e in sorted(order.tracking.events, key=lambda e: e.at, reverse=True)
+                ],
+            }
         if cancelling and order.cancellation is not None:
-            view["cancellation"] = {"requested_at": iso(order.cancellation.requested_at),
-                                    "reason": order.cancellation.reason,
-                                    "text": _texts("order_cancellation_pending")}
+            view["cancellation"] = {
+                "requested_at": iso(order.cancellation.requested_at),
+                "reason": order.cancellation.reason,
+                "text": _texts("order_cancellation_pending"),
+            }
         if order.address_change is not None and changeable:
             address = order.address_change.address
             view["address_change"] = {
                 "requested_at": iso(order.address_change.requested_at),
-                "shipping_address": {"recipient_name": address.recipient_name, "phone": address.phone,
-                                     "province": address.province, "city": address.city,
-                                     "district": address.district, "street": address.street,
-                                     "postcode": address.postcode},
-                "shipping_address_text": address.one_line(), "text": _texts("order_address_change_pending")}
+                "shipping_address": {
+                    "recipient_name": address.recipient_name,
+                    "phone": address.phone,
+                    "province": address.province,
+                    "city": address.city,
+                    "district": address.district,
+                    "street": address.street,
+                    "postcode": address.postcode,
+                },
+                "shipping_address_text": address.one_line(),
+                "text": _texts("order_address_change_pending"),
+            }
         return view
 
     # ---- helpers -----------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ service publishes through, and the EventBridge adapter.
 Delivery is at least once: a request retried with the same Idempotency-Key after a crash publishes its event again
 with the same `request_id`, which is how the storefront recognises a repeat. Each event names the order `version`
 the customer saw, so the storefront can tell a request made before a change it has since made."""
+
 from __future__ import annotations
 
 import json
@@ -29,19 +30,32 @@ class RequestPublisher(Protocol):
 
 def cancellation_event(order: Order, request: CancellationRequest) -> tuple[str, dict]:
     return CANCELLATION_REQUESTED, {
-        "request_id": request.request_id, "order_id": order.order_id, "customer_id": order.customer_id,
-        "order_version": order.version, "requested_at": iso(request.requested_at), "reason": request.reason,
+        "request_id": request.request_id,
+        "order_id": order.order_id,
+        "customer_id": order.customer_id,
+        "order_version": order.version,
+        "requested_at": iso(request.requested_at),
+        "reason": request.reason,
     }
 
 
 def address_change_event(order: Order, request: AddressChangeRequest) -> tuple[str, dict]:
     address = request.address
     return ADDRESS_CHANGE_REQUESTED, {
-        "request_id": request.request_id, "order_id": order.order_id, "customer_id": order.customer_id,
-        "order_version": order.version, "requested_at": iso(request.requested_at),
-        "shipping_address": {"recipient_name": address.recipient_name, "phone": address.phone,
-                             "province": address.province, "city": address.city, "district": address.district,
-                             "street": address.street, "postcode": address.postcode},
+        "request_id": request.request_id,
+        "order_id": order.order_id,
+        "customer_id": order.customer_id,
+        "order_version": order.version,
+        "requested_at": iso(request.requested_at),
+        "shipping_address": {
+            "recipient_name": address.recipient_name,
+            "phone": address.phone,
+            "province": address.province,
+            "city": address.city,
+            "district": address.district,
+            "street": address.street,
+            "postcode": address.postcode,
+        },
         "shipping_address_text": address.one_line(),
     }
 
@@ -55,8 +69,12 @@ class EventBridgePublisher:
         self._source = source
 
     def publish(self, detail_type: str, detail: dict) -> None:
-        entry = {"EventBusName": self._bus_name(), "Source": self._source, "DetailType": detail_type,
-                 "Detail": json.dumps(detail, ensure_ascii=False, separators=(",", ":"))}
+        entry = {
+            "EventBusName": self._bus_name(),
+            "Source": self._source,
+            "DetailType": detail_type,
+            "Detail": json.dumps(detail, ensure_ascii=False, separators=(",", ":")),
+        }
         try:
             response = client("events").put_events(Entries=[entry])
         except Exception as error:  # noqa: BLE001 - botocore's errors (not imported at cold start): all mean "not sent"

@@ -1,5 +1,6 @@
 """The real adapters of order self-service, once per container (see supportdesk.runtime.component). The bus name is
 read on the first publish: listing and reading orders never need it."""
+
 from __future__ import annotations
 
 from supportdesk import ratelimit, runtime
@@ -18,8 +19,9 @@ from supportdesk.runtime import component
 @component
 def request_publisher() -> EventBridgePublisher:
     settings = order_self_service_settings()
-    return EventBridgePublisher(lambda: order_self_service_settings().require("order_event_bus_name"),
-                                settings.order_request_source)
+    return EventBridgePublisher(
+        lambda: order_self_service_settings().require("order_event_bus_name"), settings.order_request_source
+    )
 
 
 @component
@@ -30,7 +32,11 @@ def order_notices() -> OrderNotices:
 @component
 def order_self_service() -> OrderSelfService:
     return OrderSelfService(
-        orders=order_repository(), refunds=DynamoRefundRepository(), publisher=request_publisher(),
-        notices=order_notices(), limiter=ratelimit.rate_limiter(), clock=runtime.clock(),
+        orders=order_repository(),
+        refunds=DynamoRefundRepository(),
+        publisher=request_publisher(),
+        notices=order_notices(),
+        limiter=ratelimit.rate_limiter(),
+        clock=runtime.clock(),
         pending_seconds=order_self_service_settings().order_request_pending_seconds,
     )

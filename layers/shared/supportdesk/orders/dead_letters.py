@@ -1,5 +1,6 @@
 """Refused order events are kept, with their reason, in the orders function's dead-letter queue (SQS): nothing is
 lost, and an operator can read why, fix the sender and redrive."""
+
 from __future__ import annotations
 
 import json

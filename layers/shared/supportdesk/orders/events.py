@@ -4,6 +4,7 @@
 A malformed event raises MalformedEvent with a reason a person can act on; nothing is written for it.
 Validation uses fastjsonschema (the engine of Powertools' validation utility), each schema compiled once per
 container."""
+
 from __future__ import annotations
 
 import json
@@ -111,6 +112,7 @@ def _order(detail: dict) -> Order:
 def _tracking(raw: dict | None) -> Tracking | None:
     if not raw:
         return None
-    events = tuple(TrackingEvent(_time(e["at"], "tracking.events.at"), e["description"], e.get("location"))
-                   for e in raw["events"])
+    events = tuple(
+        TrackingEvent(_time(e["at"], "tracking.events.at"), e["description"], e.get("location")) for e in raw["events"]
+    )
     return Tracking(raw["carrier"], raw["tracking_number"], events)

@@ -3,6 +3,7 @@
 The storefront owns orders and tells the support desk about them with events (event-carried state). The support
 desk owns two things on an order: the refund amounts (refunds/) and the customer's pending requests to the
 storefront (a cancellation, an address change: order_self_service/), which the storefront's next event settles."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

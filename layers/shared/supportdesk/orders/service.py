@@ -7,6 +7,7 @@ event is refused before anything is written (orders.events.MalformedEvent).
 
 The same write settles the customer's pending requests the event answers (orders.model.settled_requests): once the
 order has shipped or been cancelled nothing is pending any more, and OrderAddressChanged settles an address change."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,7 +33,15 @@ class OrderEventService:
         parsed = parse_event(event)  # raises MalformedEvent: nothing written
         order = parsed.order
         applied = self._orders.upsert(order, settled_requests(parsed.detail_type, order.status))
-        logger.info("order event", extra={"detail_type": parsed.detail_type, "order_id": order.order_id,
-                                          "version": order.version, "applied": applied, "event_id": parsed.event_id})
+        logger.info(
+            "order event",
+            extra={
+                "detail_type": parsed.detail_type,
+                "order_id": order.order_id,
+                "version": order.version,
+                "applied": applied,
+                "event_id": parsed.event_id,
+            },
+        )
         metrics.add_metric(name="OrderEventApplied" if applied else "OrderEventStale", unit="Count", value=1)
         return Applied(order.order_id, order.version, applied)

@@ -1,4 +1,5 @@
 """The orders read model's settings (see supportdesk.settings for how a field is read from its variable)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The real adapters of the orders read model, once per container (see supportdesk.runtime.component)."""
+
 from __future__ import annotations
 
 from supportdesk.orders.dead_letters import SqsDeadLetters

@@ -6,6 +6,7 @@ presigned GET links valid 5 minutes. Nothing is ever public (bucket policy and p
 When the dispute names the customer's ticket, the files the customer sent with that ticket's messages (mailed
 vouchers, web uploads; never an agent's) count as its evidence too: TicketEvidence reads them where the ticket keeps
 them (supportdesk.inbound.attachments: MailChannelTable and the MailBucket), one Query of the ticket's files."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -71,12 +72,15 @@ class S3EvidenceStore:
 
     def files(self, prefix: str) -> list[EvidenceFile]:
         listed = self._s3().list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=MAX_FILES * 2)
-        return [EvidenceFile(o["Key"], o["Key"].rsplit("/", 1)[-1].split("-", 1)[-1], int(o["Size"]), o["LastModified"])
-                for o in listed.get("Contents", [])]
+        return [
+            EvidenceFile(o["Key"], o["Key"].rsplit("/", 1)[-1].split("-", 1)[-1], int(o["Size"]), o["LastModified"])
+            for o in listed.get("Contents", [])
+        ]
 
     def download_url(self, key: str) -> str:
-        return self._s3().generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
-                                                   ExpiresIn=DOWNLOAD_SECONDS)
+        return self._s3().generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=DOWNLOAD_SECONDS
+        )
 
 
 class TicketFiles(Protocol):
@@ -96,9 +100,13 @@ class TicketEvidence:
         self._blobs = blobs
 
     def files(self, ticket_id: str) -> list[EvidenceFile]:
-        return [EvidenceFile(a.key, a.filename, a.size, a.received_at, a.content_type, a.ticket_id, a.attachment_id)
-                for a in self._records().attachments(ticket_id) if a.author == "customer" and a.sent]
+        return [
+            EvidenceFile(a.key, a.filename, a.size, a.received_at, a.content_type, a.ticket_id, a.attachment_id)
+            for a in self._records().attachments(ticket_id)
+            if a.author == "customer" and a.sent
+        ]
 
     def download_url(self, file: EvidenceFile) -> str:
-        return self._blobs().download_url(file.key, file.filename, file.content_type or "application/octet-stream",
-                                          DOWNLOAD_SECONDS)
+        return self._blobs().download_url(
+            file.key, file.filename, file.content_type or "application/octet-stream", DOWNLOAD_SECONDS
+        )

@@ -1,6 +1,7 @@
 """A refund or a dispute, as plain dataclasses. Both are "cases" of one kind or the other: a dispute (a wrong amount,
 a double charge, a price not honoured) is settled by an adjustment, which is a refund of the difference through
 the same reservation, review and payout path."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -2,6 +2,7 @@
 message in the customer's language), and staff (an e-mail to the reviewers' or supervisors' address). Sending is
 best effort: a failed message is logged and counted, never undoes a state change (the timeline on the case is the
 record the customer can always read)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -38,8 +39,14 @@ class Contacts(Protocol):
 
 
 class RefundNotices:
-    def __init__(self, notifier: Callable[[], Notifier], contacts: Contacts, tickets: TicketNotes, reviewers: str,
-                 supervisors: str) -> None:
+    def __init__(
+        self,
+        notifier: Callable[[], Notifier],
+        contacts: Contacts,
+        tickets: TicketNotes,
+        reviewers: str,
+        supervisors: str,
+    ) -> None:
         self._notifier = notifier  # built on first send: only then are its settings (the sender) needed
         self._contacts = contacts
         self._tickets = tickets
@@ -51,9 +58,18 @@ class RefundNotices:
             recipient = self._contacts.recipient(refund.customer_id)
             if recipient is not None:
                 text = step_text(step, recipient.language, params)
-                self._notifier().send(recipient, CUSTOMER_TEMPLATE, {
-                    "case_id": refund.refund_id, "order_id": refund.order_id, "is_dispute": refund.is_dispute,
-                    "step": step, "text": text, "status": refund_status_text(refund, recipient.language)})
+                self._notifier().send(
+                    recipient,
+                    CUSTOMER_TEMPLATE,
+                    {
+                        "case_id": refund.refund_id,
+                        "order_id": refund.order_id,
+                        "is_dispute": refund.is_dispute,
+                        "step": step,
+                        "text": text,
+                        "status": refund_status_text(refund, recipient.language),
+                    },
+                )
             if refund.ticket_id:
                 self._tickets.add(refund.ticket_id, step_text(step, refund.language, params), f"refund_{step}", now)
         except Exception:  # noqa: BLE001 - the case's timeline already says it; delivery must not undo it
@@ -65,10 +81,20 @@ class RefundNotices:
         if not address:
             return
         try:
-            self._notifier().send(Recipient("email", address, "zh-CN"), STAFF_TEMPLATE, {
-                "case_id": refund.refund_id, "kind": refund.kind.value, "order_id": refund.order_id,
-                "amount": money(refund.amount_cents, refund.currency), "alert": alert, "audience": audience,
-                "notes": list(refund.review_notes), "payout_error": refund.payout_error or ""})
+            self._notifier().send(
+                Recipient("email", address, "zh-CN"),
+                STAFF_TEMPLATE,
+                {
+                    "case_id": refund.refund_id,
+                    "kind": refund.kind.value,
+                    "order_id": refund.order_id,
+                    "amount": money(refund.amount_cents, refund.currency),
+                    "alert": alert,
+                    "audience": audience,
+                    "notes": list(refund.review_notes),
+                    "payout_error": refund.payout_error or "",
+                },
+            )
         except Exception:  # noqa: BLE001
             logger.exception("staff alert failed", extra={"refund_id": refund.refund_id, "alert": alert})
             metrics.add_metric(name="RefundStaffAlertFailed", unit="Count", value=1)
@@ -105,5 +131,6 @@ class DynamoTicketNotes:
 
     def add(self, ticket_id: str, text: str, note: str, now: datetime) -> None:
 
-        TicketMessageModel(ticket_id, message_id(now), author="system", text=text, created_at=stamp(now),
-                           note=note).save()
+        TicketMessageModel(
+            ticket_id, message_id(now), author="system", text=text, created_at=stamp(now), note=note
+        ).save()

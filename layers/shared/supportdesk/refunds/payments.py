@@ -10,6 +10,7 @@ The class names are the Lambda error types the state machine's Retry/Catch name 
 
 Adapters: StripePaymentProvider (stripe_provider.py, the official SDK) and SimulatedPaymentProvider (here: make run
 and the tests; records payouts and can be told to fail)."""
+
 from __future__ import annotations
 
 import threading
@@ -82,8 +83,12 @@ class PaymentSimulator:
     def refund(self, charge: ChargeRef, amount_cents: int, currency: str, idempotency_key: str) -> str:
         with self._lock:
             at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-            attempt = {"idempotency_key": idempotency_key, "charge_id": charge.charge_id, "amount_cents": amount_cents,
-                       "at": at}
+            attempt = {
+                "idempotency_key": idempotency_key,
+                "charge_id": charge.charge_id,
+                "amount_cents": amount_cents,
+                "at": at,
+            }
             if self.permanent_failure:
                 self.attempts.append({**attempt, "outcome": f"permanent:{self.permanent_failure}"})
                 raise PaymentPermanentError(self.permanent_failure, "the simulator was told to refuse")
@@ -99,8 +104,9 @@ class PaymentSimulator:
                 existing.calls += 1
                 self.attempts.append({**attempt, "outcome": "replayed"})
                 return existing.payout_id
-            payout = SimulatedPayout(f"re_sim_{uuid.uuid4().hex[:16]}", idempotency_key, charge.charge_id,
-                                     amount_cents, currency, at)
+            payout = SimulatedPayout(
+                f"re_sim_{uuid.uuid4().hex[:16]}", idempotency_key, charge.charge_id, amount_cents, currency, at
+            )
             self.payouts[idempotency_key] = payout
             self.attempts.append({**attempt, "outcome": "paid"})
             return payout.payout_id

@@ -9,6 +9,7 @@
   `changed_mind_days` ago.
 - Above FourEyesLimit two different people approve, the second a supervisor.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,7 +50,9 @@ def refusal(status: OrderStatus) -> str | None:
     return None
 
 
-def reason_fits(reason: str, status: OrderStatus, delivered_at: datetime | None, now: datetime, policy: Policy) -> str | None:
+def reason_fits(
+    reason: str, status: OrderStatus, delivered_at: datetime | None, now: datetime, policy: Policy
+) -> str | None:
     """None when the reason fits the order's state, else a note saying why not."""
     delivered = status is OrderStatus.DELIVERED
     if reason == RefundReason.CHANGED_MIND.value:
@@ -65,8 +68,17 @@ def reason_fits(reason: str, status: OrderStatus, delivered_at: datetime | None,
     return "reason_needs_review"  # duplicate_charge, other
 
 
-def assess(policy: Policy, *, kind: CaseKind, reason: str, amount_cents: int, order_status: OrderStatus,
-           delivered_at: datetime | None, now: datetime, recent_approved: int) -> Assessment:
+def assess(
+    policy: Policy,
+    *,
+    kind: CaseKind,
+    reason: str,
+    amount_cents: int,
+    order_status: OrderStatus,
+    delivered_at: datetime | None,
+    now: datetime,
+    recent_approved: int,
+) -> Assessment:
     notes: list[str] = []
     if kind is CaseKind.DISPUTE or reason == RefundReason.DUPLICATE_CHARGE.value:
         notes.append("dispute")
@@ -78,5 +90,6 @@ def assess(policy: Policy, *, kind: CaseKind, reason: str, amount_cents: int, or
         misfit = reason_fits(reason, order_status, delivered_at, now, policy)
         if misfit and "dispute" not in notes:
             notes.append(misfit)
-    return Assessment(auto_approve=not notes, needs_second_approval=amount_cents > policy.four_eyes_limit_cents,
-                      notes=tuple(notes))
+    return Assessment(
+        auto_approve=not notes, needs_second_approval=amount_cents > policy.four_eyes_limit_cents, notes=tuple(notes)
+    )

@@ -6,6 +6,7 @@ Money moves only in writes that also change the case, in one transaction with th
 - settle (paid): the case's new status + move the amount from reserved to refunded.
 State changes are conditional on the expected status (and on the review token where a decision answers it), so of
 two concurrent decisions exactly one is written."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,8 +59,9 @@ class RefundRepository(Protocol):
 
     def customer_refunds(self, customer_id: str, limit: int, cursor: str | None) -> tuple[list[Refund], str | None]: ...
 
-    def order_refunds(self, customer_id: str, order_id: str, limit: int, cursor: str | None
-                      ) -> tuple[list[Refund], str | None]: ...
+    def order_refunds(
+        self, customer_id: str, order_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Refund], str | None]: ...
 
     def review_queue(self, status: RefundStatus, limit: int, cursor: str | None) -> tuple[list[Refund], str | None]: ...
 
@@ -69,8 +71,16 @@ class RefundRepository(Protocol):
     def transition(self, refund: Refund, change: Transition) -> bool:
         """Apply `change` if the case is still in one of `change.expect` (and still holds `change.token`)."""
 
-    def park(self, refund_id: str, expect: tuple[RefundStatus, ...], to: RefundStatus, token: str, at: datetime,
-             entry: TimelineEntry | None, changes: dict | None = None) -> bool:
+    def park(
+        self,
+        refund_id: str,
+        expect: tuple[RefundStatus, ...],
+        to: RefundStatus,
+        token: str,
+        at: datetime,
+        entry: TimelineEntry | None,
+        changes: dict | None = None,
+    ) -> bool:
         """Store the review step's token and put the case in the review queue as `to`."""
 
 
@@ -91,8 +101,10 @@ class DynamoRefundRepository:
             transaction.save(item, condition=R.refund_id.does_not_exist())
             transaction.update(
                 OrderModel(refund.customer_id, refund.order_id),
-                actions=[OrderModel.committed_cents.set((OrderModel.committed_cents | 0) + amount),
-                         OrderModel.reserved_cents.set((OrderModel.reserved_cents | 0) + amount)],
+                actions=[
+                    OrderModel.committed_cents.set((OrderModel.committed_cents | 0) + amount),
+                    OrderModel.reserved_cents.set((OrderModel.reserved_cents | 0) + amount),
+                ],
                 condition=order_condition,
             )
 
@@ -114,11 +126,13 @@ class DynamoRefundRepository:
 
         return _page(RefundModel.customer_refunds, "customer_id", customer_id, "created_at", limit, cursor, False)
 
-    def order_refunds(self, customer_id: str, order_id: str, limit: int, cursor: str | None
-                      ) -> tuple[list[Refund], str | None]:
+    def order_refunds(
+        self, customer_id: str, order_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Refund], str | None]:
 
-        return _page(RefundModel.order_refunds, "customer_order", f"{customer_id}#{order_id}", "created_at", limit,
-                     cursor, False)
+        return _page(
+            RefundModel.order_refunds, "customer_order", f"{customer_id}#{order_id}", "created_at", limit, cursor, False
+        )
 
     def review_queue(self, status: RefundStatus, limit: int, cursor: str | None) -> tuple[list[Refund], str | None]:
 
@@ -128,7 +142,8 @@ class DynamoRefundRepository:
         R = RefundModel
 
         results = R.customer_refunds.query(
-            customer_id, R.created_at >= stamp(since),
+            customer_id,
+            R.created_at >= stamp(since),
             filter_condition=R.status.is_in(RefundStatus.APPROVED.value, RefundStatus.PAID.value)
             & (R.kind == CaseKind.REFUND.value),
             attributes_to_get=["refund_id"],
@@ -151,11 +166,15 @@ class DynamoRefundRepository:
             condition &= R.task_token == change.token
         order_actions = []
         if change.release_cents:
-            order_actions = [OrderModel.committed_cents.set(OrderModel.committed_cents - change.release_cents),
-                             OrderModel.reserved_cents.set(OrderModel.reserved_cents - change.release_cents)]
+            order_actions = [
+                OrderModel.committed_cents.set(OrderModel.committed_cents - change.release_cents),
+                OrderModel.reserved_cents.set(OrderModel.reserved_cents - change.release_cents),
+            ]
         elif change.settle_cents:
-            order_actions = [OrderModel.reserved_cents.set(OrderModel.reserved_cents - change.settle_cents),
-                             OrderModel.refunded_cents.set((OrderModel.refunded_cents | 0) + change.settle_cents)]
+            order_actions = [
+                OrderModel.reserved_cents.set(OrderModel.reserved_cents - change.settle_cents),
+                OrderModel.refunded_cents.set((OrderModel.refunded_cents | 0) + change.settle_cents),
+            ]
         if not order_actions:
             return conditional_update(R(refund.refund_id), actions, condition)
 
@@ -169,12 +188,28 @@ class DynamoRefundRepository:
             return False
         return True
 
-    def park(self, refund_id: str, expect: tuple[RefundStatus, ...], to: RefundStatus, token: str, at: datetime,
-             entry: TimelineEntry | None, changes: dict | None = None) -> bool:
+    def park(
+        self,
+        refund_id: str,
+        expect: tuple[RefundStatus, ...],
+        to: RefundStatus,
+        token: str,
+        at: datetime,
+        entry: TimelineEntry | None,
+        changes: dict | None = None,
+    ) -> bool:
         R = RefundModel
 
-        actions = _actions({"status": to.value, "updated_at": stamp(at), "task_token": token,
-                            "review_queue": to.value, "queued_at": stamp(at), **(changes or {})})
+        actions = _actions(
+            {
+                "status": to.value,
+                "updated_at": stamp(at),
+                "task_token": token,
+                "review_queue": to.value,
+                "queued_at": stamp(at),
+                **(changes or {}),
+            }
+        )
         if entry is not None:
             actions.append(R.timeline.set(R.timeline.append([_entry_map(entry)])))
         return conditional_update(R(refund_id), actions, R.status.is_in(*(s.value for s in expect)))
@@ -191,21 +226,36 @@ def _actions(changes: dict) -> list:
 
 
 def _entry_map(entry: TimelineEntry) -> dict:
-    return {"at": stamp(entry.at), "status": entry.status.value, "step": entry.step,
-            "params": {k: str(v) for k, v in entry.params.items()}}
+    return {
+        "at": stamp(entry.at),
+        "status": entry.status.value,
+        "step": entry.step,
+        "params": {k: str(v) for k, v in entry.params.items()},
+    }
 
 
-def _page(index: Any, hash_attribute: str, hash_value: str, sort_attribute: str, limit: int, cursor: str | None,
-          oldest_first: bool) -> tuple[list[Refund], str | None]:
+def _page(
+    index: Any,
+    hash_attribute: str,
+    hash_value: str,
+    sort_attribute: str,
+    limit: int,
+    cursor: str | None,
+    oldest_first: bool,
+) -> tuple[list[Refund], str | None]:
     """One page of an index partition with an opaque cursor (sort key + id only: the partition comes from the
     caller, so a cursor cannot reach another customer's cases)."""
     position = decode_cursor(cursor, ("s", "r"))
     start = None
     if position:
-        start = {hash_attribute: {"S": hash_value}, sort_attribute: {"S": position["s"]},
-                 "refund_id": {"S": position["r"]}}
-    results = index.query(hash_value, scan_index_forward=oldest_first, limit=limit, page_size=limit,
-                          last_evaluated_key=start)
+        start = {
+            hash_attribute: {"S": hash_value},
+            sort_attribute: {"S": position["s"]},
+            "refund_id": {"S": position["r"]},
+        }
+    results = index.query(
+        hash_value, scan_index_forward=oldest_first, limit=limit, page_size=limit, last_evaluated_key=start
+    )
     items = [_to_refund(item) for item in results]
     last = results.last_evaluated_key if len(items) >= limit else None
     next_cursor = encode_cursor({"s": last[sort_attribute]["S"], "r": last["refund_id"]["S"]}) if last else None
@@ -241,8 +291,11 @@ def _to_refund(item: Any) -> Refund:
     timeline = []
     for raw in item.timeline or []:
         entry = raw.as_dict() if hasattr(raw, "as_dict") else raw
-        timeline.append(TimelineEntry(parse_stamp(entry["at"]), RefundStatus(entry["status"]), entry["step"],
-                                      dict(entry.get("params") or {})))
+        timeline.append(
+            TimelineEntry(
+                parse_stamp(entry["at"]), RefundStatus(entry["status"]), entry["step"], dict(entry.get("params") or {})
+            )
+        )
     return Refund(
         refund_id=item.refund_id,
         kind=CaseKind(item.kind),

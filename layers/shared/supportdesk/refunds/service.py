@@ -15,6 +15,7 @@ instead of reserving twice.
 Who decides: any staff member may decide a case under review; once the review SLA ran out (escalated) and for the
 second approval above the four-eyes limit only a supervisor may, and the second approver must not be the first.
 Silence never approves: an unanswered review escalates, it does not pass."""
+
 from __future__ import annotations
 
 import base64
@@ -62,13 +63,18 @@ FINAL = (RefundStatus.PAID, RefundStatus.REJECTED, RefundStatus.CANCELLED)
 
 # ---- input -------------------------------------------------------------------------------------------------------
 
+
 def parse_amount(raw: Any, *, required: bool = False, name: str = "amount_cents") -> int | None:
     if raw is None:
         if required:
             raise InvalidInput("missing_field", field=name, details={"field": name})
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < (0 if name == "expected_amount_cents" else 1) \
-            or raw > 10**12:
+    if (
+        isinstance(raw, bool)
+        or not isinstance(raw, int)
+        or raw < (0 if name == "expected_amount_cents" else 1)
+        or raw > 10**12
+    ):
         raise InvalidInput("invalid_amount", field=name, details={"field": name})
     return raw
 
@@ -120,10 +126,22 @@ class AccessTrail(Protocol):
 
 
 class RefundService:
-    def __init__(self, refunds: RefundRepository, orders: OrderRepository, workflow: ReviewWorkflow,
-                 notices: RefundNotices, tickets: TicketNotes, evidence: ev.EvidenceStore, payments: PaymentProvider,
-                 clock: Clock, policy: Policy, review_sla_seconds: int, trail: AccessTrail,
-                 mask: Callable[[str], str] = lambda t: t, ticket_files: ev.TicketFiles | None = None) -> None:
+    def __init__(
+        self,
+        refunds: RefundRepository,
+        orders: OrderRepository,
+        workflow: ReviewWorkflow,
+        notices: RefundNotices,
+        tickets: TicketNotes,
+        evidence: ev.EvidenceStore,
+        payments: PaymentProvider,
+        clock: Clock,
+        policy: Policy,
+        review_sla_seconds: int,
+        trail: AccessTrail,
+        mask: Callable[[str], str] = lambda t: t,
+        ticket_files: ev.TicketFiles | None = None,
+    ) -> None:
         self.refunds = refunds
         self.orders = orders
         self.workflow = workflow
@@ -149,10 +167,22 @@ class RefundService:
         if amount is None:
             amount = order.remaining_cents
         if not 1 <= amount <= order.remaining_cents:
-            raise Conflict("refund_exceeds_remaining", remaining=money(order.remaining_cents, order.currency),
-                           details={"remaining_cents": order.remaining_cents})
-        return self._open_case(caller, order, CaseKind.REFUND, case_id("R", caller.account_id, idempotency_key),
-                               amount, reason, message, ticket_id, None)
+            raise Conflict(
+                "refund_exceeds_remaining",
+                remaining=money(order.remaining_cents, order.currency),
+                details={"remaining_cents": order.remaining_cents},
+            )
+        return self._open_case(
+            caller,
+            order,
+            CaseKind.REFUND,
+            case_id("R", caller.account_id, idempotency_key),
+            amount,
+            reason,
+            message,
+            ticket_id,
+            None,
+        )
 
     def open_dispute(self, caller: Caller, order_id: str, body: dict, idempotency_key: str) -> dict:
         kind = parse_dispute_kind(body.get("kind"))
@@ -163,26 +193,62 @@ class RefundService:
         self._check_refundable(order)
         claimed = order.paid_cents - int(expected or 0)
         if claimed < 1:
-            raise InvalidInput("dispute_amount_invalid", paid=money(order.paid_cents, order.currency),
-                               details={"paid_cents": order.paid_cents})
+            raise InvalidInput(
+                "dispute_amount_invalid",
+                paid=money(order.paid_cents, order.currency),
+                details={"paid_cents": order.paid_cents},
+            )
         if claimed > order.remaining_cents:
-            raise Conflict("refund_exceeds_remaining", remaining=money(order.remaining_cents, order.currency),
-                           details={"remaining_cents": order.remaining_cents})
-        return self._open_case(caller, order, CaseKind.DISPUTE, case_id("D", caller.account_id, idempotency_key),
-                               claimed, kind, message, ticket_id, expected)
+            raise Conflict(
+                "refund_exceeds_remaining",
+                remaining=money(order.remaining_cents, order.currency),
+                details={"remaining_cents": order.remaining_cents},
+            )
+        return self._open_case(
+            caller,
+            order,
+            CaseKind.DISPUTE,
+            case_id("D", caller.account_id, idempotency_key),
+            claimed,
+            kind,
+            message,
+            ticket_id,
+            expected,
+        )
 
-    def _open_case(self, caller: Caller, order: Order, kind: CaseKind, refund_id: str, amount: int, reason: str,
-                   message: str | None, ticket_id: str | None, expected: int | None) -> dict:
+    def _open_case(
+        self,
+        caller: Caller,
+        order: Order,
+        kind: CaseKind,
+        refund_id: str,
+        amount: int,
+        reason: str,
+        message: str | None,
+        ticket_id: str | None,
+        expected: int | None,
+    ) -> dict:
         if ticket_id is not None and not self.tickets.owns(caller.account_id, ticket_id):
             raise NotFound("ticket_not_found")
         now = self.clock.now()
         step = "dispute_submitted" if kind is CaseKind.DISPUTE else "submitted"
         params = {"amount": money(amount, order.currency)}
         refund = Refund(
-            refund_id=refund_id, kind=kind, customer_id=caller.account_id, order_id=order.order_id,
-            amount_cents=amount, requested_cents=amount, currency=order.currency, reason=reason,
-            status=RefundStatus.SUBMITTED, created_at=now, updated_at=now, language=caller.language,
-            message=self.mask(message) if message else None, ticket_id=ticket_id, expected_amount_cents=expected,
+            refund_id=refund_id,
+            kind=kind,
+            customer_id=caller.account_id,
+            order_id=order.order_id,
+            amount_cents=amount,
+            requested_cents=amount,
+            currency=order.currency,
+            reason=reason,
+            status=RefundStatus.SUBMITTED,
+            created_at=now,
+            updated_at=now,
+            language=caller.language,
+            message=self.mask(message) if message else None,
+            ticket_id=ticket_id,
+            expected_amount_cents=expected,
             charge_provider=order.payment.provider if order.payment else None,
             charge_id=order.payment.charge_id if order.payment else None,
             timeline=(TimelineEntry(now, RefundStatus.SUBMITTED, step, params),),
@@ -194,22 +260,31 @@ class RefundService:
             if current is not None:
                 self._check_refundable(current)
             remaining = current.remaining_cents if current else 0
-            raise Conflict("refund_exceeds_remaining", remaining=money(remaining, order.currency),
-                           details={"remaining_cents": remaining}) from None
+            raise Conflict(
+                "refund_exceeds_remaining",
+                remaining=money(remaining, order.currency),
+                details={"remaining_cents": remaining},
+            ) from None
         except Exception as error:
             existing = self.refunds.get(refund_id)
             if existing is None:
                 raise
             # A retry of a request that crashed after writing its case (or the same key reused for another case).
             if (existing.order_id, existing.requested_cents, existing.reason) != (order.order_id, amount, reason):
-
                 raise IdempotencyKeyReused() from error
             refund = existing
         else:
-            audit("refund_requested", refund_id=refund_id, kind=kind.value, order_id=order.order_id,
-                  account_id=caller.account_id, amount_cents=amount)
-            metrics.add_metric(name="RefundRequested" if kind is CaseKind.REFUND else "DisputeOpened", unit="Count",
-                               value=1)
+            audit(
+                "refund_requested",
+                refund_id=refund_id,
+                kind=kind.value,
+                order_id=order.order_id,
+                account_id=caller.account_id,
+                amount_cents=amount,
+            )
+            metrics.add_metric(
+                name="RefundRequested" if kind is CaseKind.REFUND else "DisputeOpened", unit="Count", value=1
+            )
             self.notices.customer(refund, step, params, now)
         self.workflow.start(refund_id, {"refund_id": refund_id, "resume": "assess"})
         return {"refund" if kind is CaseKind.REFUND else "dispute": self.customer_view(refund)}
@@ -233,8 +308,15 @@ class RefundService:
             raise Conflict("refund_not_cancellable")
         now = self.clock.now()
         entry = TimelineEntry(now, RefundStatus.CANCELLED, "cancelled", {})
-        change = Transition(expect=CANCELLABLE, to=RefundStatus.CANCELLED, at=now, entry=entry,
-                            changes={"task_token": None}, release_cents=refund.amount_cents, queue=False)
+        change = Transition(
+            expect=CANCELLABLE,
+            to=RefundStatus.CANCELLED,
+            at=now,
+            entry=entry,
+            changes={"task_token": None},
+            release_cents=refund.amount_cents,
+            queue=False,
+        )
         if not self.refunds.transition(refund, change):
             raise Conflict("refund_not_cancellable")
         # End the review: answer the waiting step (the workflow closes), or stop the execution between steps.
@@ -255,16 +337,24 @@ class RefundService:
 
     @staticmethod
     def _evidence_view(file: ev.EvidenceFile) -> dict:
-        view = {"filename": file.filename, "size": file.size, "uploaded_at": iso(file.uploaded_at),
-                "source": "ticket" if file.ticket_id else "upload"}
+        view = {
+            "filename": file.filename,
+            "size": file.size,
+            "uploaded_at": iso(file.uploaded_at),
+            "source": "ticket" if file.ticket_id else "upload",
+        }
         if file.ticket_id:
             view.update(ticket_id=file.ticket_id, attachment_id=file.attachment_id)
         return view
 
     def get_dispute(self, caller: Caller, dispute_id: str) -> dict:
         dispute = self._own_case(caller, dispute_id, CaseKind.DISPUTE)
-        return {"dispute": {**self.customer_view(dispute),
-                            "evidence": [self._evidence_view(f) for f in self._evidence(dispute)]}}
+        return {
+            "dispute": {
+                **self.customer_view(dispute),
+                "evidence": [self._evidence_view(f) for f in self._evidence(dispute)],
+            }
+        }
 
     def evidence_upload(self, caller: Caller, dispute_id: str, body: dict) -> dict:
         dispute = self._own_case(caller, dispute_id, CaseKind.DISPUTE)
@@ -276,17 +366,31 @@ class RefundService:
             raise InvalidInput("evidence_type_not_allowed", details={"allowed": list(ev.CONTENT_TYPES)})
         size = body.get("size")
         if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= ev.MAX_BYTES:
-            raise InvalidInput("evidence_too_large", max_mb=ev.MAX_BYTES // (1024 * 1024),
-                               details={"max_bytes": ev.MAX_BYTES})
+            raise InvalidInput(
+                "evidence_too_large", max_mb=ev.MAX_BYTES // (1024 * 1024), details={"max_bytes": ev.MAX_BYTES}
+            )
         prefix = ev.prefix_of(dispute.refund_id)
         if len(self.evidence.files(prefix)) >= ev.MAX_FILES:
             raise Conflict("evidence_limit_reached", max=ev.MAX_FILES)
         key = f"{prefix}{uuid.uuid4().hex[:12]}-{_safe_filename(str(filename))}"
         post = self.evidence.presign_upload(key, content_type)
-        audit("dispute_evidence_upload_granted", refund_id=dispute.refund_id, account_id=caller.account_id,
-              content_type=content_type, size=size)
-        return {"upload": {"url": post["url"], "fields": post["fields"], "method": "POST",
-                           "expires_in": ev.UPLOAD_SECONDS, "max_bytes": ev.MAX_BYTES, "content_type": content_type}}
+        audit(
+            "dispute_evidence_upload_granted",
+            refund_id=dispute.refund_id,
+            account_id=caller.account_id,
+            content_type=content_type,
+            size=size,
+        )
+        return {
+            "upload": {
+                "url": post["url"],
+                "fields": post["fields"],
+                "method": "POST",
+                "expires_in": ev.UPLOAD_SECONDS,
+                "max_bytes": ev.MAX_BYTES,
+                "content_type": content_type,
+            }
+        }
 
     # ---- staff -------------------------------------------------------------------------------------------------
     def review_queue(self, staff: Caller, status: RefundStatus, limit: int, cursor: str | None) -> dict:
@@ -300,31 +404,51 @@ class RefundService:
         if self.refunds.get(refund_id) is None:
             raise NotFound("refund_not_found")
         entries, next_cursor = self.trail.access_log(refund_id, limit, cursor)
-        return {"refund_id": refund_id, "next_cursor": next_cursor,
-                "entries": [{"actor_id": e.actor_id, "actor_role": e.actor_role, "action": e.action, "at": iso(e.at)}
-                            for e in entries]}
+        return {
+            "refund_id": refund_id,
+            "next_cursor": next_cursor,
+            "entries": [
+                {"actor_id": e.actor_id, "actor_role": e.actor_role, "action": e.action, "at": iso(e.at)}
+                for e in entries
+            ],
+        }
 
     def staff_case(self, staff: Caller, refund_id: str) -> dict:
         refund = self.refunds.get(refund_id)
         if refund is None:
             raise NotFound("refund_not_found")
         order = self.orders.get(refund.customer_id, refund.order_id)
-        recent = self.refunds.approved_since(refund.customer_id, self.clock.now() - timedelta(days=self.policy.recent_days))
+        recent = self.refunds.approved_since(
+            refund.customer_id, self.clock.now() - timedelta(days=self.policy.recent_days)
+        )
         # Audited like a ticket read: a record in the staff audit table (supervisors list it) and in the log
         self.trail.record_access(Access(refund_id, staff.account_id, str(staff.role), "refund_read", self.clock.now()))
         audit("refund_read", refund_id=refund_id, actor_id=staff.account_id, actor_role=str(staff.role))
-        view = {**self.staff_summary(refund), "message": refund.message, "expected_amount_cents": refund.expected_amount_cents,
-                "first_approver": refund.first_approver, "decided_by": list(refund.decided_by),
-                "rejection_reason": refund.rejection_reason, "payout_id": refund.payout_id,
-                "payout_error": refund.payout_error, "ticket_id": refund.ticket_id,
-                "customer_recent_approved_refunds": recent,
-                "timeline": self._timeline(refund, staff.language),
-                "order": _order_summary(order) if order else None}
+        view = {
+            **self.staff_summary(refund),
+            "message": refund.message,
+            "expected_amount_cents": refund.expected_amount_cents,
+            "first_approver": refund.first_approver,
+            "decided_by": list(refund.decided_by),
+            "rejection_reason": refund.rejection_reason,
+            "payout_id": refund.payout_id,
+            "payout_error": refund.payout_error,
+            "ticket_id": refund.ticket_id,
+            "customer_recent_approved_refunds": recent,
+            "timeline": self._timeline(refund, staff.language),
+            "order": _order_summary(order) if order else None,
+        }
         if refund.is_dispute:
-            view["evidence"] = [{**self._evidence_view(f), "url_expires_in": ev.DOWNLOAD_SECONDS,
-                                 "url": self.ticket_files.download_url(f) if f.ticket_id and self.ticket_files
-                                 else self.evidence.download_url(f.key)}
-                                for f in self._evidence(refund)]
+            view["evidence"] = [
+                {
+                    **self._evidence_view(f),
+                    "url_expires_in": ev.DOWNLOAD_SECONDS,
+                    "url": self.ticket_files.download_url(f)
+                    if f.ticket_id and self.ticket_files
+                    else self.evidence.download_url(f.key),
+                }
+                for f in self._evidence(refund)
+            ]
         return {"refund": view}
 
     def decide(self, staff: Caller, refund_id: str, body: dict) -> dict:
@@ -353,10 +477,16 @@ class RefundService:
         if decision is Decision.REJECT:
             if not reason:
                 raise InvalidInput("rejection_reason_required")
-            change = Transition(expect=(refund.status,), to=RefundStatus.REJECTED, at=now, token=refund.task_token,
-                                entry=TimelineEntry(now, RefundStatus.REJECTED, "rejected", {"reason": reason}),
-                                changes={**changes, "rejection_reason": reason}, release_cents=refund.amount_cents,
-                                queue=False)
+            change = Transition(
+                expect=(refund.status,),
+                to=RefundStatus.REJECTED,
+                at=now,
+                token=refund.task_token,
+                entry=TimelineEntry(now, RefundStatus.REJECTED, "rejected", {"reason": reason}),
+                changes={**changes, "rejection_reason": reason},
+                release_cents=refund.amount_cents,
+                queue=False,
+            )
             output: dict[str, Any] = {"decision": "reject"}
         else:
             approved = refund.amount_cents if amount is None else amount
@@ -365,24 +495,49 @@ class RefundService:
             params = {"amount": money(approved, refund.currency)}
             release = refund.amount_cents - approved
             if not second and approved > self.policy.four_eyes_limit_cents:
-                change = Transition(expect=(refund.status,), to=RefundStatus.AWAITING_SECOND_APPROVAL, at=now,
-                                    token=refund.task_token,
-                                    entry=TimelineEntry(now, RefundStatus.AWAITING_SECOND_APPROVAL, "second_review", params),
-                                    changes={**changes, "first_approver": staff.account_id, "amount_cents": approved,
-                                             "needs_second_approval": True},
-                                    release_cents=release, queue=False)
+                change = Transition(
+                    expect=(refund.status,),
+                    to=RefundStatus.AWAITING_SECOND_APPROVAL,
+                    at=now,
+                    token=refund.task_token,
+                    entry=TimelineEntry(now, RefundStatus.AWAITING_SECOND_APPROVAL, "second_review", params),
+                    changes={
+                        **changes,
+                        "first_approver": staff.account_id,
+                        "amount_cents": approved,
+                        "needs_second_approval": True,
+                    },
+                    release_cents=release,
+                    queue=False,
+                )
                 output = {"decision": "approve", "second": True}
             else:
-                change = Transition(expect=(refund.status,), to=RefundStatus.APPROVED, at=now, token=refund.task_token,
-                                    entry=TimelineEntry(now, RefundStatus.APPROVED, "approved", params),
-                                    changes={**changes, "amount_cents": approved,
-                                             "first_approver": refund.first_approver or staff.account_id},
-                                    release_cents=release, queue=False)
+                change = Transition(
+                    expect=(refund.status,),
+                    to=RefundStatus.APPROVED,
+                    at=now,
+                    token=refund.task_token,
+                    entry=TimelineEntry(now, RefundStatus.APPROVED, "approved", params),
+                    changes={
+                        **changes,
+                        "amount_cents": approved,
+                        "first_approver": refund.first_approver or staff.account_id,
+                    },
+                    release_cents=release,
+                    queue=False,
+                )
                 output = {"decision": "approve", "second": False}
         if not self.refunds.transition(refund, change):
             raise Conflict("refund_already_decided")
-        audit("refund_decided", refund_id=refund_id, actor_id=staff.account_id, actor_role=str(staff.role),
-              decision=decision.value, to=change.to.value, note_given=bool(note))
+        audit(
+            "refund_decided",
+            refund_id=refund_id,
+            actor_id=staff.account_id,
+            actor_role=str(staff.role),
+            decision=decision.value,
+            to=change.to.value,
+            note_given=bool(note),
+        )
         if not self.workflow.answer(refund.task_token, output):
             logger.warning("review token no longer awaited", extra={"refund_id": refund_id})
         refund = self._reload(refund_id)
@@ -402,9 +557,13 @@ class RefundService:
             raise Conflict("refund_not_retryable", details={"status": refund.status.value})
         now = self.clock.now()
         attempt = refund.payout_attempt + 1
-        change = Transition(expect=(RefundStatus.PAYOUT_FAILED,), to=RefundStatus.APPROVED, at=now,
-                            entry=TimelineEntry(now, RefundStatus.APPROVED, "payout_retried", {}),
-                            changes={"payout_attempt": attempt, "payout_error": None})
+        change = Transition(
+            expect=(RefundStatus.PAYOUT_FAILED,),
+            to=RefundStatus.APPROVED,
+            at=now,
+            entry=TimelineEntry(now, RefundStatus.APPROVED, "payout_retried", {}),
+            changes={"payout_attempt": attempt, "payout_error": None},
+        )
         if not self.refunds.transition(refund, change):
             raise Conflict("refund_not_retryable")
         audit("refund_payout_retried", refund_id=refund_id, actor_id=staff.account_id, attempt=attempt)
@@ -425,22 +584,37 @@ class RefundService:
             result_notes: tuple[str, ...] = ("order_missing",)
             auto, second = False, False
         else:
-            result = assess(self.policy, kind=refund.kind, reason=refund.reason, amount_cents=refund.amount_cents,
-                            order_status=order.status, delivered_at=order.delivered_at, now=now,
-                            recent_approved=recent)
+            result = assess(
+                self.policy,
+                kind=refund.kind,
+                reason=refund.reason,
+                amount_cents=refund.amount_cents,
+                order_status=order.status,
+                delivered_at=order.delivered_at,
+                now=now,
+                recent_approved=recent,
+            )
             result_notes, auto, second = result.notes, result.auto_approve, result.needs_second_approval
         params = {"amount": money(refund.amount_cents, refund.currency)}
         if auto:
-            change = Transition(expect=(RefundStatus.SUBMITTED,), to=RefundStatus.APPROVED, at=now,
-                                entry=TimelineEntry(now, RefundStatus.APPROVED, "approved", params),
-                                changes={"review_notes": [], "decided_by": ["policy"]})
+            change = Transition(
+                expect=(RefundStatus.SUBMITTED,),
+                to=RefundStatus.APPROVED,
+                at=now,
+                entry=TimelineEntry(now, RefundStatus.APPROVED, "approved", params),
+                changes={"review_notes": [], "decided_by": ["policy"]},
+            )
             if not self.refunds.transition(refund, change):
                 return {"outcome": "closed", "status": self._reload(refund_id).status.value}
             audit("refund_auto_approved", refund_id=refund_id, amount_cents=refund.amount_cents)
             self.notices.customer(self._reload(refund_id), "approved", params, now)
             return {"outcome": "approve"}
-        change = Transition(expect=(RefundStatus.SUBMITTED,), to=RefundStatus.SUBMITTED, at=now,
-                            changes={"review_notes": list(result_notes), "needs_second_approval": second})
+        change = Transition(
+            expect=(RefundStatus.SUBMITTED,),
+            to=RefundStatus.SUBMITTED,
+            at=now,
+            changes={"review_notes": list(result_notes), "needs_second_approval": second},
+        )
         if not self.refunds.transition(refund, change):
             return {"outcome": "closed", "status": self._reload(refund_id).status.value}
         return {"outcome": "review", "review_timeout_seconds": self.review_sla_seconds}
@@ -451,7 +625,12 @@ class RefundService:
         now = self.clock.now()
         if stage == "second":
             expect: tuple[RefundStatus, ...]
-            expect, to, entry, changes = (RefundStatus.AWAITING_SECOND_APPROVAL,), RefundStatus.AWAITING_SECOND_APPROVAL, None, None
+            expect, to, entry, changes = (
+                (RefundStatus.AWAITING_SECOND_APPROVAL,),
+                RefundStatus.AWAITING_SECOND_APPROVAL,
+                None,
+                None,
+            )
             audience, alert = "supervisors", "second_approval_needed"
         elif stage == "escalated":
             expect, to, entry = REVIEW_QUEUES, refund.status, None
@@ -473,10 +652,12 @@ class RefundService:
         """The case left review before this step stored its token (decided just as the SLA ran out): pass on what
         was decided, so the workflow does not wait for a decision that was already made."""
         refund = self._reload(refund_id)
-        outputs: dict[RefundStatus, dict[str, Any]] = {RefundStatus.APPROVED: {"decision": "approve", "second": False},
-                  RefundStatus.AWAITING_SECOND_APPROVAL: {"decision": "approve", "second": True},
-                  RefundStatus.REJECTED: {"decision": "reject"},
-                  RefundStatus.CANCELLED: {"decision": "cancelled"}}
+        outputs: dict[RefundStatus, dict[str, Any]] = {
+            RefundStatus.APPROVED: {"decision": "approve", "second": False},
+            RefundStatus.AWAITING_SECOND_APPROVAL: {"decision": "approve", "second": True},
+            RefundStatus.REJECTED: {"decision": "reject"},
+            RefundStatus.CANCELLED: {"decision": "cancelled"},
+        }
         output = outputs.get(refund.status)
         if output is not None:
             self.workflow.answer(token, output)
@@ -491,13 +672,19 @@ class RefundService:
         if not refund.charge_id:
             raise PaymentPermanentError(code="no_charge", message="the order has no recorded charge")
         key = refund.refund_id if refund.payout_attempt == 0 else f"{refund.refund_id}-retry{refund.payout_attempt}"
-        payout_id = self.payments.refund(ChargeRef(refund.charge_provider or "", refund.charge_id),
-                                         refund.amount_cents, refund.currency, key)
+        payout_id = self.payments.refund(
+            ChargeRef(refund.charge_provider or "", refund.charge_id), refund.amount_cents, refund.currency, key
+        )
         now = self.clock.now()
         params = {"amount": money(refund.amount_cents, refund.currency)}
-        change = Transition(expect=(RefundStatus.APPROVED,), to=RefundStatus.PAID, at=now,
-                            entry=TimelineEntry(now, RefundStatus.PAID, "paid", params),
-                            changes={"payout_id": payout_id}, settle_cents=refund.amount_cents)
+        change = Transition(
+            expect=(RefundStatus.APPROVED,),
+            to=RefundStatus.PAID,
+            at=now,
+            entry=TimelineEntry(now, RefundStatus.PAID, "paid", params),
+            changes={"payout_id": payout_id},
+            settle_cents=refund.amount_cents,
+        )
         if self.refunds.transition(refund, change):
             audit("refund_paid", refund_id=refund_id, amount_cents=refund.amount_cents, payout_id=payout_id)
             metrics.add_metric(name="RefundPaid", unit="Count", value=1)
@@ -507,9 +694,13 @@ class RefundService:
     def payout_failed(self, refund_id: str, error: str) -> dict:
         refund = self._reload(refund_id)
         now = self.clock.now()
-        change = Transition(expect=(RefundStatus.APPROVED,), to=RefundStatus.PAYOUT_FAILED, at=now,
-                            entry=TimelineEntry(now, RefundStatus.PAYOUT_FAILED, "payout_delayed", {}),
-                            changes={"payout_error": error[:300]})
+        change = Transition(
+            expect=(RefundStatus.APPROVED,),
+            to=RefundStatus.PAYOUT_FAILED,
+            at=now,
+            entry=TimelineEntry(now, RefundStatus.PAYOUT_FAILED, "payout_delayed", {}),
+            changes={"payout_error": error[:300]},
+        )
         if self.refunds.transition(refund, change):
             refund = self._reload(refund_id)
             audit("refund_payout_failed", refund_id=refund_id, error=error[:300])
@@ -524,12 +715,21 @@ class RefundService:
 
     def staff_summary(self, refund: Refund) -> dict:
         return {
-            "id": refund.refund_id, "kind": refund.kind.value, "customer_id": refund.customer_id,
-            "order_id": refund.order_id, "amount_cents": refund.amount_cents,
-            "requested_cents": refund.requested_cents, "currency": refund.currency, "reason": refund.reason,
-            "status": refund.status.value, "created_at": iso(refund.created_at), "updated_at": iso(refund.updated_at),
-            "review_notes": list(refund.review_notes), "needs_second_approval": refund.needs_second_approval,
-            "escalated": refund.escalated, "needs_supervisor": refund.needs_supervisor,
+            "id": refund.refund_id,
+            "kind": refund.kind.value,
+            "customer_id": refund.customer_id,
+            "order_id": refund.order_id,
+            "amount_cents": refund.amount_cents,
+            "requested_cents": refund.requested_cents,
+            "currency": refund.currency,
+            "reason": refund.reason,
+            "status": refund.status.value,
+            "created_at": iso(refund.created_at),
+            "updated_at": iso(refund.updated_at),
+            "review_notes": list(refund.review_notes),
+            "needs_second_approval": refund.needs_second_approval,
+            "escalated": refund.escalated,
+            "needs_supervisor": refund.needs_supervisor,
         }
 
     @staticmethod
@@ -562,10 +762,19 @@ class RefundService:
 
 
 def _order_summary(order: Order) -> dict:
-    return {"order_id": order.order_id, "status": order.status.value, "amount_cents": order.amount_cents,
-            "paid_cents": order.paid_cents, "refunded_cents": order.refunded_cents,
-            "reserved_cents": order.reserved_cents, "remaining_cents": order.remaining_cents,
-            "currency": order.currency, "placed_at": iso(order.placed_at),
-            "delivered_at": iso(order.delivered_at) if order.delivered_at else None,
-            "items": [{"sku": i.sku, "name": i.name, "quantity": i.quantity, "unit_price_cents": i.unit_price_cents}
-                      for i in order.items]}
+    return {
+        "order_id": order.order_id,
+        "status": order.status.value,
+        "amount_cents": order.amount_cents,
+        "paid_cents": order.paid_cents,
+        "refunded_cents": order.refunded_cents,
+        "reserved_cents": order.reserved_cents,
+        "remaining_cents": order.remaining_cents,
+        "currency": order.currency,
+        "placed_at": iso(order.placed_at),
+        "delivered_at": iso(order.delivered_at) if order.delivered_at else None,
+        "items": [
+            {"sku": i.sku, "name": i.name, "quantity": i.quantity, "unit_price_cents": i.unit_price_cents}
+            for i in order.items
+        ],
+    }

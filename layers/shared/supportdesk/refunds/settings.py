@@ -1,5 +1,6 @@
 """The settings of refunds and disputes (see supportdesk.settings for how a field is read from its variable).
 Table names live in the shared Settings (the PynamoDB models resolve them there)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

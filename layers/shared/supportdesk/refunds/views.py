@@ -1,6 +1,7 @@
 """What a customer sees of a refund or dispute: the case and its timeline, each step's text in zh-CN and en. Its own
 module (importing only the model and the messages), so that other domains showing refunds (an order's refunds in
 order self-service) do not import the refund service and what it carries (workflow, payments, evidence)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,10 +16,17 @@ ARRIVAL = {"zh-CN": "1–3 个工作日", "en": "1–3 working days"}
 def customer_view(refund: Refund) -> dict:
     """A case as its customer sees it (the refund routes, and an order's refunds in GET /orders/{id})."""
     view: dict[str, Any] = {
-        "id": refund.refund_id, "kind": refund.kind.value, "order_id": refund.order_id,
-        "amount_cents": refund.amount_cents, "requested_cents": refund.requested_cents,
-        "currency": refund.currency, "reason": refund.reason, "status": refund.status.value,
-        "created_at": iso(refund.created_at), "updated_at": iso(refund.updated_at), "ticket_id": refund.ticket_id,
+        "id": refund.refund_id,
+        "kind": refund.kind.value,
+        "order_id": refund.order_id,
+        "amount_cents": refund.amount_cents,
+        "requested_cents": refund.requested_cents,
+        "currency": refund.currency,
+        "reason": refund.reason,
+        "status": refund.status.value,
+        "created_at": iso(refund.created_at),
+        "updated_at": iso(refund.updated_at),
+        "ticket_id": refund.ticket_id,
         "timeline": timeline_view(refund, None),
     }
     if refund.is_dispute:
@@ -38,6 +46,12 @@ def timeline_view(refund: Refund, language: str | None) -> list[dict]:
         texts = {}
         for lang in i18n.LANGUAGES:
             texts[lang] = i18n.message(f"refund_step_{entry.step}", lang, **{**params, "arrival": ARRIVAL[lang]})
-        steps.append({"at": iso(entry.at), "status": entry.status.value, "step": entry.step,
-                      "text": texts if language is None else texts[language]})
+        steps.append(
+            {
+                "at": iso(entry.at),
+                "status": entry.status.value,
+                "step": entry.step,
+                "text": texts if language is None else texts[language],
+            }
+        )
     return steps

@@ -2,6 +2,7 @@
 
 Each function of the operation has only the variables it needs (template.yaml): adapters therefore read their
 settings when first used, not when the service is built (the review step never needs the evidence bucket)."""
+
 from __future__ import annotations
 
 from supportdesk import runtime
@@ -53,8 +54,9 @@ def ticket_notes():
 def refund_notices():
 
     s = refund_settings()
-    return RefundNotices(notifier, AccountContacts(account_reader), ticket_notes(), s.refund_reviewers_email,
-                         s.refund_supervisors_email)
+    return RefundNotices(
+        notifier, AccountContacts(account_reader), ticket_notes(), s.refund_reviewers_email, s.refund_supervisors_email
+    )
 
 
 @component
@@ -74,7 +76,6 @@ def payment_provider():
     """The provider named by the PaymentProvider parameter: stripe (key in Secrets Manager) or the simulator."""
     s = refund_settings()
     if s.payment_provider == "simulator":
-
         return SIMULATOR
 
     return StripePaymentProvider(secrets_manager_key(s.require("stripe_secret_id")))
@@ -98,8 +99,17 @@ def refund_policy():
 def refund_service():
 
     return RefundService(
-        refunds=refund_repository(), orders=order_repository(), workflow=review_workflow(), notices=refund_notices(),
-        tickets=ticket_notes(), evidence=evidence_store(), payments=_PaymentsOnFirstUse(), clock=runtime.clock(),
-        policy=refund_policy(), review_sla_seconds=refund_settings().review_sla_seconds, trail=access_trail(),
-        mask=lambda text: mask_sensitive(text).text, ticket_files=ticket_evidence(),
+        refunds=refund_repository(),
+        orders=order_repository(),
+        workflow=review_workflow(),
+        notices=refund_notices(),
+        tickets=ticket_notes(),
+        evidence=evidence_store(),
+        payments=_PaymentsOnFirstUse(),
+        clock=runtime.clock(),
+        policy=refund_policy(),
+        review_sla_seconds=refund_settings().review_sla_seconds,
+        trail=access_trail(),
+        mask=lambda text: mask_sensitive(text).text,
+        ticket_files=ticket_evidence(),
     )

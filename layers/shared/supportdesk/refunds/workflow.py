@@ -6,6 +6,7 @@
 - answer: SendTaskSuccess with the token the review step stored. A token the workflow no longer waits for (the
   review timed out and escalated, the case was cancelled) -> False.
 - stop: the customer cancelled before approval."""
+
 from __future__ import annotations
 
 import json

@@ -1,6 +1,7 @@
 """Storage of reset codes. The port is what the service needs; DynamoResetCodeRepository is the DynamoDB adapter
 (one key-based call per method, state changes guarded by condition expressions so that concurrent confirmations
 can neither exceed the attempt budget nor use one code twice)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -26,6 +26,7 @@ account (contains its e-mail/phone/name, same as the current password) are check
 verified, so password feedback cannot be used to probe accounts without a valid code. A correct code whose new
 password is then rejected counts as one attempt and stays usable.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -88,7 +89,7 @@ class CodeMacs:
 
 def new_code() -> str:
     """Six decimal digits from the operating system's CSPRNG, uniformly distributed (leading zeros kept)."""
-    return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
 
 
 def normalize_code(raw: object) -> str | None:
@@ -226,7 +227,9 @@ class PasswordResetService:
             if record.attempts >= MAX_ATTEMPTS:
                 audit("password_reset_locked", account_id=record.account_id, attempts=record.attempts)
             else:
-                audit("password_reset_failed", account_id=record.account_id, reason="wrong_code", attempts=record.attempts)
+                audit(
+                    "password_reset_failed", account_id=record.account_id, reason="wrong_code", attempts=record.attempts
+                )
             raise InvalidInput(INVALID_CODE)
         account = self._accounts.get(record.account_id) if record.account_id else None
         if account is None:  # the stand-in of a login without account (or an account deleted since)
@@ -283,8 +286,12 @@ class PasswordResetService:
                 self._notifier.send(recipient, template, context)
             except Exception:  # noqa: BLE001 - the answer must not depend on delivery (enumeration); logged
                 logger.exception("reset notification failed", extra={"account_id": account_id, "template": template})
-                audit("password_reset_notification_failed", account_id=account_id, template=template,
-                      channel=recipient.channel)
+                audit(
+                    "password_reset_notification_failed",
+                    account_id=account_id,
+                    template=template,
+                    channel=recipient.channel,
+                )
 
 
 def _channel(login: Login) -> str:

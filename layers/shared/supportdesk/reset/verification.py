@@ -11,6 +11,7 @@ CSPRNG digits valid for 10 minutes, five attempts counted atomically, consumed o
 of the login under a separate label, so a verification code can never confirm a password reset or the reverse.
 Accounts stored before verification existed carry no `unverified` attribute and count as verified.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -34,11 +35,17 @@ RESEND_PER_LOGIN = Limit("verify-resend-login", max_hits=5, window_seconds=3600)
 CHANNELS = {"email": "email", "phone": "sms"}  # login kind -> notification channel
 
 
-
-
 class ContactVerification:
-    def __init__(self, codes: ResetCodeRepository, accounts, notifier: Notifier, limiter: RateLimiter, clock: Clock,
-                 key: Callable[[], str], support_contact: str) -> None:
+    def __init__(
+        self,
+        codes: ResetCodeRepository,
+        accounts,
+        notifier: Notifier,
+        limiter: RateLimiter,
+        clock: Clock,
+        key: Callable[[], str],
+        support_contact: str,
+    ) -> None:
         self._codes = codes
         self._accounts = accounts
         self._notifier = notifier
@@ -53,13 +60,27 @@ class ContactVerification:
         now = self._clock.now()
         login_key = self._macs.login_key(login)
         salt = secrets.token_hex(16)
-        self._codes.save(ResetCode(login_key=login_key, account_id=account.account_id,
-                                   code_hash=self._macs.code_hash(login_key, salt, code), salt=salt, attempts=0,
-                                   issued_at=now, expires_at=epoch_seconds(now + CODE_VALIDITY)))
+        self._codes.save(
+            ResetCode(
+                login_key=login_key,
+                account_id=account.account_id,
+                code_hash=self._macs.code_hash(login_key, salt, code),
+                salt=salt,
+                attempts=0,
+                issued_at=now,
+                expires_at=epoch_seconds(now + CODE_VALIDITY),
+            )
+        )
         try:
-            self._notifier.send(Recipient(CHANNELS[login.kind], login.value, account.language), CODE_TEMPLATE,
-                                {"code": code, "valid_minutes": int(CODE_VALIDITY.total_seconds() // 60),
-                                 "support_contact": self._support_contact})
+            self._notifier.send(
+                Recipient(CHANNELS[login.kind], login.value, account.language),
+                CODE_TEMPLATE,
+                {
+                    "code": code,
+                    "valid_minutes": int(CODE_VALIDITY.total_seconds() // 60),
+                    "support_contact": self._support_contact,
+                },
+            )
         except Exception:  # noqa: BLE001 - the account exists either way; a new code can be requested
             logger.exception("verification code not sent", extra={"account_id": account.account_id})
             audit("contact_verification_notification_failed", account_id=account.account_id, kind=login.kind)
@@ -89,9 +110,14 @@ class ContactVerification:
         login_key = self._macs.login_key(login)
         now = self._clock.now()
         record = self._codes.register_attempt(login_key, epoch_seconds(now), MAX_ATTEMPTS)
-        if record is None or not hmac.compare_digest(record.code_hash, self._macs.code_hash(login_key, record.salt, code)):
-            audit("contact_verification_failed", login=mask_login(login.value),
-                  attempts=None if record is None else record.attempts)
+        if record is None or not hmac.compare_digest(
+            record.code_hash, self._macs.code_hash(login_key, record.salt, code)
+        ):
+            audit(
+                "contact_verification_failed",
+                login=mask_login(login.value),
+                attempts=None if record is None else record.attempts,
+            )
             raise InvalidInput(INVALID_CODE)
         if not self._codes.consume(login_key, record.code_hash, now, epoch_seconds(now)):
             raise InvalidInput(INVALID_CODE)

@@ -1,5 +1,6 @@
 """The real adapters of the password reset, once per container (supportdesk.runtime.component). Tests replace a
 component by monkeypatching its name here (e.g. response_pacer) before the first request builds reset_service."""
+
 from __future__ import annotations
 
 from supportdesk import ratelimit, runtime
@@ -42,14 +43,27 @@ def reset_service() -> PasswordResetService:
 @component
 def contact_verification() -> ContactVerification:
     s = reset_settings()
-    return ContactVerification(reset_code_repository(), identity.account_repository(), notify.notifier(),
-                               ratelimit.rate_limiter(), runtime.clock(),
-                               secrets_manager_key(s.require("reset_code_secret_id")), s.support_contact)
+    return ContactVerification(
+        reset_code_repository(),
+        identity.account_repository(),
+        notify.notifier(),
+        ratelimit.rate_limiter(),
+        runtime.clock(),
+        secrets_manager_key(s.require("reset_code_secret_id")),
+        s.support_contact,
+    )
 
 
 @component
 def identity_service() -> IdentityService:
     """Sign-up and login; sign-up sends verification codes and is paced like a reset request."""
-    return IdentityService(identity.account_repository(), identity.token_service(), ratelimit.rate_limiter(),
-                           runtime.clock(), verification=contact_verification(), notifier=notify.notifier(),
-                           pacer=response_pacer(), support_contact=reset_settings().support_contact)
+    return IdentityService(
+        identity.account_repository(),
+        identity.token_service(),
+        ratelimit.rate_limiter(),
+        runtime.clock(),
+        verification=contact_verification(),
+        notifier=notify.notifier(),
+        pacer=response_pacer(),
+        support_contact=reset_settings().support_contact,
+    )

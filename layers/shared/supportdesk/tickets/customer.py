@@ -1,6 +1,7 @@
 """The customer's side of tickets: open (on the web or by e-mail), list, read, write, hand off to a human, follow the
 queue, rate. A customer reaches only their own tickets: another customer's ticket is indistinguishable from a
 missing one (404)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -40,15 +41,27 @@ class CustomerOperations(Desk):
         return ticket
 
     def open_ticket(
-        self, caller: Caller, category: str, subject: str, message: str, order_id: str | None = None,
+        self,
+        caller: Caller,
+        category: str,
+        subject: str,
+        message: str,
+        order_id: str | None = None,
         channel: Channel = Channel.WEB,
     ) -> dict:
         self._limit(OPEN_PER_CUSTOMER, caller)
         return self._open(caller, category, subject, message, order_id, channel)[1]
 
     def _open(
-        self, caller: Caller, category: str, subject: str, message: str, order_id: str | None, channel: Channel,
-        follow_up_of: str | None = None, attachments: tuple[MessageAttachment, ...] = (),
+        self,
+        caller: Caller,
+        category: str,
+        subject: str,
+        message: str,
+        order_id: str | None,
+        channel: Channel,
+        follow_up_of: str | None = None,
+        attachments: tuple[MessageAttachment, ...] = (),
     ) -> tuple[Ticket, dict]:
         """A new ticket (and its view). A first message that asks for a human creates it already waiting in the
         queue: one transaction, not a create and then a join."""
@@ -58,8 +71,16 @@ class CustomerOperations(Desk):
         safe_subject, subject_kinds = self._masked(subject)
         safe_message, message_kinds = self._masked(message)
         kinds = subject_kinds | message_kinds
-        first = [NewMessage(Author.CUSTOMER, safe_message, now, author_id=caller.account_id, masked_kinds=message_kinds,
-                            attachments=attachments)]
+        first = [
+            NewMessage(
+                Author.CUSTOMER,
+                safe_message,
+                now,
+                author_id=caller.account_id,
+                masked_kinds=message_kinds,
+                attachments=attachments,
+            )
+        ]
         if kinds:
             first.append(self._mask_notice(kinds, caller.language, now))
         seq = None
@@ -82,12 +103,22 @@ class CustomerOperations(Desk):
             seq=seq,
         )
         metrics.add_metric(name="TicketsOpened", unit="Count", value=1)
-        audit("ticket_opened", account_id=caller.account_id, ticket_id=ticket.ticket_id, category=category,
-              channel=str(channel), masked=sorted(kinds))
+        audit(
+            "ticket_opened",
+            account_id=caller.account_id,
+            ticket_id=ticket.ticket_id,
+            category=category,
+            channel=str(channel),
+            masked=sorted(kinds),
+        )
         if seq is not None:
             self._handed_off(ticket)
-        view = {"ticket": ticket_view(ticket, now), "masked": bool(kinds), "masked_kinds": sorted(kinds),
-                "queue": self._position(ticket, now)}
+        view = {
+            "ticket": ticket_view(ticket, now),
+            "masked": bool(kinds),
+            "masked_kinds": sorted(kinds),
+            "queue": self._position(ticket, now),
+        }
         return ticket, view
 
     def list_tickets(self, caller: Caller, limit: int, cursor: str | None) -> dict:
@@ -101,8 +132,9 @@ class CustomerOperations(Desk):
         messages = self.store.messages(ticket.ticket_id)
         return {"ticket": ticket_view(ticket, now), "messages": [message_view(m) for m in messages]}
 
-    def post_message(self, caller: Caller, ticket_id: str, text: str,
-                     attachments: tuple[MessageAttachment, ...] = ()) -> dict:
+    def post_message(
+        self, caller: Caller, ticket_id: str, text: str, attachments: tuple[MessageAttachment, ...] = ()
+    ) -> dict:
         """A customer's message, with the files they uploaded for it (supportdesk.inbound.attachments). On a
         resolved ticket it reopens the ticket into the human queue (the follow-up needs a person); a message that
         asks for a human hands the ticket off."""
@@ -118,8 +150,9 @@ class CustomerOperations(Desk):
             "queue": self._position(ticket, now),
         }
 
-    def _write(self, caller: Caller, ticket_id: str, text: str, now: datetime,
-               attachments: tuple[MessageAttachment, ...] = ()) -> tuple[Ticket, frozenset[str]]:
+    def _write(
+        self, caller: Caller, ticket_id: str, text: str, now: datetime, attachments: tuple[MessageAttachment, ...] = ()
+    ) -> tuple[Ticket, frozenset[str]]:
         """Store a customer's message (masked) in their ticket, deciding on the ticket's state (read again when a
         concurrent change moved it): returns the ticket as it is now and what the masking hid. A closed ticket is
         returned untouched (the caller opens a follow-up)."""
@@ -128,14 +161,16 @@ class CustomerOperations(Desk):
 
         def attempt() -> Ticket:
             ticket = self._customer_ticket(caller, ticket_id)
-            message = NewMessage(Author.CUSTOMER, safe, now, author_id=caller.account_id, masked_kinds=kinds,
-                                 attachments=attachments)
+            message = NewMessage(
+                Author.CUSTOMER, safe, now, author_id=caller.account_id, masked_kinds=kinds, attachments=attachments
+            )
             batch = [message] + ([self._mask_notice(kinds, ticket.language, now)] if kinds else [])
             if ticket.status is TicketStatus.CLOSED:
                 return ticket  # nothing written: the caller opens a follow-up ticket instead
             if ticket.status is TicketStatus.RESOLVED:
-                ticket = self._join(ticket, (TicketStatus.RESOLVED,), now,
-                                    batch + [self._note("reopened", ticket.language, now)])
+                ticket = self._join(
+                    ticket, (TicketStatus.RESOLVED,), now, batch + [self._note("reopened", ticket.language, now)]
+                )
                 audit("ticket_reopened", account_id=caller.account_id, ticket_id=ticket.ticket_id)
                 return ticket
             if ticket.status is TicketStatus.OPEN and asks_for_human:
@@ -146,15 +181,25 @@ class CustomerOperations(Desk):
 
         return retry_on_status_change(attempt), kinds
 
-    def _follow_up(self, caller: Caller, closed: Ticket, text: str,
-                   attachments: tuple[MessageAttachment, ...] = ()) -> dict:
+    def _follow_up(
+        self, caller: Caller, closed: Ticket, text: str, attachments: tuple[MessageAttachment, ...] = ()
+    ) -> dict:
         """A message on a closed ticket does not reopen it (retention will purge its conversation): it opens a new
         ticket in the human queue, same category, linked to the closed one, where its files go too."""
         subject = i18n.message("ticket_follow_up_subject", closed.language, reference=closed.ticket_id)
-        ticket, view = self._open(caller, closed.category, subject, text, None, closed.channel,
-                                  follow_up_of=closed.ticket_id, attachments=attachments)
-        audit("ticket_follow_up", account_id=caller.account_id, ticket_id=ticket.ticket_id,
-              follow_up_of=closed.ticket_id)
+        ticket, view = self._open(
+            caller,
+            closed.category,
+            subject,
+            text,
+            None,
+            closed.channel,
+            follow_up_of=closed.ticket_id,
+            attachments=attachments,
+        )
+        audit(
+            "ticket_follow_up", account_id=caller.account_id, ticket_id=ticket.ticket_id, follow_up_of=closed.ticket_id
+        )
         return {**view, "follow_up": True}
 
     def handoff(self, caller: Caller, ticket_id: str) -> dict:
@@ -189,7 +234,12 @@ class CustomerOperations(Desk):
             raise Conflict("rating_period_over", days=RATING_WINDOW.days)
         safe_comment, kinds = self._masked(comment) if comment else (None, frozenset())
         record = NewMessage(
-            Author.CUSTOMER, safe_comment or "", now, author_id=caller.account_id, masked_kinds=kinds, note="rating",
+            Author.CUSTOMER,
+            safe_comment or "",
+            now,
+            author_id=caller.account_id,
+            masked_kinds=kinds,
+            note="rating",
             params={"score": str(score), "resolution": str(resolution)},
         )
         try:
@@ -202,13 +252,25 @@ class CustomerOperations(Desk):
         metrics.add_metric(name="TicketRatings", unit="Count", value=1)
         metrics.add_metric(name=f"TicketRating{score}", unit="Count", value=1)
         record_csat(ticket.queue, score)
-        audit("ticket_rated", account_id=caller.account_id, ticket_id=ticket.ticket_id, score=score,
-              resolution=resolution, agent_id=ticket.assigned_agent)
+        audit(
+            "ticket_rated",
+            account_id=caller.account_id,
+            ticket_id=ticket.ticket_id,
+            score=score,
+            resolution=resolution,
+            agent_id=ticket.assigned_agent,
+        )
         return {"ticket": ticket_view(ticket, now), "masked": bool(kinds), "masked_kinds": sorted(kinds)}
 
     # ---- e-mail ------------------------------------------------------------------------------------------
-    def from_email(self, caller: Caller, reference: str | None, subject: str, body: str,
-                   attachments: tuple[MessageAttachment, ...] = ()) -> dict:
+    def from_email(
+        self,
+        caller: Caller,
+        reference: str | None,
+        subject: str,
+        body: str,
+        attachments: tuple[MessageAttachment, ...] = (),
+    ) -> dict:
         """An e-mail from a known customer: a reply to their ticket when the subject names one of theirs,
         otherwise a new ticket (category other), acknowledged by e-mail with its reference. The mail's kept files
         are listed with its message; the caller stores them under the ticket this answer names."""

@@ -4,6 +4,7 @@ the customer). Plain Python: receives its stores, order lookup, accounts, notifi
 and wait estimator as arguments (supportdesk.tickets.wiring builds the real ones). Everything a person writes is
 masked before it is stored or logged; the original never leaves the service.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -145,8 +146,9 @@ class Desk:
         metrics.add_metric(name="TicketHandoffs", unit="Count", value=1)
         audit("ticket_handoff", ticket_id=ticket.ticket_id, queue=ticket.queue, seq=ticket.queue_seq)
 
-    def _join(self, ticket: Ticket, from_statuses: tuple[TicketStatus, ...], now: datetime,
-              messages: list[NewMessage]) -> Ticket:
+    def _join(
+        self, ticket: Ticket, from_statuses: tuple[TicketStatus, ...], now: datetime, messages: list[NewMessage]
+    ) -> Ticket:
         """Into the human queue, with an acknowledgement. Returns the ticket as it is now."""
         seq = self.queue.next_sequence(ticket.queue)
         ticket = self.store.join(ticket, from_statuses, seq, now, [*messages, self._handoff_note(ticket.language, now)])
@@ -174,7 +176,9 @@ class Desk:
         try:
             self.notifier.send(recipient, template, context)
         except Exception:  # noqa: BLE001 - the message is stored; the customer sees it in the ticket anyway
-            logger.exception("customer notification failed", extra={"ticket_id": ticket.ticket_id, "template": template})
+            logger.exception(
+                "customer notification failed", extra={"ticket_id": ticket.ticket_id, "template": template}
+            )
             metrics.add_metric(name="TicketNotificationFailures", unit="Count", value=1)
             return False
         return True

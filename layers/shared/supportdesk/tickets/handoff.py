@@ -9,6 +9,7 @@ Linear in the message: whitespace runs are collapsed to one space first, so the 
 the patterns can each take at most one character and never backtrack over a long run (before, "不" followed by a
 few thousand spaces took minutes), and no two unbounded repetitions of the same characters are adjacent.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,13 +23,20 @@ _ZH_PATTERNS = [
     re.compile(r"(?:真人|活人)(?:客服|服务|回复|回答|接待)"),
     re.compile(rf"(?:{_ZH_VERB}|和|跟|与)\s*(?:一个|个)?\s*(?:真人|活人)(?!秀|版|电影|cs)"),
 ]
-_ZH_ALONE = re.compile(r"^(?:人工|真人|客服|转人工|人工客服|人工服务)[\s!！。.?？~～]*(?:(?:谢谢|麻烦了|please)[\s!！。.?？~～]*)?$")
+_ZH_ALONE = re.compile(
+    r"^(?:人工|真人|客服|转人工|人工客服|人工服务)[\s!！。.?？~～]*(?:(?:谢谢|麻烦了|please)[\s!！。.?？~～]*)?$"
+)
 _ZH_NEGATION = re.compile(r"(?:不|不用|不要|无需|没必要|别)\s*(?:需要)?\s*(?:转)?\s*(?:人工|真人)")
 
 # English: whole words only.
-_EN_TARGET = r"(?:a\s+|an\s+|the\s+|some\s+|your\s+)?(?:real\s+|live\s+|actual\s+)?(?:human(?:\s+being|\s+agent)?|person|agent|representative|rep|operator|someone|somebody|staff(?:\s+member)?)"
+_EN_TARGET = (
+    r"(?:a\s+|an\s+|the\s+|some\s+|your\s+)?(?:real\s+|live\s+|actual\s+)?"
+    r"(?:human(?:\s+being|\s+agent)?|person|agent|representative|rep|operator|someone|somebody|staff(?:\s+member)?)"
+)
 _EN_PATTERNS = [
-    re.compile(rf"\b(?:talk|speak|chat|connect|transfer|put)\s+(?:me\s+)?(?:to|with|through\s+to)\s+{_EN_TARGET}\b", re.I),
+    re.compile(
+        rf"\b(?:talk|speak|chat|connect|transfer|put)\s+(?:me\s+)?(?:to|with|through\s+to)\s+{_EN_TARGET}\b", re.I
+    ),
     re.compile(r"\b(?:real|live|actual)\s+(?:human|person|agent|people)\b", re.I),
     re.compile(r"\bhuman\s+(?:agent|support|help|being|assistance)\b", re.I),
     re.compile(r"\b(?:want|need|get|give)\s+(?:me\s+)?(?:a\s+|an\s+)?(?:human|agent|representative|operator)\b", re.I),

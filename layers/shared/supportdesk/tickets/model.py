@@ -5,6 +5,7 @@ the port it implements) map PynamoDB items to them and back, and the in-memory f
 implements the same ports.
 Times are aware datetimes (UTC); how they are written to a table is the adapters' business.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

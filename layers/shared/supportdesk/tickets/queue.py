@@ -11,6 +11,7 @@ tree holds the number of waiting tickets whose sequence number lies in (i - lowb
 Both are bounded by the size of the number space, never by the length of the queue, and exact under concurrency:
 ADD commutes, and the status condition makes each join/leave happen exactly once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -76,7 +77,7 @@ def presence_agent(queue: str, key: str) -> str:
     prefix = f"{queue}#agent#"
     if not key.startswith(prefix):
         raise ValueError(f"{key!r} is not a presence item of queue {queue!r}")
-    return key[len(prefix):]
+    return key[len(prefix) :]
 
 
 def updated_handle_time(previous: float | None, handled_seconds: float) -> float:

@@ -2,6 +2,7 @@
 (WaitingTickets index) and the agents' presence leases (PresenceLeases index). Every method is a bounded number of
 key-based calls; no Scan. The tree moves in the same transaction as a ticket's status (tickets/repository.py calls
 enter_queue / leave_queue while building it)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -28,8 +29,9 @@ class QueueStore(Protocol):
     def stats(self, queue: str) -> q.QueueStats: ...
     def waiting(self, queue: str, limit: int, cursor: str | None = None) -> tuple[list[QueueEntry], str | None]: ...
     def oldest_waiting(self, queue: str) -> QueueEntry | None: ...
-    def set_presence(self, queue: str, agent_id: str, online: bool, now: datetime,
-                     lease_until: datetime | None = None) -> bool: ...
+    def set_presence(
+        self, queue: str, agent_id: str, online: bool, now: datetime, lease_until: datetime | None = None
+    ) -> bool: ...
     def expired_leases(self, queue: str, now: datetime, limit: int) -> list[str]: ...
     def expire_lease(self, queue: str, agent_id: str, now: datetime) -> bool: ...
 
@@ -115,8 +117,10 @@ class DynamoQueueStore:
             if not 0 <= after < 10**15:  # a queue sequence number; DynamoDB numbers stop at 38 digits
                 raise InvalidInput("invalid_cursor")
         condition = TicketModel.queue_seq > after if after is not None else None
-        entries = [to_queue_entry(item)
-                   for item in TicketModel.waiting_tickets.query(queue, condition, limit=limit, page_size=limit)]
+        entries = [
+            to_queue_entry(item)
+            for item in TicketModel.waiting_tickets.query(queue, condition, limit=limit, page_size=limit)
+        ]
         next_cursor = encode_cursor({"s": str(entries[-1].queue_seq)}) if len(entries) >= limit and entries else None
         return entries, next_cursor
 
@@ -125,8 +129,9 @@ class DynamoQueueStore:
         return entries[0] if entries else None
 
     # ---- agent presence --------------------------------------------------------------------------------------
-    def set_presence(self, queue: str, agent_id: str, online: bool, now: datetime,
-                     lease_until: datetime | None = None) -> bool:
+    def set_presence(
+        self, queue: str, agent_id: str, online: bool, now: datetime, lease_until: datetime | None = None
+    ) -> bool:
         """Mark an agent on- or offline and move the queue's agents_online counter by one, in one transaction; the
         presence item's condition makes a repeated toggle a no-op. Going online also sets the presence lease (until
         `lease_until`) and puts the item in the PresenceLeases index; going online again only renews the lease (one
@@ -144,8 +149,9 @@ class DynamoQueueStore:
         lease = [Model.lease_until.set(stamp(lease_until)), Model.lease_queue.set(queue)]
         for _ in range(MAX_CONFLICT_RETRIES):
             try:
-                self._presence_change(queue, presence, True, now,
-                                      Model.online.does_not_exist() | (Model.online == 0), lease)
+                self._presence_change(
+                    queue, presence, True, now, Model.online.does_not_exist() | (Model.online == 0), lease
+                )
                 return True
             except StatusChanged:
                 pass  # already online: renew the lease

@@ -5,6 +5,7 @@ accidental words), so a reference survives being dictated over the phone. Unique
 ticket is created with a conditional put (attribute_not_exists), and a collision simply draws again, one character
 longer after every two collisions, so the space grows with use instead of failing at Double 11 volumes.
 """
+
 from __future__ import annotations
 
 import re

@@ -6,6 +6,7 @@ State changes are conditional (on the ticket's status) and, where several items 
 TransactWriteItems (supportdesk.dal.transactions: a transaction that races another on the same item is retried with
 jitter, a failed condition is reported as StatusChanged).
 """
+
 from __future__ import annotations
 
 from dataclasses import fields, replace
@@ -46,8 +47,16 @@ from supportdesk.tickets.storage import message_id, parse_required_stamp, parse_
 MAX_REFERENCE_ATTEMPTS = 12
 _TICKET_FIELDS = frozenset(f.name for f in fields(Ticket))
 
-__all__ = ["DynamoTicketStore", "StatusChanged", "TicketStore", "parse_stamp", "stamp", "to_access", "to_message",
-           "to_ticket"]
+__all__ = [
+    "DynamoTicketStore",
+    "StatusChanged",
+    "TicketStore",
+    "parse_stamp",
+    "stamp",
+    "to_access",
+    "to_message",
+    "to_ticket",
+]
 
 
 class TicketStore(Protocol):
@@ -59,16 +68,38 @@ class TicketStore(Protocol):
     def messages(self, ticket_id: str) -> list[Message]: ...
     def customer_tickets(self, customer_id: str, limit: int, cursor: str | None) -> tuple[list[Ticket], str | None]: ...
     def agent_tickets(self, agent_id: str, limit: int, cursor: str | None) -> tuple[list[Ticket], str | None]: ...
-    def append(self, ticket: Ticket, messages: list[NewMessage], now: datetime, expected_status: TicketStatus,
-               access: Access | None = None, reply_wait: ReplyWait | None = None) -> Ticket: ...
-    def join(self, ticket: Ticket, from_statuses: tuple[TicketStatus, ...], seq: int, now: datetime,
-             messages: list[NewMessage]) -> Ticket: ...
+    def append(
+        self,
+        ticket: Ticket,
+        messages: list[NewMessage],
+        now: datetime,
+        expected_status: TicketStatus,
+        access: Access | None = None,
+        reply_wait: ReplyWait | None = None,
+    ) -> Ticket: ...
+    def join(
+        self,
+        ticket: Ticket,
+        from_statuses: tuple[TicketStatus, ...],
+        seq: int,
+        now: datetime,
+        messages: list[NewMessage],
+    ) -> Ticket: ...
     def claim(self, ticket: Ticket, agent_id: str, now: datetime, access: Access) -> Ticket: ...
     def ticket_with_stats(self, ticket_id: str, queue: str) -> tuple[Ticket | None, q.QueueStats]: ...
-    def resolve(self, ticket: Ticket, agent_id: str, now: datetime, handled_seconds: float | None,
-                stats: q.QueueStats, messages: list[NewMessage], access: Access) -> Ticket: ...
-    def rate(self, ticket: Ticket, resolution: int, score: int, comment: str | None, now: datetime,
-             message: NewMessage) -> Ticket: ...
+    def resolve(
+        self,
+        ticket: Ticket,
+        agent_id: str,
+        now: datetime,
+        handled_seconds: float | None,
+        stats: q.QueueStats,
+        messages: list[NewMessage],
+        access: Access,
+    ) -> Ticket: ...
+    def rate(
+        self, ticket: Ticket, resolution: int, score: int, comment: str | None, now: datetime, message: NewMessage
+    ) -> Ticket: ...
     def record_access(self, access: Access) -> None: ...
     def access_log(self, ticket_id: str, limit: int, cursor: str | None) -> tuple[list[Access], str | None]: ...
 
@@ -122,8 +153,10 @@ def to_message(item) -> Message:
         masked_kinds=frozenset(item.masked_kinds or ()),
         note=item.note,
         params=dict(params) if params else None,
-        attachments=tuple(MessageAttachment(a.attachment_id, a.filename, a.content_type, int(a.size))
-                          for a in getattr(item, "attachments", None) or ()),
+        attachments=tuple(
+            MessageAttachment(a.attachment_id, a.filename, a.content_type, int(a.size))
+            for a in getattr(item, "attachments", None) or ()
+        ),
     )
 
 
@@ -142,18 +175,28 @@ def _message_item(ticket_id: str, message: NewMessage, index: int = 0):
         masked_kinds=set(message.masked_kinds) or None,
         note=message.note,
         params=message.params or None,
-        attachments=[MessageAttachmentAttribute(attachment_id=a.attachment_id, filename=a.filename,
-                                                content_type=a.content_type, size=a.size)
-                     for a in message.attachments] or None,
+        attachments=[
+            MessageAttachmentAttribute(
+                attachment_id=a.attachment_id, filename=a.filename, content_type=a.content_type, size=a.size
+            )
+            for a in message.attachments
+        ]
+        or None,
     )
 
 
 def _access_item(access: Access):
     # Expires by TTL after the audit retention period (docs/operations.md, "Data").
     expires = access.at + timedelta(days=ticket_settings().audit_retention_days)
-    return TicketAuditModel(access.ticket_id, message_id(access.at), actor_id=access.actor_id,
-                            actor_role=str(access.actor_role), action=access.action, at=stamp(access.at),
-                            expires_at=int(expires.timestamp()))
+    return TicketAuditModel(
+        access.ticket_id,
+        message_id(access.at),
+        actor_id=access.actor_id,
+        actor_role=str(access.actor_role),
+        action=access.action,
+        at=stamp(access.at),
+        expires_at=int(expires.timestamp()),
+    )
 
 
 def _stored(value):
@@ -168,8 +211,10 @@ def _stored(value):
 def _ticket_actions(changes: dict) -> list:
     """UpdateItem actions that write `changes` to a ticket (None removes the attribute)."""
     attributes = TicketModel.get_attributes()
-    return [attributes[name].remove() if value is None else attributes[name].set(_stored(value))
-            for name, value in changes.items()]
+    return [
+        attributes[name].remove() if value is None else attributes[name].set(_stored(value))
+        for name, value in changes.items()
+    ]
 
 
 def _changed(ticket: Ticket, changes: dict) -> Ticket:
@@ -270,8 +315,13 @@ class DynamoTicketStore:
         return _newest_first(TicketModel.agent_tickets, "assigned_agent", agent_id, "updated_at", limit, cursor)
 
     def append(
-        self, ticket: Ticket, messages: list[NewMessage], now: datetime, expected_status: TicketStatus,
-        access: Access | None = None, reply_wait: ReplyWait | None = None,
+        self,
+        ticket: Ticket,
+        messages: list[NewMessage],
+        now: datetime,
+        expected_status: TicketStatus,
+        access: Access | None = None,
+        reply_wait: ReplyWait | None = None,
     ) -> Ticket:
         """Add messages to a ticket whose status is still `expected_status` (and a staff member's look at it, if
         given), starting or stopping its reply clock as `reply_wait` says (see _reply_clock). Returns the ticket as
@@ -296,8 +346,14 @@ class DynamoTicketStore:
         transact(build)
         return _changed(ticket, changes)
 
-    def join(self, ticket: Ticket, from_statuses: tuple[TicketStatus, ...], seq: int, now: datetime,
-             messages: list[NewMessage]) -> Ticket:
+    def join(
+        self,
+        ticket: Ticket,
+        from_statuses: tuple[TicketStatus, ...],
+        seq: int,
+        now: datetime,
+        messages: list[NewMessage],
+    ) -> Ticket:
         """Put the ticket in its queue: status -> waiting (if it is still in one of `from_statuses`), +1 on the
         tree's update path and on the waiting count, and the messages, all in one transaction. Returns the ticket
         as it is now."""
@@ -353,8 +409,14 @@ class DynamoTicketStore:
 
     # ---- resolve and rate ------------------------------------------------------------------------------------
     def resolve(
-        self, ticket: Ticket, agent_id: str, now: datetime, handled_seconds: float | None, stats: q.QueueStats,
-        messages: list[NewMessage], access: Access,
+        self,
+        ticket: Ticket,
+        agent_id: str,
+        now: datetime,
+        handled_seconds: float | None,
+        stats: q.QueueStats,
+        messages: list[NewMessage],
+        access: Access,
     ) -> Ticket:
         """assigned -> resolved, counting one more resolution, and (if the handling time is known) the queue's
         average handling time, guarded by the stats item's version (optimistic locking); the resolver's look goes
@@ -399,8 +461,9 @@ class DynamoTicketStore:
         transact(build)
         return _changed(ticket, changes)
 
-    def rate(self, ticket: Ticket, resolution: int, score: int, comment: str | None, now: datetime,
-             message: NewMessage) -> Ticket:
+    def rate(
+        self, ticket: Ticket, resolution: int, score: int, comment: str | None, now: datetime, message: NewMessage
+    ) -> Ticket:
         """Store the rating of resolution number `resolution`, once: the condition rejects a second rating of the
         same resolution and a rating of a ticket that was reopened meanwhile. Returns the ticket as it is now."""
         changes = {
@@ -440,8 +503,9 @@ class DynamoTicketStore:
         return entries, encode_cursor({"e": last["entry_id"]["S"]}) if last else None
 
     # ---- self-service (the help centre's part in tickets; see tickets/self_service.py) -------------------------
-    def add_messages_if(self, ticket_id: str, messages: list[NewMessage], now: datetime,
-                        expected_status: TicketStatus) -> bool:
+    def add_messages_if(
+        self, ticket_id: str, messages: list[NewMessage], now: datetime, expected_status: TicketStatus
+    ) -> bool:
         """Messages written after the request's own change (the help centre's automatic reply), only while the ticket
         is still `expected_status`: one transaction, no read. False when the ticket moved on meanwhile."""
 
@@ -493,8 +557,9 @@ class DynamoTicketStore:
         return _changed(ticket, changes)
 
 
-def _newest_first(index, hash_attribute: str, hash_value: str, sort_attribute: str, limit: int,
-                  cursor: str | None) -> tuple[list[Ticket], str | None]:
+def _newest_first(
+    index, hash_attribute: str, hash_value: str, sort_attribute: str, limit: int, cursor: str | None
+) -> tuple[list[Ticket], str | None]:
     """One page of an index partition, newest first, with an opaque cursor. The cursor carries only the sort key and
     the ticket id; the partition always comes from the caller, so a cursor cannot reach another partition."""
     position = decode_cursor(cursor, ("s", "t"))

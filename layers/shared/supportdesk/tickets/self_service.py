@@ -9,6 +9,7 @@ not waiting in the queue), never on a message that asks for a human, and only wh
 winner (HelpIndex.confident_answer). The reply is a system message marked `automatic_answer`, naming the article and
 how to reach a human (输入“转人工”), in the ticket's language.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -57,8 +58,13 @@ def automatic_reply(help_centre: HelpArticles | None, text: str, language: str, 
     if answer is None:
         return None
     body = i18n.message(f"ticket_note_{AUTOMATIC_NOTE}", language, title=answer["title"], snippet=answer["snippet"])
-    return NewMessage(Author.SYSTEM, body, now, note=AUTOMATIC_NOTE,
-                      params={"automatic": "true", "article_id": answer["id"], "title": answer["title"]})
+    return NewMessage(
+        Author.SYSTEM,
+        body,
+        now,
+        note=AUTOMATIC_NOTE,
+        params={"automatic": "true", "article_id": answer["id"], "title": answer["title"]},
+    )
 
 
 def solved_note(title: str, article_id: str, language: str, now: datetime) -> NewMessage:
@@ -130,8 +136,12 @@ class SelfServiceTickets:
             except StatusChanged:
                 continue  # claimed, resolved or closed by a concurrent call meanwhile: decide again
             metrics.add_metric(name="TicketsSolvedByArticle", unit="Count", value=1)
-            audit("ticket_solved_by_article", account_id=caller.account_id, ticket_id=ticket.ticket_id,
-                  article_id=article["id"])
+            audit(
+                "ticket_solved_by_article",
+                account_id=caller.account_id,
+                ticket_id=ticket.ticket_id,
+                article_id=article["id"],
+            )
             return {"ticket": ticket_view(ticket, now), "article": _brief(article), "solved_now": True}
         raise Conflict("ticket_busy")
 
@@ -140,5 +150,13 @@ def _brief(article: dict[str, Any]) -> dict:
     return {"id": article["id"], "title": article["title"]}
 
 
-__all__ = ["AUTOMATIC_NOTE", "HelpArticles", "MAX_SUGGESTED", "SOLVED_NOTE", "SelfServiceTickets", "automatic_reply",
-           "solved_note", "suggested_articles"]
+__all__ = [
+    "AUTOMATIC_NOTE",
+    "HelpArticles",
+    "MAX_SUGGESTED",
+    "SOLVED_NOTE",
+    "SelfServiceTickets",
+    "automatic_reply",
+    "solved_note",
+    "suggested_articles",
+]

@@ -6,6 +6,7 @@ tickets/desk.py. Plain Python: receives its stores, order lookup, accounts, noti
 and wait estimator as arguments (supportdesk.tickets.wiring builds the real ones). This module also parses the
 input of both edges (the API and inbound e-mail), so they validate the same way.
 """
+
 from __future__ import annotations
 
 from typing import Any, Literal, overload
@@ -28,9 +29,20 @@ from supportdesk.tickets.staff import StaffOperations
 from supportdesk.tickets.views import RATING_WINDOW
 
 __all__ = [
-    "CATEGORIES", "MAX_COMMENT", "MAX_MESSAGE", "MAX_ORDER_ID", "MAX_SUBJECT", "MESSAGE_PER_CUSTOMER",
-    "OPEN_PER_CUSTOMER", "RATING_WINDOW", "TicketService", "parse_category", "parse_limit", "parse_online",
-    "parse_score", "parse_text",
+    "CATEGORIES",
+    "MAX_COMMENT",
+    "MAX_MESSAGE",
+    "MAX_ORDER_ID",
+    "MAX_SUBJECT",
+    "MESSAGE_PER_CUSTOMER",
+    "OPEN_PER_CUSTOMER",
+    "RATING_WINDOW",
+    "TicketService",
+    "parse_category",
+    "parse_limit",
+    "parse_online",
+    "parse_score",
+    "parse_text",
 ]
 
 
@@ -48,8 +60,9 @@ def parse_category(value: Any) -> str:
 
 
 @overload
-def parse_text(value: Any, field: str, max_length: int, required: Literal[True] = True,
-               one_line: bool = False) -> str: ...
+def parse_text(
+    value: Any, field: str, max_length: int, required: Literal[True] = True, one_line: bool = False
+) -> str: ...
 
 
 @overload
@@ -60,9 +73,15 @@ def parse_text(value: Any, field: str, max_length: int, required: bool = True, o
     """A text field (supportdesk.fields.text_value); a ticket's message has its own codes, `empty_message` and
     `message_too_long`, which the storefront shows beside the message box."""
     message = field == "message"
-    return text_value(value, field, max_length, required=required, one_line=one_line,
-                      empty_code="empty_message" if message else "missing_field",
-                      too_long_code="message_too_long" if message else "field_too_long")
+    return text_value(
+        value,
+        field,
+        max_length,
+        required=required,
+        one_line=one_line,
+        empty_code="empty_message" if message else "missing_field",
+        too_long_code="message_too_long" if message else "field_too_long",
+    )
 
 
 def parse_score(value: Any) -> int:

@@ -1,5 +1,6 @@
 """What the SLA schedule does per queue: take agents whose presence lease ended off the count, then report the queue,
 with a constant number of key-based calls (plus one transaction per lapsed lease)."""
+
 from __future__ import annotations
 
 from datetime import datetime

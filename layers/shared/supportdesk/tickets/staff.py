@@ -1,6 +1,7 @@
 """The staff's side of tickets: the waiting queue, claim, reply, resolve, presence, and the audit trail of who read
 what. Agents see the queue and the tickets they claimed; supervisors see every ticket. Every look at a ticket,
 allowed or refused, is written to its audit trail in the same request."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -41,15 +42,21 @@ class StaffOperations(Desk):
             or ticket.status is TicketStatus.WAITING
             or ticket.assigned_agent == staff.account_id
         )
-        access = Access(ticket.ticket_id, staff.account_id, staff.role.value,
-                        action if allowed else f"{action}_denied", self.clock.now())
+        access = Access(
+            ticket.ticket_id,
+            staff.account_id,
+            staff.role.value,
+            action if allowed else f"{action}_denied",
+            self.clock.now(),
+        )
         if not allowed:
             self.store.record_access(access)
             raise Forbidden("ticket_not_assigned")
         return access
 
-    def _staff_ticket(self, staff: Caller, ticket_id: str, action: str, *,
-                      any_staff: bool = False) -> tuple[Ticket, Access]:
+    def _staff_ticket(
+        self, staff: Caller, ticket_id: str, action: str, *, any_staff: bool = False
+    ) -> tuple[Ticket, Access]:
         """The ticket, if this staff member may see it, and the look's audit entry (see _admit)."""
         ticket = self.store.get(self._reference(ticket_id))
         access = self._admit(staff, ticket, action, any_staff=any_staff)
@@ -104,8 +111,11 @@ class StaffOperations(Desk):
         contact projection) besides the messages' Query; None once the customer deleted their account."""
         messages = self.store.messages(ticket.ticket_id)
         account = None if ticket.customer_deleted else self.accounts.get(ticket.customer_id)
-        return {"ticket": ticket_view(ticket, now, staff=True), "messages": [message_view(m, staff=True) for m in messages],
-                "customer": contact_status(account) if account is not None else None}
+        return {
+            "ticket": ticket_view(ticket, now, staff=True),
+            "messages": [message_view(m, staff=True) for m in messages],
+            "customer": contact_status(account) if account is not None else None,
+        }
 
     def staff_ticket(self, staff: Caller, ticket_id: str) -> dict:
         now = self.clock.now()
@@ -120,21 +130,24 @@ class StaffOperations(Desk):
         ticket, access = self._staff_ticket(staff, ticket_id, "claim", any_staff=True)
         with self._recorded_unless_written(access):
             if ticket.status is not TicketStatus.WAITING:
-                raise Conflict("ticket_already_claimed" if ticket.status is TicketStatus.ASSIGNED
-                               else "ticket_not_waiting")
+                raise Conflict(
+                    "ticket_already_claimed" if ticket.status is TicketStatus.ASSIGNED else "ticket_not_waiting"
+                )
             try:
                 ticket = self.store.claim(ticket, staff.account_id, now, access)
             except StatusChanged:
                 raise Conflict("ticket_already_claimed") from None
         metrics.add_metric(name="TicketClaims", unit="Count", value=1)
         if ticket.queued_at:
-            metrics.add_metric(name="TicketWaitSeconds", unit="Seconds",
-                               value=max(0.0, (now - ticket.queued_at).total_seconds()))
+            metrics.add_metric(
+                name="TicketWaitSeconds", unit="Seconds", value=max(0.0, (now - ticket.queued_at).total_seconds())
+            )
         audit("ticket_claimed", account_id=staff.account_id, ticket_id=ticket.ticket_id)
         return self._with_messages(ticket, now)
 
-    def agent_reply(self, staff: Caller, ticket_id: str, text: str,
-                    attachments: tuple[MessageAttachment, ...] = ()) -> dict:
+    def agent_reply(
+        self, staff: Caller, ticket_id: str, text: str, attachments: tuple[MessageAttachment, ...] = ()
+    ) -> dict:
         """An agent's answer, with the files they uploaded for it: stored (masked), the customer's wait for an answer
         ends (the reply SLA's clock stops), and the customer is told by e-mail (or SMS) in their language; the files
         are named there and downloaded from the ticket."""
@@ -143,18 +156,25 @@ class StaffOperations(Desk):
 
         def attempt() -> Ticket:
             ticket, access = self._staff_ticket(staff, ticket_id, "reply")
-            message = NewMessage(Author.AGENT, safe, now, author_id=staff.account_id, masked_kinds=kinds,
-                                 attachments=attachments)
+            message = NewMessage(
+                Author.AGENT, safe, now, author_id=staff.account_id, masked_kinds=kinds, attachments=attachments
+            )
             with self._recorded_unless_written(access):
                 self._require_owner(staff, ticket)
-                return self.store.append(ticket, [message], now, TicketStatus.ASSIGNED, access,
-                                         reply_wait=ReplyWait.STOP)
+                return self.store.append(
+                    ticket, [message], now, TicketStatus.ASSIGNED, access, reply_wait=ReplyWait.STOP
+                )
 
         ticket = retry_on_status_change(attempt)
         audit("ticket_replied", account_id=staff.account_id, ticket_id=ticket.ticket_id)
-        notified = self._notify_customer(ticket, "ticket_agent_reply",
-                                         {"message": safe, "attachments": [a.filename for a in attachments]})
-        return {"ticket": ticket_view(ticket, now, staff=True), "masked_kinds": sorted(kinds), "customer_notified": notified}
+        notified = self._notify_customer(
+            ticket, "ticket_agent_reply", {"message": safe, "attachments": [a.filename for a in attachments]}
+        )
+        return {
+            "ticket": ticket_view(ticket, now, staff=True),
+            "masked_kinds": sorted(kinds),
+            "customer_notified": notified,
+        }
 
     def resolve(self, staff: Caller, ticket_id: str) -> dict:
         now = self.clock.now()

@@ -1,6 +1,7 @@
 """What the two DynamoDB adapters of the ticket operation share (repository.py, queue_repository.py): how times are
 written to the ticket tables, and a transaction in the ticket domain's terms. Storage-side only: services never
 import this module (they see datetimes and StatusChanged, from tickets/model.py)."""
+
 from __future__ import annotations
 
 import secrets

@@ -1,5 +1,6 @@
 """What the API answers about tickets: model values -> JSON-ready dicts. The one place that decides which fields a
 customer sees and which only staff see; the services build their answers from these and never read them back."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -66,8 +67,12 @@ def ticket_view(ticket: Ticket, now: datetime, *, staff: bool = False) -> dict:
 def message_attachment_view(attachment: MessageAttachment) -> dict:
     """A file of a message; its download link comes from GET /tickets/{id}/attachments/{attachment_id} (customers)
     or /agent/tickets/{id}/attachments/{attachment_id} (staff, audited)."""
-    return {"id": attachment.attachment_id, "filename": attachment.filename, "content_type": attachment.content_type,
-            "size": attachment.size}
+    return {
+        "id": attachment.attachment_id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+    }
 
 
 def message_view(message: Message, *, staff: bool = False) -> dict:

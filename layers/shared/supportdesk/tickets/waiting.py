@@ -15,6 +15,7 @@ is easier to trust than one that jumps in rounds of k.
   dates) is skipped and the rest is counted from the next opening.
 - No history yet (average handling time <= 0, or not a number): 300 seconds is assumed.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Adapters of the ticket operation, built once per container on first use (see supportdesk.runtime.component)."""
+
 from __future__ import annotations
 
 from supportdesk import ratelimit, runtime
