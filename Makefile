@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.txt layers/shared/requi
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/shared
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run test unit lint asl validate build bench openapi mutate clean help-index
+.PHONY: setup run test unit lint asl validate build bench openapi mutate breakages clean help-index
 
 # The help centre's search index is built from the articles, never at a function's cold start; sam build runs the
 # same builder for the layer (layers/shared/Makefile).
@@ -122,6 +122,10 @@ mutate: $(STAMP) $(MUTMUT)
 	  cp .mutmut-cache .mutmut/$$(echo $$module | tr '/' '_').db; \
 	done
 	$(PY) -m tests.mutation_score .mutmut/*.db
+
+# Each guarantee broken on purpose (tests/breakages.py), in a copy of the tree: the tests that prove it must fail.
+breakages: $(STAMP) $(HELP_INDEX)
+	$(PY) -m tests.breakages
 
 openapi: $(STAMP)
 	$(PY) -m local.openapi --write docs/openapi.json
