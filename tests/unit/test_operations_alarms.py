@@ -4,6 +4,7 @@ e-mail subscription exists exactly when the deployment gives an address."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from local.template import Template
 
 TEMPLATE = Template()
 TOPIC = "OperationsAlarmTopic"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _refs(actions) -> list:
@@ -80,3 +82,56 @@ def test_the_address_parameter_accepts_empty_or_one_address(address, valid):
 
     pattern = TEMPLATE.doc["Parameters"]["OperationsAlarmEmail"]["AllowedPattern"]
     assert (re.fullmatch(pattern, address) is not None) is valid
+
+
+def _alarmed_metrics() -> list[tuple[str, str, dict[str, str]]]:
+    """(alarm, metric name, dimensions) of every alarm on a metric of this project's namespace."""
+    found = []
+    for logical_id, resource in sorted(TEMPLATE.of_type("AWS::CloudWatch::Alarm").items()):
+        properties = TEMPLATE.resolve(resource["Properties"])
+        stats = [m["MetricStat"]["Metric"] for m in properties.get("Metrics", []) if "MetricStat" in m]
+        if "MetricName" in properties:
+            stats.append(properties)
+        for metric in stats:
+            if metric["Namespace"] == "SupportDesk":
+                dimensions = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+                found.append((logical_id, metric["MetricName"], dimensions))
+    return found
+
+
+def test_the_request_paths_have_alarms_for_errors_failed_payouts_unsent_requests_and_dead_letters():
+    alarmed = {(alarm, name) for alarm, name, _ in _alarmed_metrics()}
+    assert {("ApiServerErrorsAlarm", "Http5xx"), ("RefundPayoutFailedAlarm", "RefundPayoutFailed"),
+            ("OrderRequestNotPublishedAlarm", "OrderRequestNotPublished")} <= alarmed
+    watched = TEMPLATE.resolve(TEMPLATE.resources["DeadLetterQueuesAlarm"]["Properties"])["Metrics"]
+    queues = {m["MetricStat"]["Metric"]["Dimensions"][0]["Value"] for m in watched if "MetricStat" in m}
+    lifecycle = {TEMPLATE.resolve({"Fn::GetAtt": [q, "QueueName"]}) for q in TEMPLATE.of_type("AWS::SQS::Queue")
+                 if q.startswith("Lifecycle")}
+    every_dlq = {TEMPLATE.resolve({"Fn::GetAtt": [q, "QueueName"]}) for q in TEMPLATE.of_type("AWS::SQS::Queue")
+                 if q.endswith("DeadLetterQueue")}
+    # Every dead-letter queue is watched: by this alarm, or (the lifecycle jobs') by the job's own alarm
+    assert queues | lifecycle >= every_dlq and not queues & lifecycle
+
+
+@pytest.mark.parametrize("alarm,name,dimensions", _alarmed_metrics())
+def test_an_alarmed_metric_is_emitted_with_exactly_the_alarms_dimensions(alarm, name, dimensions):
+    # An alarm whose dimensions differ from what the code emits watches a metric that never has data: it never fires
+    from supportdesk.observability import metrics
+
+    source = "\n".join(p.read_text(encoding="utf-8") for root in ("layers", "functions")
+                       for p in (ROOT / root).rglob("*.py"))
+    assert f'name="{name}"' in source, f"{alarm}: nothing emits {name}"
+    service = TEMPLATE.doc["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+    assert dimensions.get("service") == service, f"{alarm}: Powertools adds service={service} to every metric"
+    extra = {k: v for k, v in dimensions.items() if k != "service"}
+    try:
+        metrics.add_metric(name=name, unit="Count", value=1)
+        for key, value in extra.items():
+            metrics.add_dimension(name=key, value=value)
+        emitted = metrics.serialize_metric_set()
+    finally:
+        metrics.clear_metrics()
+    [directive] = emitted["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "SupportDesk"
+    assert sorted(directive["Dimensions"][0]) == sorted(dimensions)
+    assert {key: emitted[key] for key in dimensions} == dimensions
