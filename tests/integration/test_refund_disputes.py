@@ -125,6 +125,33 @@ def test_an_unanswered_review_escalates_to_supervisors_and_never_approves(refund
     assert desk.refund(refund_id).status.value == "rejected"
 
 
+def test_an_escalated_case_keeps_its_place_in_the_review_queue_ahead_of_newer_cases(refund_desk):
+    from supportdesk.dal.refunds import RefundModel
+    from supportdesk.refunds.wiring import refund_service
+
+    desk = refund_desk
+    seed_order("cust-alice", "O-15", 50000)
+    seed_order("cust-bob", "O-16", 50000)
+    # Given an older case and a newer one waiting for people
+    _, body = desk.request(desk.alice, "O-15", 30000, "other")
+    older = body["refund"]["id"]
+    desk.wait_parked(older)
+    desk.clock.advance(minutes=30)
+    _, body = desk.request(desk.bob, "O-16", 30000, "other")
+    newer = body["refund"]["id"]
+    desk.wait_parked(newer)
+    queued_at = RefundModel.get(older, consistent_read=True).queued_at
+    desk.clock.advance(hours=4)
+    # When the older case's review SLA runs out (the workflow's escalation step parks it again)
+    assert refund_service().park(older, "escalation-token", "escalated")["parked"] == "escalated"
+    assert desk.refund(older).escalated
+    # Then it keeps its place: the oldest wait is still first, not behind the newer case
+    assert RefundModel.get(older, consistent_read=True).queued_at == queued_at
+    status, queue = desk.call(desk.supervisor, "GET", "/agent/refunds", query={"status": "under_review"})
+    assert status == 200
+    assert [r["id"] for r in queue["refunds"] if r["id"] in (older, newer)] == [older, newer]
+
+
 def test_the_customers_files_on_the_disputes_ticket_count_as_its_evidence(refund_desk):
     from datetime import datetime, timezone
 

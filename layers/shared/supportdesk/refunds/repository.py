@@ -80,8 +80,10 @@ class RefundRepository(Protocol):
         at: datetime,
         entry: TimelineEntry | None,
         changes: dict | None = None,
+        keep_place: bool = False,
     ) -> bool:
-        """Store the review step's token and put the case in the review queue as `to`."""
+        """Store the review step's token and put the case in the review queue as `to`; `keep_place`: a case already
+        in that queue keeps its place (its `queued_at`), e.g. when it escalates."""
 
 
 class DynamoRefundRepository:
@@ -197,16 +199,18 @@ class DynamoRefundRepository:
         at: datetime,
         entry: TimelineEntry | None,
         changes: dict | None = None,
+        keep_place: bool = False,
     ) -> bool:
         R = RefundModel
 
+        place = {} if keep_place else {"queued_at": stamp(at)}
         actions = _actions(
             {
                 "status": to.value,
                 "updated_at": stamp(at),
                 "task_token": token,
                 "review_queue": to.value,
-                "queued_at": stamp(at),
+                **place,
                 **(changes or {}),
             }
         )

@@ -640,7 +640,11 @@ class RefundService:
             expect, to = (RefundStatus.SUBMITTED,), RefundStatus.UNDER_REVIEW
             entry = TimelineEntry(now, RefundStatus.UNDER_REVIEW, "under_review", {})
             changes, audience, alert = None, "reviewers", "review_needed"
-        if to not in REVIEW_QUEUES or not self.refunds.park(refund_id, expect, to, token, now, entry, changes):
+        # An escalated case keeps its place in the queue (the oldest wait first), it does not go behind newer cases
+        keep_place = stage == "escalated"
+        if to not in REVIEW_QUEUES or not self.refunds.park(
+            refund_id, expect, to, token, now, entry, changes, keep_place=keep_place
+        ):
             return self._answer_decided(refund_id, token)
         refund = self._reload(refund_id)
         if entry is not None:
