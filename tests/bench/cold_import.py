@@ -22,25 +22,32 @@ def _env() -> dict[str, str]:
     return env
 
 
-def measure(module: str, runs: int) -> tuple[float, int, bool]:
-    """(median seconds, median max RSS in KiB, whether boto3 got imported)."""
-    times, rss, boto = [], [], False
+def _probe(module: str) -> tuple[float, int, bool]:
+    out = subprocess.run([sys.executable, "-c", PROBE.format(module=module)], capture_output=True, text=True,
+                         env=_env(), cwd=ROOT, check=True).stdout.split()
+    return float(out[0]), int(out[1]), out[2] == "1"
+
+
+def measure(module: str, runs: int) -> tuple[float, float, int, bool]:
+    """(median seconds, median seconds of a bare `import boto3` measured between its runs, median max RSS in KiB,
+    whether boto3 got imported). Each run of the module is paired with a run of the baseline, so that the load of a
+    shared machine weighs on both sides of the ratio alike."""
+    times, baseline, rss, boto = [], [], [], False
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", PROBE.format(module=module)], capture_output=True, text=True,
-                             env=_env(), cwd=ROOT, check=True).stdout.split()
-        times.append(float(out[0]))
-        rss.append(int(out[1]))
-        boto = boto or out[2] == "1"
-    return statistics.median(times), int(statistics.median(rss)), boto
+        baseline.append(_probe("boto3")[0])
+        seconds, kib, imported = _probe(module)
+        times.append(seconds)
+        rss.append(kib)
+        boto = boto or imported
+    return statistics.median(times), statistics.median(baseline), int(statistics.median(rss)), boto
 
 
 def run(modules: dict[str, str], runs: int = 7) -> tuple[float, list[dict]]:
-    # Warm the OS file cache once so the first measured module is not penalized.
-    measure("boto3", 1)
-    baseline, _, _ = measure("boto3", runs)
-    rows = []
+    _probe("boto3")  # warm the OS file cache once so the first measured module is not penalized
+    rows, baselines = [], []
     for name, module in modules.items():
-        seconds, rss_kib, boto = measure(module, runs)
+        seconds, baseline, rss_kib, boto = measure(module, runs)
+        baselines.append(baseline)
         rows.append({"function": name, "module": module, "seconds": seconds, "ratio": seconds / baseline,
                      "rss_mib": rss_kib / 1024, "imports_boto3": boto})
-    return baseline, rows
+    return statistics.median(baselines), rows
