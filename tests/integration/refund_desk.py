@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import threading
 import time
 import uuid
@@ -216,7 +217,11 @@ def mails_to(address: str) -> list:
 
 
 def parallel(count: int, work) -> list:
-    """Run work(i) on `count` threads released together; results in index order."""
+    """Run work(i) on `count` threads released together; results in index order.
+
+    Metrics are off meanwhile: Powertools keeps one metric set per process, shared by every copy of a handler. In
+    Lambda a container serves one request at a time; here one thread's flush can find the set emptied by another's
+    between its check and its serialization (SchemaValidationError). What runs in parallel is checked for state."""
     barrier = threading.Barrier(count)
     results: list = [None] * count
 
@@ -224,11 +229,19 @@ def parallel(count: int, work) -> list:
         barrier.wait()
         results[i] = work(i)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    previous = os.environ.get("POWERTOOLS_METRICS_DISABLED")
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
+    try:
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    finally:
+        if previous is None:
+            os.environ.pop("POWERTOOLS_METRICS_DISABLED", None)
+        else:
+            os.environ["POWERTOOLS_METRICS_DISABLED"] = previous
     return results
 
 

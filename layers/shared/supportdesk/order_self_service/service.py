@@ -342,15 +342,7 @@ class OrderSelfService:
             address = order.address_change.address
             view["address_change"] = {
                 "requested_at": iso(order.address_change.requested_at),
-                "shipping_address": {
-                    "recipient_name": address.recipient_name,
-                    "phone": address.phone,
-                    "province": address.province,
-                    "city": address.city,
-                    "district": address.district,
-                    "street": address.street,
-                    "postcode": address.postcode,
-                },
+                "shipping_address": address.fields(),
                 "shipping_address_text": address.one_line(),
                 "text": _texts("order_address_change_pending"),
             }

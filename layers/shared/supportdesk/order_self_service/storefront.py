@@ -47,15 +47,7 @@ def address_change_event(order: Order, request: AddressChangeRequest) -> tuple[s
         "customer_id": order.customer_id,
         "order_version": order.version,
         "requested_at": iso(request.requested_at),
-        "shipping_address": {
-            "recipient_name": address.recipient_name,
-            "phone": address.phone,
-            "province": address.province,
-            "city": address.city,
-            "district": address.district,
-            "street": address.street,
-            "postcode": address.postcode,
-        },
+        "shipping_address": address.fields(),
         "shipping_address_text": address.one_line(),
     }
 

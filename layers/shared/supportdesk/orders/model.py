@@ -111,6 +111,18 @@ class ShippingAddress:
     street: str
     postcode: str | None = None
 
+    def fields(self) -> dict[str, str | None]:
+        """The address as named fields, as the API shows it, the storefront's events carry it and it is stored."""
+        return {
+            "recipient_name": self.recipient_name,
+            "phone": self.phone,
+            "province": self.province,
+            "city": self.city,
+            "district": self.district,
+            "street": self.street,
+            "postcode": self.postcode,
+        }
+
     def one_line(self) -> str:
         """The address on one line, as the storefront's events carry it: Chinese order (province first, no
         separators) when it is written in Chinese, else street first with commas."""

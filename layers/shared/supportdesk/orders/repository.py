@@ -218,15 +218,7 @@ def _tracking_map(tracking: Tracking | None) -> dict | None:
 
 
 def _address_map(address: ShippingAddress) -> dict:
-    return {
-        "recipient_name": address.recipient_name,
-        "phone": address.phone,
-        "province": address.province,
-        "city": address.city,
-        "district": address.district,
-        "street": address.street,
-        "postcode": address.postcode,
-    }
+    return address.fields()
 
 
 def _stamp(moment: datetime) -> str:

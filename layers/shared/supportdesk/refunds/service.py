@@ -49,7 +49,7 @@ from supportdesk.refunds.notices import RefundNotices, TicketNotes, money
 from supportdesk.refunds.payments import ChargeRef, PaymentPermanentError, PaymentProvider
 from supportdesk.refunds.policy import Policy, assess, refusal
 from supportdesk.refunds.repository import RefundRepository, ReservationRefused, Transition
-from supportdesk.refunds.views import customer_view, timeline_view
+from supportdesk.refunds.views import case_fields, customer_view, timeline_view
 from supportdesk.refunds.workflow import ReviewWorkflow
 from supportdesk.roles import Caller
 from supportdesk.tickets.model import Access
@@ -125,6 +125,14 @@ class AccessTrail(Protocol):
     def access_log(self, subject_id: str, limit: int, cursor: str | None) -> tuple[list[Access], str | None]: ...
 
 
+def _exceeds_remaining(order: Order) -> Conflict:
+    return Conflict(
+        "refund_exceeds_remaining",
+        remaining=money(order.remaining_cents, order.currency),
+        details={"remaining_cents": order.remaining_cents},
+    )
+
+
 class RefundService:
     def __init__(
         self,
@@ -167,11 +175,7 @@ class RefundService:
         if amount is None:
             amount = order.remaining_cents
         if not 1 <= amount <= order.remaining_cents:
-            raise Conflict(
-                "refund_exceeds_remaining",
-                remaining=money(order.remaining_cents, order.currency),
-                details={"remaining_cents": order.remaining_cents},
-            )
+            raise _exceeds_remaining(order)
         return self._open_case(
             caller,
             order,
@@ -199,11 +203,7 @@ class RefundService:
                 details={"paid_cents": order.paid_cents},
             )
         if claimed > order.remaining_cents:
-            raise Conflict(
-                "refund_exceeds_remaining",
-                remaining=money(order.remaining_cents, order.currency),
-                details={"remaining_cents": order.remaining_cents},
-            )
+            raise _exceeds_remaining(order)
         return self._open_case(
             caller,
             order,
@@ -719,17 +719,8 @@ class RefundService:
 
     def staff_summary(self, refund: Refund) -> dict:
         return {
-            "id": refund.refund_id,
-            "kind": refund.kind.value,
+            **case_fields(refund),
             "customer_id": refund.customer_id,
-            "order_id": refund.order_id,
-            "amount_cents": refund.amount_cents,
-            "requested_cents": refund.requested_cents,
-            "currency": refund.currency,
-            "reason": refund.reason,
-            "status": refund.status.value,
-            "created_at": iso(refund.created_at),
-            "updated_at": iso(refund.updated_at),
             "review_notes": list(refund.review_notes),
             "needs_second_approval": refund.needs_second_approval,
             "escalated": refund.escalated,

@@ -13,9 +13,9 @@ from supportdesk.refunds.model import Refund, RefundStatus
 ARRIVAL = {"zh-CN": "1–3 个工作日", "en": "1–3 working days"}
 
 
-def customer_view(refund: Refund) -> dict:
-    """A case as its customer sees it (the refund routes, and an order's refunds in GET /orders/{id})."""
-    view: dict[str, Any] = {
+def case_fields(refund: Refund) -> dict[str, Any]:
+    """What every view of a case shows, the customer's and the staff's."""
+    return {
         "id": refund.refund_id,
         "kind": refund.kind.value,
         "order_id": refund.order_id,
@@ -26,6 +26,13 @@ def customer_view(refund: Refund) -> dict:
         "status": refund.status.value,
         "created_at": iso(refund.created_at),
         "updated_at": iso(refund.updated_at),
+    }
+
+
+def customer_view(refund: Refund) -> dict:
+    """A case as its customer sees it (the refund routes, and an order's refunds in GET /orders/{id})."""
+    view: dict[str, Any] = {
+        **case_fields(refund),
         "ticket_id": refund.ticket_id,
         "timeline": timeline_view(refund, None),
     }
