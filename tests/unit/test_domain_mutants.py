@@ -150,3 +150,57 @@ def test_the_exported_id_check_refuses_what_is_not_an_18_character_number():
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in valid[:17]) + valid[17]  # str.isdigit() accepts these
     for bad in (valid[:17], valid + "1", "X" + valid[1:], full_width, ""):
         assert is_valid_resident_id(bad) is False, bad
+
+
+# ---- masking: card ranges and the characters of a secret's value (survivors of the 2026-11-24 full run) ------------
+
+
+def _card(prefix: str, length: int) -> str:
+    """`prefix` padded with zeros to `length` digits, the last one chosen so that the number passes the Luhn check."""
+    from supportdesk.masking import luhn_valid
+
+    body = prefix.ljust(length - 1, "0")
+    return next(body + check for check in "0123456789" if luhn_valid(body + check))
+
+
+def test_the_luhn_check_doubles_every_second_digit_from_the_right_and_folds_two_digit_doubles():
+    from supportdesk.masking import luhn_valid
+
+    assert luhn_valid("79927398713") and not luhn_valid("79927398710")
+    # 5 doubled is 10, folded to 1: without the fold (or with the wrong threshold) this number fails
+    assert luhn_valid("4539578763621486") and luhn_valid("5500005555555559")
+    assert not luhn_valid("4539578763621487")
+
+
+@pytest.mark.parametrize(
+    "prefix,card",
+    [("222100", True), ("272099", True), ("222099", False), ("272100", False), ("3", True), ("4", True),
+     ("5", True), ("6", True), ("9", True), ("1", False), ("7", False), ("8", False), ("0", False)],
+)
+def test_a_card_starts_with_3_4_5_6_9_or_mastercards_222100_to_272099(prefix, card):
+    from supportdesk.masking import is_bank_card_number
+
+    assert is_bank_card_number(_card(prefix, 16)) is card
+
+
+@pytest.mark.parametrize("length,card", [(11, False), (12, True), (16, True), (19, True), (20, False)])
+def test_a_card_number_has_12_to_19_digits(length, card):
+    from supportdesk.masking import is_bank_card_number
+
+    assert is_bank_card_number(_card("4", length)) is card
+
+
+@pytest.mark.parametrize(
+    "code,part_of_a_value",
+    [(0xFF10, True), (0xFF19, True), (0xFF21, True), (0xFF3A, True), (0xFF41, True), (0xFF5A, True),  # ０ ９ Ａ Ｚ ａ ｚ
+     (0xFF1A, False), (0xFF20, False), (0xFF3B, False), (0xFF40, False), (0xFF5B, False), (0xFF0F, False),
+     (0x2E80, False), (0x9FFF, False), (0xF900, False), (0xFAFF, False), (0xFE30, False), (0xFE4F, False),
+     (0xFF00, False), (0xFFEF, False),  # CJK, compatibility forms, full-width punctuation end a value
+     (0x2E7F, True), (0xA000, True), (0xF8FF, True), (0xFB00, True), (0xFE2F, True), (0xFE50, True), (0xFFF0, True)],
+)
+def test_a_secret_value_is_made_of_ascii_and_full_width_letters_and_digits_but_not_cjk_text(code, part_of_a_value):
+    # "密码：ａｂ１２是…" masks the full-width letters and digits typed with a Chinese input method, and stops at the
+    # first Chinese character or full-width punctuation mark; each range is checked at both of its ends.
+    from supportdesk.masking import _is_value_char
+
+    assert _is_value_char(chr(code)) is part_of_a_value
