@@ -204,3 +204,13 @@ def test_a_secret_value_is_made_of_ascii_and_full_width_letters_and_digits_but_n
     from supportdesk.masking import _is_value_char
 
     assert _is_value_char(chr(code)) is part_of_a_value
+
+
+@pytest.mark.parametrize("opening,closing", [('"', '"'), ("'", "'"), ("`", "`"), ("“", "”"), ("‘", "’"), ("「", "」"),
+                                             ("『", "』")])
+def test_a_quoted_secret_is_masked_whole_even_with_a_space_inside(opening, closing):
+    # A pass phrase in quotes ("blue horse") is one value: unquoted, the value would end at the space
+    for text in (f"my password is {opening}blue horse{closing} thanks", f"密码是{opening}blue horse{closing}谢谢"):
+        masked = mask_sensitive(text)
+        assert "blue" not in masked.text and "horse" not in masked.text, masked.text
+        assert f"{opening}******{closing}" in masked.text and masked.kinds == frozenset({"secret"})
